@@ -1,0 +1,14 @@
+// Every kernel the wasm builds export. Pointers are byte offsets into this
+// module's memory; the JS side owns allocation above heap_base().
+export * from './gemm';
+export * from './vector';
+export * from './activations';
+export * from './rnn_cell';
+export * from './lstm_cell';
+export * from './gru_cell';
+export * from './optim';
+
+/** First byte the JS heap may use (after the kernels' static scratch). */
+export function heap_base(): usize {
+  return __heap_base;
+}

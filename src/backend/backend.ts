@@ -1,0 +1,70 @@
+// The Backend interface: a heap plus the kernels that run over it. Layer code
+// only ever talks to this interface, so it cannot tell wasm from JS.
+import type { Heap } from './heap.js';
+
+export type BackendName = 'wasm-relaxed' | 'wasm-simd' | 'wasm' | 'js';
+
+/**
+ * Every kernel, with the wasm exports' names and argument order. Pointers are
+ * byte offsets into the backend's heap; strides (ld*) count elements.
+ * The contracts are documented once, in assembly/*.ts.
+ */
+export interface Kernels {
+  f32_gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+           A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  f32_bias_rows(M: number, N: number, bias: number, C: number, ldc: number): void;
+  f32_sum_rows(M: number, N: number, X: number, ldx: number, y: number): void;
+  f32_add(n: number, x: number, y: number, z: number): void;
+  f32_mul(n: number, x: number, y: number, z: number): void;
+  f32_scale(n: number, a: number, x: number): void;
+  f32_axpy(n: number, a: number, x: number, y: number): void;
+  f32_fill(n: number, v: number, x: number): void;
+  f32_copy(n: number, x: number, y: number): void;
+  f32_copy2d(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
+  f32_sumsq(n: number, x: number): number;
+  f32_sigmoid(n: number, x: number, y: number): void;
+  f32_sigmoid_bwd(n: number, y: number, dy: number, dx: number): void;
+  f32_tanh(n: number, x: number, y: number): void;
+  f32_tanh_bwd(n: number, y: number, dy: number, dx: number): void;
+  f32_relu(n: number, x: number, y: number): void;
+  f32_relu_bwd(n: number, y: number, dy: number, dx: number): void;
+  f32_rnn_cell_fwd(B: number, H: number, act: number, g: number, hPrev: number, h: number,
+                   mask: number, y: number, ldy: number): void;
+  f32_rnn_cell_bwd(B: number, H: number, act: number, h: number, mask: number,
+                   dy: number, ldy: number, dh: number, dG: number): void;
+  f32_lstm_cell_fwd(B: number, H: number, gates: number, cPrev: number, hPrev: number,
+                    c: number, h: number, mask: number, y: number, ldy: number): void;
+  f32_lstm_cell_bwd(B: number, H: number, gates: number, cPrev: number, c: number, mask: number,
+                    dy: number, ldy: number, dh: number, dc: number, dGates: number): void;
+  f32_gru_cell_fwd(B: number, H: number, gx: number, gh: number, hPrev: number, h: number,
+                   mask: number, y: number, ldy: number): void;
+  f32_gru_cell_bwd(B: number, H: number, gx: number, gh: number, hPrev: number, mask: number,
+                   dy: number, ldy: number, dh: number, dGx: number, dGh: number): void;
+  f32_sgd_update(n: number, p: number, g: number, buf: number, lr: number, momentum: number,
+                 dampening: number, weightDecay: number, nesterov: number, first: number): void;
+  f32_adam_update(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
+                  beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void;
+  f32_adamw_update(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
+                   beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void;
+  f32_rmsprop_update(n: number, p: number, g: number, sq: number, gavg: number, buf: number, lr: number,
+                     alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void;
+  f32_adagrad_update(n: number, p: number, g: number, sum: number, lr: number, eps: number,
+                     weightDecay: number, lrDecay: number, step: number): void;
+  f32_clip_value(n: number, x: number, lo: number, hi: number): void;
+}
+
+/** The names of all kernels, for tests and benchmarks that iterate over them. */
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
+  'f32_gemm', 'f32_bias_rows', 'f32_sum_rows', 'f32_add', 'f32_mul', 'f32_scale', 'f32_axpy',
+  'f32_fill', 'f32_copy', 'f32_copy2d', 'f32_sumsq', 'f32_sigmoid', 'f32_sigmoid_bwd', 'f32_tanh',
+  'f32_tanh_bwd', 'f32_relu', 'f32_relu_bwd', 'f32_rnn_cell_fwd', 'f32_rnn_cell_bwd',
+  'f32_lstm_cell_fwd', 'f32_lstm_cell_bwd', 'f32_gru_cell_fwd', 'f32_gru_cell_bwd',
+  'f32_sgd_update', 'f32_adam_update', 'f32_adamw_update', 'f32_rmsprop_update',
+  'f32_adagrad_update', 'f32_clip_value',
+];
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly heap: Heap;
+  readonly k: Kernels;
+}

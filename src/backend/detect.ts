@@ -1,0 +1,48 @@
+// Feature detection, done once, by validating tiny probe modules (the way
+// tfjs-backend-wasm does): no instantiation, no network.
+
+// (module (func (result v128) i32.const 0 i8x16.splat))
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b,
+]);
+
+// (module (func (result v128) (f32x4.relaxed_madd (splat 0) (splat 0) (splat 0))))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x13, 0x01, 0x11, 0x00,
+  0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f,
+  0xfd, 0x85, 0x02, 0x0b,
+]);
+
+export interface Features {
+  wasm: boolean;
+  simd: boolean;
+  relaxedSimd: boolean;
+}
+
+let cached: Features | null = null;
+
+function validate(bytes: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** What this runtime's WebAssembly supports (cached after the first call). */
+export function detectFeatures(): Features {
+  if (cached) return cached;
+  const wasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';
+  cached = {
+    wasm,
+    simd: wasm && validate(SIMD_PROBE),
+    relaxedSimd: wasm && validate(RELAXED_PROBE),
+  };
+  return cached;
+}

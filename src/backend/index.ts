@@ -1,0 +1,129 @@
+// Backend selection: detect once, pick the fastest that works, remember it.
+import type { Backend, BackendName } from './backend.js';
+import { createJsBackend } from './js.js';
+import { createWasmBackend, createWasmBackendSync, type WasmFlavor, type WasmSource } from './wasm.js';
+import { detectFeatures } from './detect.js';
+import { SimdRnnError, argError } from '../errors.js';
+
+export type { Backend, BackendName, Kernels } from './backend.js';
+export { KERNEL_NAMES } from './backend.js';
+export { Heap } from './heap.js';
+export { detectFeatures } from './detect.js';
+export type { WasmSource } from './wasm.js';
+
+const NAMES: readonly BackendName[] = ['wasm-relaxed', 'wasm-simd', 'wasm', 'js'];
+
+export interface InitOptions {
+  /** Force a backend instead of detecting the best one. */
+  backend?: BackendName;
+  /**
+   * Use the relaxed-SIMD build (fused multiply-add) when the runtime
+   * validates it. Off by default: its results may differ in the last bits
+   * between machines.
+   */
+  relaxed?: boolean;
+  /**
+   * A compiled WebAssembly.Module of one of the wasm builds (for edge
+   * runtimes that refuse to compile bytes), or its bytes / URL. Which build
+   * it is comes from `backend` (default 'wasm-simd').
+   */
+  module?: WasmSource;
+  /** Cap, in bytes, on the backend's heap (default 2 GiB). */
+  maxMemory?: number;
+}
+
+let current: Backend | null = null;
+
+function checkOptions(opts: InitOptions): void {
+  if (opts === null || typeof opts !== 'object') throw argError('init', 'options', 'an object', opts);
+  if (opts.backend !== undefined && !NAMES.includes(opts.backend)) {
+    throw argError('init', 'options.backend', `one of ${NAMES.map((n) => `'${n}'`).join(', ')}`, opts.backend);
+  }
+  if (opts.maxMemory !== undefined && !(Number.isFinite(opts.maxMemory) && opts.maxMemory >= 1 << 20)) {
+    throw argError('init', 'options.maxMemory', 'a number of bytes ≥ 1048576', opts.maxMemory);
+  }
+}
+
+/** The backend `init` would choose here, without loading anything. */
+export function bestBackend(relaxed = false): BackendName {
+  const f = detectFeatures();
+  if (relaxed && f.relaxedSimd) return 'wasm-relaxed';
+  if (f.simd) return 'wasm-simd';
+  if (f.wasm) return 'wasm';
+  return 'js';
+}
+
+function unavailable(name: BackendName): SimdRnnError {
+  return new SimdRnnError('BACKEND_UNAVAILABLE',
+    `init: backend '${name}' is not supported by this runtime (detected: ${JSON.stringify(detectFeatures())})`);
+}
+
+/** Creates a backend with its own heap, without making it the current one (tests, benchmarks). */
+export async function createBackend(name: BackendName, opts: Omit<InitOptions, 'backend'> = {}): Promise<Backend> {
+  if (name === 'js') return createJsBackend(opts.maxMemory);
+  const f = detectFeatures();
+  if (!f.wasm || (name === 'wasm-simd' && !f.simd) || (name === 'wasm-relaxed' && !f.relaxedSimd)) throw unavailable(name);
+  return createWasmBackend(name as WasmFlavor, opts.module, opts.maxMemory);
+}
+
+/**
+ * Picks and loads the backend: wasm SIMD, then wasm scalar, then JS (or the
+ * one you force). Returns its name. Where wasm is present but cannot be
+ * instantiated (e.g. a content-security policy without 'wasm-unsafe-eval')
+ * and no backend was forced, it falls back to JS.
+ *
+ * @example
+ * import { init } from 'simd-rnn';
+ * await init();                    // 'wasm-simd' on any current runtime
+ * await init({ backend: 'js' });   // force the pure-JS backend
+ */
+export async function init(opts: InitOptions = {}): Promise<BackendName> {
+  checkOptions(opts);
+  if (opts.backend) {
+    current = await createBackend(opts.backend, opts);
+    return current.name;
+  }
+  const order: BackendName[] = [];
+  const best = bestBackend(opts.relaxed);
+  for (const n of NAMES) if (NAMES.indexOf(n) >= NAMES.indexOf(best)) order.push(n);
+  let lastError: unknown;
+  for (const n of order) {
+    try {
+      current = await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory });
+      return current.name;
+    } catch (e) {
+      lastError = e;
+      if (opts.module !== undefined) throw e; // a Module the caller gave us must work
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Synchronous init from a compiled Module (edge runtimes).
+ *
+ * @example
+ * import wasm from 'simd-rnn/wasm/simd-rnn.simd.wasm';
+ * initSync({ module: wasm });
+ */
+export function initSync(opts: InitOptions & { module: WebAssembly.Module }): BackendName {
+  checkOptions(opts);
+  if (!(opts.module instanceof WebAssembly.Module)) {
+    throw argError('initSync', 'options.module', 'a compiled WebAssembly.Module', opts.module);
+  }
+  const name = opts.backend ?? 'wasm-simd';
+  if (name === 'js') throw argError('initSync', 'options.backend', "a wasm backend when a module is given", name);
+  current = createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory);
+  return current.name;
+}
+
+/** The name of the backend in use. */
+export function backend(): BackendName {
+  return getBackend().name;
+}
+
+/** The backend in use (throws if init() has not run). */
+export function getBackend(): Backend {
+  if (!current) throw new SimdRnnError('NOT_INITIALIZED', 'simd-rnn: call `await init()` before using the library');
+  return current;
+}

@@ -1,0 +1,38 @@
+/** Machine-readable reason of a {@link SimdRnnError}. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'SHAPE_MISMATCH'
+  | 'OUT_OF_MEMORY'
+  | 'BACKEND_UNAVAILABLE'
+  | 'NOT_INITIALIZED'
+  | 'BAD_FILE';
+
+/**
+ * Every error this library throws on purpose. The message names the
+ * argument, what was expected and what was given.
+ *
+ * @example
+ * try { await init({ backend: 'gpu' as never }); }
+ * catch (e) { if (e instanceof SimdRnnError) console.log(e.code); }
+ */
+export class SimdRnnError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SimdRnnError';
+    this.code = code;
+  }
+}
+
+/** `where: name is <actual>, expected <expected>`. */
+export function argError(where: string, name: string, expected: string, actual: unknown): SimdRnnError {
+  return new SimdRnnError('INVALID_ARGUMENT', `${where}: ${name} is ${describe(actual)}, expected ${expected}`);
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(describe).join(',')}]`;
+  if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  const ctor = (v as object).constructor;
+  return ctor && ctor.name ? `a ${ctor.name}` : 'an object';
+}

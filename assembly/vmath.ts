@@ -23,9 +23,13 @@
 // relative) instead of 1 − 2/(e^2x + 1), which would lose relative accuracy.
 // @ts-ignore: decorator
 @inline export const TANH_SMALL: f32 = 0.25;
-// tanh(9) rounds to 1 − 3e-8: clamping there keeps e^2x finite.
+// tanh(x) rounds to 1 in f32 from x ≈ 9.01 on; clamping at 10 keeps e^2x
+// finite and makes tanh(±Inf) exactly ±1.
 // @ts-ignore: decorator
-@inline export const TANH_CLAMP: f32 = 9.0;
+@inline export const TANH_CLAMP: f32 = 10.0;
+// Below −88, σ(x) < 6.1e-39: returned as exactly 0 (so σ(−Inf) = 0).
+// @ts-ignore: decorator
+@inline export const SIGMOID_ZERO: f32 = -88.0;
 
 // @ts-ignore: decorator
 @inline export function expPoly(r: f32): f32 {
@@ -52,6 +56,7 @@
 
 // @ts-ignore: decorator
 @inline export function sigmoid1(x: f32): f32 {
+  if (x < SIGMOID_ZERO) return 0;
   return 1.0 / (1.0 + expClamped(clampExp(-x)));
 }
 
@@ -109,7 +114,8 @@
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
   const one = f32x4.splat(1.0);
-  return f32x4.div(one, f32x4.add(one, vexpClamped(vclampExp(f32x4.neg(x)))));
+  const s = f32x4.div(one, f32x4.add(one, vexpClamped(vclampExp(f32x4.neg(x)))));
+  return v128.andnot(s, f32x4.lt(x, f32x4.splat(SIGMOID_ZERO)));
 }
 
 // @ts-ignore: decorator

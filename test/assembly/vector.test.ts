@@ -1,0 +1,82 @@
+// Level-1 and bias kernels against float64 references on every backend.
+import t from 'tap';
+import { forEachBackend, put, get, close } from '../helpers/backends.js';
+import { rng, uniform } from '../helpers/rng.js';
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 257];
+const U = 2 ** -24;
+
+t.test('pointwise vector kernels', async (t) => {
+  await forEachBackend(t, (t, be) => {
+    const k = be.k;
+    for (const n of SIZES) {
+      const r = rng(n);
+      const x = uniform(r, n), y = uniform(r, n), a = Math.fround(0.375 - r());
+      const px = put(be, x), py = put(be, y), pz = be.heap.alloc(n);
+      k.f32_add(n, px, py, pz);
+      close(t, get(be, pz, n), Array.from(x, (v, i) => v + y[i]!), 0, U, `add n=${n}`);
+      k.f32_mul(n, px, py, pz);
+      close(t, get(be, pz, n), Array.from(x, (v, i) => v * y[i]!), 0, U, `mul n=${n}`);
+      k.f32_copy(n, px, pz);
+      t.same(get(be, pz, n), x, `copy n=${n}`);
+      k.f32_scale(n, a, pz);
+      close(t, get(be, pz, n), Array.from(x, (v) => v * a), 0, U, `scale n=${n}`);
+      k.f32_copy(n, py, pz);
+      k.f32_axpy(n, a, px, pz);
+      close(t, get(be, pz, n), Array.from(x, (v, i) => y[i]! + a * v), Array.from(x, (v, i) => 2 * U * (Math.abs(y[i]!) + Math.abs(a * v))), 0, `axpy n=${n}`);
+      k.f32_fill(n, a, pz);
+      t.ok(get(be, pz, n).every((v) => v === a), `fill n=${n}`);
+      const ss = x.reduce((s, v) => s + v * v, 0);
+      t.ok(Math.abs(k.f32_sumsq(n, px) - ss) <= 1e-12 * n, `sumsq n=${n}`);
+      be.heap.free(px); be.heap.free(py); be.heap.free(pz);
+    }
+    // Tails: the element after n is never written.
+    const p = put(be, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    k.f32_fill(5, 0, p);
+    k.f32_scale(0, 3, p);
+    t.same(Array.from(get(be, p, 9)), [0, 0, 0, 0, 0, 6, 7, 8, 9], 'fill stops at n');
+    // Overlapping copy behaves like memmove.
+    k.f32_copy(6, p + 4 * 3, p);
+    t.same(Array.from(get(be, p, 9)), [0, 0, 6, 7, 8, 9, 7, 8, 9], 'overlapping copy');
+  });
+});
+
+t.test('bias rows, sum rows, copy2d', async (t) => {
+  await forEachBackend(t, (t, be) => {
+    const k = be.k;
+    for (const [M, N] of [[1, 1], [3, 5], [7, 17], [16, 64], [5, 257]] as const) {
+      const r = rng(M * 1000 + N);
+      const ldc = N + 3;
+      const C = uniform(r, M * ldc), bias = uniform(r, N);
+      const pc = put(be, C), pb = put(be, bias);
+      k.f32_bias_rows(M, N, pb, pc, ldc);
+      const want = Float64Array.from(C);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * ldc + j] = C[i * ldc + j]! + bias[j]!;
+      close(t, get(be, pc, C.length), want, 0, U, `bias_rows ${M}x${N}`);
+      const y = uniform(r, N), py = put(be, y);
+      k.f32_sum_rows(M, N, pc, ldc, py);
+      const sums = Float64Array.from(y);
+      const after = get(be, pc, C.length);
+      const tol = new Float64Array(N);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) { sums[j] += after[i * ldc + j]!; tol[j] += (M + 1) * U * Math.abs(after[i * ldc + j]!); }
+      for (let j = 0; j < N; j++) tol[j] += (M + 1) * U * Math.abs(y[j]!);
+      close(t, get(be, py, N), sums, tol, 0, `sum_rows ${M}x${N}`);
+      const ld = N + 5, pd = be.heap.zeros(M * ld);
+      k.f32_copy2d(M, N, pc, ldc, pd, ld);
+      const d = get(be, pd, M * ld);
+      let ok = true;
+      for (let i = 0; i < M; i++) for (let j = 0; j < ld; j++) if (d[i * ld + j] !== (j < N ? after[i * ldc + j] : 0)) ok = false;
+      t.ok(ok, `copy2d ${M}x${N}`);
+      be.heap.free(pc); be.heap.free(pb); be.heap.free(py); be.heap.free(pd);
+    }
+  });
+});
+
+t.test('clip by value', async (t) => {
+  await forEachBackend(t, (t, be) => {
+    const x = [-3, -1, -0.5, 0, 0.5, 1, 3, NaN, Infinity, -Infinity, 2];
+    const p = put(be, x);
+    be.k.f32_clip_value(x.length, p, -1, 1);
+    t.same(Array.from(get(be, p, x.length)), [-1, -1, -0.5, 0, 0.5, 1, 1, NaN, 1, -1, 1]);
+  });
+});

@@ -1,0 +1,59 @@
+// One test body, every backend: js, wasm (scalar), wasm-simd, and
+// wasm-relaxed where the runtime validates it (tap passes
+// --experimental-wasm-relaxed-simd, so on Node 20 it runs too).
+import type { Test } from 'tap';
+import { createBackend, detectFeatures, type Backend, type BackendName } from '../../src/index.js';
+
+export function availableBackends(): BackendName[] {
+  const f = detectFeatures();
+  const names: BackendName[] = ['js'];
+  if (f.wasm) names.push('wasm');
+  if (f.simd) names.push('wasm-simd');
+  if (f.relaxedSimd) names.push('wasm-relaxed');
+  return names;
+}
+
+export async function forEachBackend(t: Test, body: (t: Test, be: Backend) => void | Promise<void>): Promise<void> {
+  for (const name of availableBackends()) {
+    const be = await createBackend(name);
+    await t.test(name, async (tt) => { await body(tt, be); });
+  }
+}
+
+/** Copies an array into the backend's heap; returns its pointer. */
+export function put(be: Backend, a: ArrayLike<number>): number {
+  const p = be.heap.alloc(a.length);
+  be.heap.write(p, a);
+  return p;
+}
+
+export function get(be: Backend, p: number, n: number): Float32Array {
+  return be.heap.read(p, n);
+}
+
+/**
+ * Largest violation of |got − want| ≤ atol + rtol·|want| (≤ 0 means all
+ * within). NaN must match NaN and ±Inf must match exactly.
+ */
+export function worst(got: ArrayLike<number>, want: ArrayLike<number>, atol: number | ArrayLike<number>, rtol = 0): { excess: number; index: number; got: number; want: number } {
+  let excess = -Infinity, index = -1;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    let e: number;
+    if (Number.isNaN(w) || Number.isNaN(g)) e = Number.isNaN(w) && Number.isNaN(g) ? -1 : Infinity;
+    else if (!Number.isFinite(w) || !Number.isFinite(g)) e = g === w ? -1 : Infinity;
+    else {
+      const a = typeof atol === 'number' ? atol : atol[i]!;
+      e = Math.abs(g - w) - (a + rtol * Math.abs(w));
+    }
+    if (e > excess) { excess = e; index = i; }
+  }
+  return { excess, index, got: got[index] ?? NaN, want: want[index] ?? NaN };
+}
+
+/** Asserts every element within tolerance, with one informative message. */
+export function close(t: Test, got: ArrayLike<number>, want: ArrayLike<number>, atol: number | ArrayLike<number>, rtol: number, msg: string): void {
+  t.equal(got.length, want.length, `${msg}: length`);
+  const w = worst(got, want, atol, rtol);
+  t.ok(w.excess <= 0, `${msg}: worst at [${w.index}] got ${w.got}, want ${w.want}`);
+}

@@ -2,7 +2,7 @@
 // Pointers are byte offsets; no alignment is assumed (v128.load is unaligned-safe).
 // Forward: y = f(x) (y may alias x). Backward takes the forward OUTPUT y and
 // accumulates: dx += dy · f'(y). Error bound of sigmoid/tanh: see vmath.ts.
-import { sigmoid1, tanh1, relu1, vsigmoid, vtanh, vrelu } from './vmath';
+import { sigmoid1, tanh1, relu1, vsigmoid, vtanh, vrelu, kc, K_ONE } from './vmath';
 
 export function f32_sigmoid(n: i32, x: usize, y: usize): void {
   let i = 0;
@@ -21,7 +21,7 @@ export function f32_sigmoid(n: i32, x: usize, y: usize): void {
 export function f32_sigmoid_bwd(n: i32, y: usize, dy: usize, dx: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const one = f32x4.splat(1);
+    const one = kc(K_ONE);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const s = v128.load(y + o);
@@ -53,7 +53,7 @@ export function f32_tanh(n: i32, x: usize, y: usize): void {
 export function f32_tanh_bwd(n: i32, y: usize, dy: usize, dx: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const one = f32x4.splat(1);
+    const one = kc(K_ONE);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const t = v128.load(y + o);

@@ -5,7 +5,7 @@
 // gx [B, 3H]: W_ih·x + b_ih; forward overwrites it with r, z, n.
 // gh [B, 3H]: W_hh·h + b_hh; kept (backward needs its n part).
 // hPrev, h: [B, H]; y: [B, ldy]; mask: [B] f32 or 0 (all valid), as in lstm_cell.ts.
-import { sigmoid1, tanh1, vsigmoid, vtanh, vmadd } from './vmath';
+import { sigmoid1, tanh1, vsigmoid, vtanh, vmadd, kc, K_ONE } from './vmath';
 
 export function f32_gru_cell_fwd(B: i32, H: i32, gx: usize, gh: usize, hPrev: usize, h: usize,
                                  mask: usize, y: usize, ldy: i32): void {
@@ -70,7 +70,7 @@ export function f32_gru_cell_bwd(B: i32, H: i32, gx: usize, gh: usize, hPrev: us
     const dyr = dy + (<usize>b * <usize>ldy << 2);
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      const one = f32x4.splat(1);
+      const one = kc(K_ONE);
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;
         let d = v128.load(dh + row + o);

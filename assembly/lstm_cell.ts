@@ -6,7 +6,7 @@
 // cPrev, hPrev, c, h: [B, H] contiguous. y: [B, ldy] output rows (first H used).
 // mask: [B] f32, 1 = valid step, 0 = padding; 0 as a pointer = all valid.
 // Padding rows carry the state through (c = cPrev, h = hPrev) and emit y = 0.
-import { sigmoid1, tanh1, vsigmoid, vtanh, vmadd } from './vmath';
+import { sigmoid1, tanh1, vsigmoid, vtanh, vmadd, kc, K_ONE } from './vmath';
 
 export function f32_lstm_cell_fwd(B: i32, H: i32, gates: usize, cPrev: usize, hPrev: usize,
                                   c: usize, h: usize, mask: usize, y: usize, ldy: i32): void {
@@ -74,7 +74,7 @@ export function f32_lstm_cell_bwd(B: i32, H: i32, gates: usize, cPrev: usize, c:
     const dyr = dy + (<usize>b * <usize>ldy << 2);
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      const one = f32x4.splat(1);
+      const one = kc(K_ONE);
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;
         let dh4 = v128.load(dh + row + o);

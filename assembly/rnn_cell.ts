@@ -2,7 +2,7 @@
 // act = tanh (act = 0) or relu (act = 1).
 // g [B, H]: pre-activations (left unchanged); hPrev, h [B, H]; y [B, ldy];
 // mask [B] f32 or 0 (all valid), as in lstm_cell.ts.
-import { tanh1, relu1, vtanh, vrelu } from './vmath';
+import { tanh1, relu1, vtanh, vrelu, kc, K_ONE } from './vmath';
 
 export function f32_rnn_cell_fwd(B: i32, H: i32, act: i32, g: usize, hPrev: usize, h: usize,
                                  mask: usize, y: usize, ldy: i32): void {
@@ -50,7 +50,7 @@ export function f32_rnn_cell_bwd(B: i32, H: i32, act: i32, h: usize, mask: usize
     const dyr = dy + (<usize>b * <usize>ldy << 2);
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      const one = f32x4.splat(1);
+      const one = kc(K_ONE);
       const zero = f32x4.splat(0);
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;

@@ -17,6 +17,9 @@
 @inline export const LN2_LO: f32 = -2.12194440e-4;
 // @ts-ignore: decorator
 @inline export const EXP_LO: f32 = -87.0;
+// 2^23 + 127: see vexpClamped.
+// @ts-ignore: decorator
+@inline export const EXP_MAGIC: f32 = 8388735.0;
 // @ts-ignore: decorator
 @inline export const EXP_HI: f32 = 88.0;
 // Below this |x| tanh uses its odd Taylor series (to x^9, error < 1e-8
@@ -79,6 +82,27 @@
 }
 
 // ---- SIMD versions (compiled only into the SIMD builds) ----
+//
+// Constants come from a table in memory (v128.load32_splat = one
+// vbroadcastss) rather than f32x4.splat of a literal: V8 rematerializes every
+// v128 constant inside the loop with three instructions, which made these
+// functions ~2× slower.
+const VC: usize = memory.data<f32>([
+  LOG2E, LN2_HI, LN2_LO, EXP_LO, EXP_HI, EXP_MAGIC,
+  0.001388888888888889, 0.008333333333333333, 0.041666666666666664, 0.16666666666666666, 0.5, 1.0,
+  TANH_CLAMP, TANH_SMALL, 2.0, 0.021869488536155203, -0.05396825396825397, 0.13333333333333333,
+  -0.3333333333333333, SIGMOID_ZERO, 0.0,
+]);
+export const K_LOG2E = 0, K_LN2_HI = 1, K_LN2_LO = 2, K_EXP_LO = 3, K_EXP_HI = 4, K_MAGIC = 5,
+  K_P6 = 6, K_P5 = 7, K_P4 = 8, K_P3 = 9, K_HALF = 10, K_ONE = 11,
+  K_TANH_CLAMP = 12, K_TANH_SMALL = 13, K_TWO = 14, K_T9 = 15, K_T7 = 16, K_T5 = 17, K_T3 = 18,
+  K_SIGMOID_ZERO = 19, K_ZERO = 20;
+
+/** A vector constant from the table (see above). */
+// @ts-ignore: decorator
+@inline export function kc(i: i32): v128 {
+  return v128.load32_splat(VC + (<usize>i << 2));
+}
 
 // @ts-ignore: decorator
 @inline export function vmadd(a: v128, b: v128, c: v128): v128 {
@@ -89,54 +113,58 @@
   }
 }
 
-/** e^x lane-wise for x already clamped to [EXP_LO, EXP_HI] (NaN allowed). */
+/** e^x lane-wise for x already clamped to [EXP_LO, EXP_HI] (NaN allowed).
+ * Rounding x·log2e to n uses the 1.5·2^23 trick instead of nearest + trunc_sat
+ * (V8 expands trunc_sat into a long fix-up sequence): adding EXP_MAGIC =
+ * 2^23 + 127 rounds to an integer and leaves n + 127 in the low mantissa bits,
+ * which a shift by 23 moves into the exponent field of 2^n. */
 // @ts-ignore: decorator
 @inline export function vexpClamped(x: v128): v128 {
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(0.001388888888888889);
-  p = vmadd(p, r, f32x4.splat(0.008333333333333333));
-  p = vmadd(p, r, f32x4.splat(0.041666666666666664));
-  p = vmadd(p, r, f32x4.splat(0.16666666666666666));
-  p = vmadd(p, r, f32x4.splat(0.5));
-  p = vmadd(p, r, f32x4.splat(1.0));
-  p = vmadd(p, r, f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, e);
+  const magic = kc(K_MAGIC);
+  const j = f32x4.add(f32x4.mul(x, kc(K_LOG2E)), magic);
+  const n = f32x4.sub(j, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, kc(K_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, kc(K_LN2_LO)));
+  let p = vmadd(kc(K_P6), r, kc(K_P5));
+  p = vmadd(p, r, kc(K_P4));
+  p = vmadd(p, r, kc(K_P3));
+  p = vmadd(p, r, kc(K_HALF));
+  const one = kc(K_ONE);
+  p = vmadd(p, r, one);
+  p = vmadd(p, r, one);
+  return f32x4.mul(p, i32x4.shl(j, 23));
 }
 
 // @ts-ignore: decorator
 @inline export function vclampExp(x: v128): v128 {
-  return f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
+  return f32x4.pmax(f32x4.pmin(x, kc(K_EXP_HI)), kc(K_EXP_LO));
 }
 
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
-  const one = f32x4.splat(1.0);
+  const one = kc(K_ONE);
   const s = f32x4.div(one, f32x4.add(one, vexpClamped(vclampExp(f32x4.neg(x)))));
-  return v128.andnot(s, f32x4.lt(x, f32x4.splat(SIGMOID_ZERO)));
+  return v128.andnot(s, f32x4.lt(x, kc(K_SIGMOID_ZERO)));
 }
 
 // @ts-ignore: decorator
 @inline export function vtanh(x: v128): v128 {
   const ax = f32x4.abs(x);
-  const a = f32x4.pmin(ax, f32x4.splat(TANH_CLAMP));
+  const a = f32x4.pmin(ax, kc(K_TANH_CLAMP));
   const e = vexpClamped(f32x4.add(a, a));
-  const one = f32x4.splat(1.0);
-  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
-  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  const one = kc(K_ONE);
+  const big = f32x4.sub(one, f32x4.div(kc(K_TWO), f32x4.add(e, one)));
+  const signed = v128.or(big, v128.andnot(x, ax)); // x & ~|x| = the sign bit
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(0.021869488536155203);
-  p = vmadd(p, x2, f32x4.splat(-0.05396825396825397));
-  p = vmadd(p, x2, f32x4.splat(0.13333333333333333));
-  p = vmadd(p, x2, f32x4.splat(-0.3333333333333333));
+  let p = vmadd(kc(K_T9), x2, kc(K_T7));
+  p = vmadd(p, x2, kc(K_T5));
+  p = vmadd(p, x2, kc(K_T3));
   const small = vmadd(f32x4.mul(x, x2), p, x);
-  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(TANH_SMALL)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, kc(K_TANH_SMALL)));
 }
 
 // @ts-ignore: decorator
 @inline export function vrelu(x: v128): v128 {
-  // pmax(x, 0) = 0 < x ? ... keeps NaN when x is the first operand? pmax(a,b) = a < b ? b : a.
-  return f32x4.pmax(x, f32x4.splat(0));
+  // pmax(a, b) = a < b ? b : a: NaN (as a) stays NaN.
+  return f32x4.pmax(x, kc(K_ZERO));
 }

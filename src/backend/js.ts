@@ -7,6 +7,8 @@ import { Heap, arrayBufferMemory } from './heap.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const relu = (x: number): number => (x > 0 ? x : x !== x ? x : 0);
+// Scratch row for f32_gemm's leftover rows (grown, never shrunk).
+let rowAcc = new Float64Array(1024);
 
 export function jsKernels(heap: Heap): Kernels {
   return {
@@ -56,6 +58,24 @@ export function jsKernels(heap: Heap): Kernels {
             f[c + 2] = alpha * s32 + beta * f[c + 2]!; f[c + 3] = alpha * s33 + beta * f[c + 3]!;
           }
         }
+      }
+      // Rows left over with B's rows contiguous (the batch-1 recurrent step):
+      // row-times-matrix as axpys into a float64 row, streaming B once.
+      if (!transB && M4 < M) {
+        if (rowAcc.length < N) rowAcc = new Float64Array(N);
+        const acc = rowAcc;
+        for (let i = M4; i < M; i++) {
+          acc.fill(0, 0, N);
+          const p = a0 + i * rsA;
+          for (let k = 0; k < K; k++) {
+            const a = f[p + k * csA]!;
+            const q = b0 + k * ldb;
+            for (let j = 0; j < N; j++) acc[j] = acc[j]! + a * f[q + j]!;
+          }
+          const c = c0 + i * ldc;
+          for (let j = 0; j < N; j++) f[c + j] = beta === 0 ? alpha * acc[j]! : alpha * acc[j]! + beta * f[c + j]!;
+        }
+        M = M4;
       }
       // Edges: rows ≥ M4 (all columns) and columns ≥ N4 (rows < M4).
       for (let i = 0; i < M; i++) {

@@ -1,0 +1,169 @@
+// npm run bench [-- --json] [-- --quick]
+// Times every kernel family on every backend (benchmark.js), one run, and
+// prints GFLOP/s (GEMM) or elements/s (the rest) with the wasm-SIMD/JS ratio.
+// Relaxed SIMD is included when Node runs with --experimental-wasm-relaxed-simd.
+import Benchmark from 'benchmark';
+import os from 'node:os';
+import { createBackend, detectFeatures } from '../dist/index.js';
+
+const args = new Set(process.argv.slice(2));
+const JSON_OUT = args.has('--json');
+const QUICK = args.has('--quick');
+const maxTime = QUICK ? 0.05 : 1;
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+  };
+}
+
+function rand(be, n, seed, scale = 1) {
+  const p = be.heap.alloc(n);
+  const r = rng(seed);
+  const v = be.heap.view(p, n);
+  for (let i = 0; i < n; i++) v[i] = r() * scale;
+  return p;
+}
+
+// Each case: name, shape label, unit, work per call (flops or elements), setup(be) → fn.
+const cases = [];
+for (const [M, N, K] of [[64, 64, 64], [128, 128, 128], [256, 256, 256], [1, 512, 128], [32, 512, 128]]) {
+  cases.push({
+    kernel: 'f32_gemm NN', shape: `[${M},${K}]×[${K},${N}]`, unit: 'GFLOP/s', work: 2 * M * N * K, scale: 1e9,
+    setup(be) {
+      const A = rand(be, M * K, 1), B = rand(be, K * N, 2), C = be.heap.alloc(M * N);
+      return () => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
+    },
+  });
+}
+cases.push({
+  kernel: 'f32_gemm NT', shape: '[32,128]×[512,128]ᵀ', unit: 'GFLOP/s', work: 2 * 32 * 512 * 128, scale: 1e9,
+  setup(be) {
+    const A = rand(be, 32 * 128, 1), B = rand(be, 512 * 128, 2), C = be.heap.alloc(32 * 512);
+    return () => be.k.f32_gemm(0, 1, 32, 512, 128, 1, A, 128, B, 128, 0, C, 512);
+  },
+});
+cases.push({
+  kernel: 'f32_gemm TN', shape: '[3200,512]ᵀ×[3200,64]', unit: 'GFLOP/s', work: 2 * 512 * 64 * 3200, scale: 1e9,
+  setup(be) {
+    const A = rand(be, 3200 * 512, 1), B = rand(be, 3200 * 64, 2), C = be.heap.alloc(512 * 64);
+    return () => be.k.f32_gemm(1, 0, 512, 64, 3200, 1, A, 512, B, 64, 0, C, 64);
+  },
+});
+const NACT = 4096;
+for (const name of ['f32_sigmoid', 'f32_tanh', 'f32_relu']) {
+  cases.push({
+    kernel: name, shape: `n=${NACT}`, unit: 'Melem/s', work: NACT, scale: 1e6,
+    setup(be) {
+      const x = rand(be, NACT, 3, 4), y = be.heap.alloc(NACT);
+      return () => be.k[name](NACT, x, y);
+    },
+  });
+  cases.push({
+    kernel: `${name}_bwd`, shape: `n=${NACT}`, unit: 'Melem/s', work: NACT, scale: 1e6,
+    setup(be) {
+      const y = rand(be, NACT, 3), dy = rand(be, NACT, 4), dx = be.heap.zeros(NACT);
+      return () => be.k[`${name}_bwd`](NACT, y, dy, dx);
+    },
+  });
+}
+const B = 32, H = 128;
+cases.push(
+  { kernel: 'f32_lstm_cell_fwd', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const g = rand(be, B * 4 * H, 5, 2), cp = rand(be, B * H, 6), hp = rand(be, B * H, 7), c = be.heap.alloc(B * H), h = be.heap.alloc(B * H), y = be.heap.alloc(B * H);
+      // The kernel overwrites the gates with their activations; re-running on those is as costly.
+      return () => be.k.f32_lstm_cell_fwd(B, H, g, cp, hp, c, h, 0, y, H);
+    } },
+  { kernel: 'f32_lstm_cell_bwd', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const g = rand(be, B * 4 * H, 5), cp = rand(be, B * H, 6), c = rand(be, B * H, 7), dy = rand(be, B * H, 8), dh = rand(be, B * H, 9), dc = rand(be, B * H, 10), dg = be.heap.alloc(B * 4 * H);
+      return () => be.k.f32_lstm_cell_bwd(B, H, g, cp, c, 0, dy, H, dh, dc, dg);
+    } },
+  { kernel: 'f32_gru_cell_fwd', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const gx = rand(be, B * 3 * H, 5, 2), gh = rand(be, B * 3 * H, 6, 2), hp = rand(be, B * H, 7), h = be.heap.alloc(B * H), y = be.heap.alloc(B * H);
+      return () => be.k.f32_gru_cell_fwd(B, H, gx, gh, hp, h, 0, y, H);
+    } },
+  { kernel: 'f32_gru_cell_bwd', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const gx = rand(be, B * 3 * H, 5), gh = rand(be, B * 3 * H, 6), hp = rand(be, B * H, 7), dy = rand(be, B * H, 8), dh = rand(be, B * H, 9), dx = be.heap.alloc(B * 3 * H), dgh = be.heap.alloc(B * 3 * H);
+      return () => be.k.f32_gru_cell_bwd(B, H, gx, gh, hp, 0, dy, H, dh, dx, dgh);
+    } },
+  { kernel: 'f32_rnn_cell_fwd tanh', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const g = rand(be, B * H, 5, 2), hp = rand(be, B * H, 6), h = be.heap.alloc(B * H), y = be.heap.alloc(B * H);
+      return () => be.k.f32_rnn_cell_fwd(B, H, 0, g, hp, h, 0, y, H);
+    } },
+  { kernel: 'f32_rnn_cell_bwd tanh', shape: `B=${B} H=${H}`, unit: 'Melem/s', work: B * H, scale: 1e6,
+    setup(be) {
+      const h = rand(be, B * H, 5), dy = rand(be, B * H, 6), dh = rand(be, B * H, 7), dg = be.heap.alloc(B * H);
+      return () => be.k.f32_rnn_cell_bwd(B, H, 0, h, 0, dy, H, dh, dg);
+    } },
+);
+const NP = 100000;
+cases.push(
+  { kernel: 'f32_adam_update', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
+    setup(be) {
+      const p = rand(be, NP, 1), g = rand(be, NP, 2), m = be.heap.zeros(NP), v = be.heap.zeros(NP);
+      return () => be.k.f32_adam_update(NP, p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 0.1, 0.001);
+    } },
+  { kernel: 'f32_sgd_update momentum', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
+    setup(be) {
+      const p = rand(be, NP, 1), g = rand(be, NP, 2), b = be.heap.zeros(NP);
+      return () => be.k.f32_sgd_update(NP, p, g, b, 1e-3, 0.9, 0, 0, 0, 0);
+    } },
+  { kernel: 'f32_sumsq', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
+    setup(be) { const x = rand(be, NP, 1); return () => be.k.f32_sumsq(NP, x); } },
+  { kernel: 'f32_axpy', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
+    setup(be) { const x = rand(be, NP, 1), y = rand(be, NP, 2); return () => be.k.f32_axpy(NP, 1e-3, x, y); } },
+  { kernel: 'f32_bias_rows', shape: '[3200,512]', unit: 'Melem/s', work: 3200 * 512, scale: 1e6,
+    setup(be) { const b = rand(be, 512, 1), c = rand(be, 3200 * 512, 2); return () => be.k.f32_bias_rows(3200, 512, b, c, 512); } },
+);
+
+function runOne(fn) {
+  return new Promise((resolve) => {
+    const bench = new Benchmark('k', fn, { maxTime, minSamples: QUICK ? 2 : 5, initCount: 1 });
+    bench.on('complete', () => resolve(bench.error ? { error: String(bench.error) } : { hz: bench.hz, rme: bench.stats.rme }));
+    bench.run({ async: false });
+  });
+}
+
+const f = detectFeatures();
+const names = ['wasm-simd', 'wasm', 'js'];
+if (f.relaxedSimd) names.unshift('wasm-relaxed');
+const backends = {};
+for (const n of names) backends[n] = await createBackend(n);
+
+const rows = [];
+for (const c of cases) {
+  const row = { kernel: c.kernel, shape: c.shape, unit: c.unit, results: {} };
+  for (const n of names) {
+    const fn = c.setup(backends[n]);
+    const r = await runOne(fn);
+    row.results[n] = r.error ? { error: r.error } : { rate: (r.hz * c.work) / c.scale, rme: r.rme };
+    if (!JSON_OUT) process.stderr.write('.');
+  }
+  const s = row.results['wasm-simd']?.rate, j = row.results.js?.rate;
+  row.simdOverJs = s && j ? s / j : null;
+  rows.push(row);
+}
+
+const meta = { node: process.version, cpu: os.cpus()[0]?.model, date: new Date().toISOString(), quick: QUICK };
+if (JSON_OUT) {
+  console.log(JSON.stringify({ meta, backends: names, rows }, null, 2));
+} else {
+  process.stderr.write('\n');
+  const fmt = (v) => (v === undefined ? '—' : v.error ? 'error' : v.rate >= 100 ? v.rate.toFixed(0) : v.rate.toFixed(2));
+  const head = ['kernel', 'shape', 'unit', ...names, 'simd/js'];
+  const lines = rows.map((r) => [r.kernel, r.shape, r.unit, ...names.map((n) => fmt(r.results[n])), r.simdOverJs ? `${r.simdOverJs.toFixed(1)}×` : '—']);
+  console.log(`simd-rnn kernels, single thread — Node ${meta.node}, ${meta.cpu}\n`);
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`|${head.map(() => '---').join('|')}|`);
+  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+}

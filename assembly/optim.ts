@@ -87,7 +87,7 @@ export function f32_adam_update(n: i32, p: usize, g: usize, m: usize, v: usize, 
 /** AdamW: p *= 1 − lr·wd, then Adam without L2 (bc1, bc2 as for Adam). */
 export function f32_adamw_update(n: i32, p: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32,
                                  beta2: f32, eps: f32, weightDecay: f32, bc1: f64, bc2: f64): void {
-adamCore(n, p, g, m, v, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay, bc1, bc2);
+  adamCore(n, p, g, m, v, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay, bc1, bc2);
 }
 
 /** RMSprop: sq = α·sq + (1−α)·g'²; centered: ga = α·ga + (1−α)·g', avg = √(sq − ga²) + ε,

@@ -41,6 +41,17 @@ for (const [M, N, K] of [[64, 64, 64], [128, 128, 128], [256, 256, 256], [1, 512
     },
   });
 }
+for (const [M, N, K] of [[1, 512, 128], [32, 512, 128], [1, 512, 192]]) {
+  cases.push({
+    kernel: 'f32_gemm_pb', shape: `[${M},${K}]×[${K},${N}]`, unit: 'GFLOP/s', work: 2 * M * N * K, scale: 1e9,
+    setup(be) {
+      const A = rand(be, M * K, 1), B = rand(be, K * N, 2), C = be.heap.alloc(M * N);
+      const Bp = be.heap.alloc(Math.ceil(N / 8) * 8 * K);
+      be.k.f32_pack_b(0, K, N, B, N, Bp);
+      return () => be.k.f32_gemm_pb(0, M, N, K, 1, A, K, Bp, 0, C, N);
+    },
+  });
+}
 cases.push({
   kernel: 'f32_gemm NT', shape: '[32,128]×[512,128]ᵀ', unit: 'GFLOP/s', work: 2 * 32 * 512 * 128, scale: 1e9,
   setup(be) {

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-export { init, initSync, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, Heap } from './backend/index.js';
+export { init, initSync, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, packedSize, Heap } from './backend/index.js';
 export type { Backend, BackendName, Kernels, InitOptions, WasmSource } from './backend/index.js';
 export { tensor, numel } from './tensor.js';
 export type { Tensor } from './tensor.js';

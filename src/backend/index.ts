@@ -6,7 +6,7 @@ import { detectFeatures } from './detect.js';
 import { SimdRnnError, argError } from '../errors.js';
 
 export type { Backend, BackendName, Kernels } from './backend.js';
-export { KERNEL_NAMES } from './backend.js';
+export { KERNEL_NAMES, packedSize } from './backend.js';
 export { Heap } from './heap.js';
 export { detectFeatures } from './detect.js';
 export type { WasmSource } from './wasm.js';

@@ -90,6 +90,44 @@ export function jsKernels(heap: Heap): Kernels {
       }
     },
 
+    f32_pack_b(transB, K, N, B, ldb, Bp) {
+      const f = heap.f32, b0 = B >> 2, o = Bp >> 2;
+      for (let p = 0; p * 8 < N; p++) {
+        for (let k = 0; k < K; k++) {
+          const d = o + (p * K + k) * 8;
+          for (let jj = 0; jj < 8; jj++) {
+            const j = p * 8 + jj;
+            f[d + jj] = j < N ? f[transB ? b0 + j * ldb + k : b0 + k * ldb + j]! : 0;
+          }
+        }
+      }
+    },
+    f32_gemm_pb(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc) {
+      if (M <= 0 || N <= 0) return;
+      const f = heap.f32, a0 = A >> 2, b0 = Bp >> 2, c0 = C >> 2;
+      const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
+      // One row against one 8-wide panel at a time: 8 accumulators, B streamed linearly.
+      for (let i = 0; i < M; i++) {
+        const a = a0 + i * rsA, c = c0 + i * ldc;
+        for (let p = 0; p * 8 < N; p++) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          let q = b0 + p * K * 8;
+          if (alpha !== 0) {
+            for (let k = 0; k < K; k++, q += 8) {
+              const x = f[a + k * csA]!;
+              s0 += x * f[q]!; s1 += x * f[q + 1]!; s2 += x * f[q + 2]!; s3 += x * f[q + 3]!;
+              s4 += x * f[q + 4]!; s5 += x * f[q + 5]!; s6 += x * f[q + 6]!; s7 += x * f[q + 7]!;
+            }
+          }
+          const w = Math.min(8, N - p * 8), s = [s0, s1, s2, s3, s4, s5, s6, s7];
+          for (let jj = 0; jj < w; jj++) {
+            const o = c + p * 8 + jj;
+            f[o] = beta === 0 ? alpha * s[jj]! : alpha * s[jj]! + beta * f[o]!;
+          }
+        }
+      }
+    },
+
     f32_bias_rows(M, N, bias, C, ldc) {
       const f = heap.f32, b = bias >> 2;
       for (let i = 0; i < M; i++) {

@@ -8,7 +8,7 @@ import { forEachBackend, put, get, worst } from '../helpers/backends.js';
 import { gemmRef } from '../helpers/ref.js';
 import { rng, uniform } from '../helpers/rng.js';
 import type { Test } from "tap";
-import type { Backend } from '../../src/index.js';
+import { packedSize, type Backend } from '../../src/index.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 257];
 
@@ -24,22 +24,29 @@ function shapes(): [number, number, number][] {
 }
 
 function check(t: Test, be: Backend, tA: number, tB: number, M: number, N: number, K: number,
-               alpha: number, beta: number, seed: number, pad: number): boolean {
+               alpha: number, beta: number, seed: number, pad: number, packed = false): boolean {
   const r = rng(seed);
   const lda = (tA ? M : K) + pad, ldb = (tB ? K : N) + pad, ldc = N + pad;
   const A = uniform(r, (tA ? K : M) * lda), B = uniform(r, (tB ? N : K) * ldb), C = uniform(r, M * ldc);
   if (beta === 0) for (let i = 0; i < C.length; i += 7) C[i] = NaN; // β = 0 must not read C
   const pa = put(be, A), pb = put(be, B), pc = put(be, C);
-  be.k.f32_gemm(tA, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+  let pp = 0;
+  if (packed) {
+    pp = be.heap.alloc(packedSize(K, N));
+    be.k.f32_pack_b(tB, K, N, pb, ldb, pp);
+    be.k.f32_gemm_pb(tA, M, N, K, alpha, pa, lda, pp, beta, pc, ldc);
+  } else {
+    be.k.f32_gemm(tA, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+  }
   const got = get(be, pc, C.length);
   const want = gemmRef(tA, tB, M, N, K, Math.fround(alpha), A, lda, B, ldb, Math.fround(beta), C, ldc);
   // Elements of C outside the M×N block must come back untouched (NaN included).
   for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) want.c[i * ldc + j] = C[i * ldc + j]!;
-  be.heap.free(pa); be.heap.free(pb); be.heap.free(pc);
+  be.heap.free(pa); be.heap.free(pb); be.heap.free(pc); be.heap.free(pp);
   const w = worst(got, want.c, want.bound);
   const ok = w.excess <= 0;
   if (!ok) {
-    t.fail(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} M=${M} N=${N} K=${K} α=${alpha} β=${beta} pad=${pad}: ` +
+    t.fail(`gemm${packed ? '_pb' : ''} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} M=${M} N=${N} K=${K} α=${alpha} β=${beta} pad=${pad}: ` +
       `[${w.index}] got ${w.got}, want ${w.want}`);
   }
   return ok;
@@ -60,6 +67,22 @@ t.test('f32_gemm matches the float64 reference', async (t) => {
       }
     }
     t.equal(bad, 0, `${n} products within the f32 error bound`);
+  });
+});
+
+t.test('f32_pack_b + f32_gemm_pb match the float64 reference', async (t) => {
+  await forEachBackend(t, (t, be) => {
+    let n = 0, bad = 0, seed = 5000;
+    for (const [M, N, K] of shapes()) {
+      for (const tA of [0, 1]) {
+        for (const tB of [0, 1]) {
+          const [alpha, beta] = seed % 2 ? [1, 0] : [-0.5, 0.25];
+          if (!check(t, be, tA, tB, M, N, K, alpha, beta, seed++, seed % 3, true)) bad++;
+          n++;
+        }
+      }
+    }
+    t.equal(bad, 0, `${n} packed products within the f32 error bound`);
   });
 });
 

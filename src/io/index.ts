@@ -1,0 +1,2 @@
+export { readSafetensors, readSafetensorsFile, writeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
+export type { SafetensorsFile } from './safetensors.js';

@@ -1,0 +1,710 @@
+// The recurrent layer shared by RNN, LSTM and GRU: PyTorch's options, math
+// and parameter names, run on the kernels of whichever backend is current.
+//
+// Data path (DESIGN.md): per layer and direction, one GEMM projects the
+// inputs of all T steps at once ([T·B, I] × [I, G·H]); each step then does
+// one recurrent GEMM ([B, H] × [H, G·H]) and one fused cell kernel. Backward
+// runs the fused cell backward per step (plus the [B, G·H] × [G·H, H] GEMM
+// for dh), keeps dGates for all steps, and computes dW_ih, dW_hh and dX as
+// three big GEMMs after the loop. Weights stay in PyTorch's layout in the
+// parameter region; packed copies for the GEMMs are rebuilt only when the
+// parameters' version changes.
+//
+// Inside, everything is time-major: x is [T, B, I], a layer's output is
+// [T, B, D·H] with direction d in columns d·H … d·H+H, and each direction
+// keeps its states in S[0..T] ([T+1, B, H]): the forward direction reads
+// S[t] and writes S[t+1]; the reverse one reads S[t+1] and writes S[t], so
+// its initial state sits in S[T]. Padding steps (mask 0) carry state
+// through and emit zeros, which gives PyTorch's packed-sequence results: the
+// reverse direction starts each sequence at its own last valid step.
+import { getBackend } from '../backend/index.js';
+import { packedSize, type Backend } from '../backend/backend.js';
+import { SimdRnnError, argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { rng, randomSeed } from '../util/rng.js';
+import { Params, type ParamSpec } from './params.js';
+import { checkBool, checkInt, checkTensor, checkFinite } from './validate.js';
+
+export type CellType = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Run a reverse direction too and concatenate (default false). */
+  bidirectional?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training only (default 0). */
+  dropout?: number;
+  /** Use bias_ih and bias_hh (default true). */
+  bias?: boolean;
+  /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */
+  batchFirst?: boolean;
+  /** Seed of the default initialization U(−1/√H, 1/√H) and of dropout masks. */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /** Initial hidden state [numLayers·D, B, H] (default zeros). */
+  h0?: Tensor;
+  /** Initial cell state [numLayers·D, B, H] (LSTM only; default zeros). */
+  c0?: Tensor;
+  /** Valid length of each sequence (0 ≤ length ≤ T); later steps are padding. */
+  lengths?: ArrayLike<number>;
+  /** Alternative to lengths: [B, T] of 1 (valid) and 0 (padding). */
+  mask?: Tensor;
+  /** Training mode: applies dropout between layers (default false). */
+  train?: boolean;
+}
+
+export interface ForwardResult {
+  /** [B, T, D·H] (batchFirst) or [T, B, D·H]; zeros at padding steps. */
+  output: Tensor;
+  /** Final hidden state per layer and direction [numLayers·D, B, H]. */
+  h: Tensor;
+  /** Final cell state (LSTM only). */
+  c?: Tensor;
+}
+
+export interface BackwardOptions {
+  /** Gradient w.r.t. the final hidden state h [numLayers·D, B, H]. */
+  dh?: Tensor;
+  /** Gradient w.r.t. the final cell state c (LSTM). */
+  dc?: Tensor;
+}
+
+export interface BackwardResult {
+  /** Gradient w.r.t. x, in x's layout. */
+  dx: Tensor;
+  /** Gradient w.r.t. h0 [numLayers·D, B, H]. */
+  dh0: Tensor;
+  /** Gradient w.r.t. c0 (LSTM). */
+  dc0?: Tensor;
+}
+
+/** State of a streaming (one step at a time) run; lives in the layer's heap. */
+export interface StreamState {
+  readonly batch: number;
+  /** Hidden state per layer, a copy: [numLayers, B, H]. */
+  readonly h: Tensor;
+  /** Cell state per layer (LSTM), a copy. */
+  readonly c?: Tensor;
+  /** Sets every state back to zero. */
+  reset(): void;
+  /** Frees the state's heap memory. */
+  dispose(): void;
+}
+
+interface DirPack {
+  wih: number; // packed W_ihᵀ  (K = I, N = G·H)
+  whh: number; // packed W_hhᵀ  (K = H, N = G·H)
+  wihB: number; // packed W_ih  (K = G·H, N = I), for dX
+  whhB: number; // packed W_hh  (K = G·H, N = H), for dh
+  bsum: number; // b_ih + b_hh (streaming step of LSTM/RNN)
+  wcat: number; // packed [W_ih | W_hh]ᵀ (K = I + H), streaming step of LSTM/RNN; 0 until first needed
+}
+
+interface Workspace {
+  T: number;
+  B: number;
+  ptr: number;
+  x0: number; // [T, B, I]
+  mask: number; // [T, B]
+  y: number[]; // per layer [T, B, D·H]
+  drop: number[]; // per layer < L−1: dropout multipliers [T, B, D·H]
+  dropped: number[]; // per layer < L−1: y ⊙ drop
+  g: number[][]; // [l][d] gates [T, B, G·H]
+  gh: number[][]; // [l][d] GRU: W_hh·h + b_hh [T, B, 3H]
+  sh: number[][]; // [l][d] hidden states [T+1, B, H]
+  sc: number[][]; // [l][d] cell states [T+1, B, H] (LSTM)
+}
+
+interface BackSpace {
+  T: number;
+  B: number;
+  ptr: number;
+  dg: number; // [T, B, G·H] (GRU: dGx)
+  dgh: number; // [T, B, 3H] (GRU)
+  dy: number[]; // per layer [T, B, D·H]
+  dx0: number; // [T, B, I]
+  dh: number; // [B, H]
+  dc: number; // [B, H]
+}
+
+interface ForwardRecord {
+  T: number;
+  B: number;
+  masked: boolean;
+  dropout: boolean;
+}
+
+const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
+
+export class Recurrent {
+  readonly cell: CellType;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly dropout: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly params: Params;
+  protected readonly be: Backend;
+  private readonly gates: number;
+  private readonly D: number;
+  private readonly random: () => number;
+  private packs: DirPack[][] = [];
+  private packedVersion = -1;
+  private ws: Workspace | null = null;
+  private bs: BackSpace | null = null;
+  private last: ForwardRecord | null = null;
+  private readonly name: string;
+
+  constructor(cell: CellType, opts: RecurrentOptions) {
+    const name = TAG[cell];
+    this.name = name;
+    if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
+    this.cell = cell;
+    this.inputSize = checkInt(name, 'inputSize', opts.inputSize, 1);
+    this.hiddenSize = checkInt(name, 'hiddenSize', opts.hiddenSize, 1);
+    this.numLayers = checkInt(name, 'numLayers', opts.numLayers ?? 1, 1);
+    this.bidirectional = checkBool(name, 'bidirectional', opts.bidirectional ?? false);
+    this.bias = checkBool(name, 'bias', opts.bias ?? true);
+    this.batchFirst = checkBool(name, 'batchFirst', opts.batchFirst ?? false);
+    const p = opts.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, 'dropout', 'a number in [0, 1)', p);
+    this.dropout = p;
+    const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.gates = cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1;
+    this.D = this.bidirectional ? 2 : 1;
+    this.be = getBackend();
+    this.params = new Params(this.be, this.specs());
+    // PyTorch's default: every parameter ~ U(−1/√H, 1/√H), in state-dict order.
+    const init = rng(seed);
+    const k = 1 / Math.sqrt(this.hiddenSize);
+    const v = this.be.heap.view(this.params.ptr, this.params.size);
+    for (let i = 0; i < v.length; i++) v[i] = (2 * init() - 1) * k;
+    this.params.touch();
+    this.random = rng((seed ^ 0x9e3779b9) >>> 0);
+  }
+
+  private suffix(l: number, d: number): string {
+    return `l${l}${d ? '_reverse' : ''}`;
+  }
+
+  private layerInput(l: number): number {
+    return l === 0 ? this.inputSize : this.D * this.hiddenSize;
+  }
+
+  private specs(): ParamSpec[] {
+    const H = this.hiddenSize, G = this.gates * H, out: ParamSpec[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.D; d++) {
+        const s = this.suffix(l, d);
+        out.push({ name: `weight_ih_${s}`, shape: [G, this.layerInput(l)] }, { name: `weight_hh_${s}`, shape: [G, H] });
+        if (this.bias) out.push({ name: `bias_ih_${s}`, shape: [G] }, { name: `bias_hh_${s}`, shape: [G] });
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ weights --
+
+  private ensurePacked(): void {
+    if (this.packedVersion === this.params.version) return;
+    const { k, heap } = this.be, H = this.hiddenSize, G = this.gates * H;
+    if (this.packs.length === 0) {
+      for (let l = 0; l < this.numLayers; l++) {
+        const I = this.layerInput(l), row: DirPack[] = [];
+        for (let d = 0; d < this.D; d++) {
+          row.push({
+            wih: heap.alloc(packedSize(I, G)), whh: heap.alloc(packedSize(H, G)),
+            wihB: heap.alloc(packedSize(G, I)), whhB: heap.alloc(packedSize(G, H)),
+            bsum: heap.alloc(G), wcat: 0,
+          });
+        }
+        this.packs.push(row);
+      }
+    }
+    for (let l = 0; l < this.numLayers; l++) {
+      const I = this.layerInput(l);
+      for (let d = 0; d < this.D; d++) {
+        const s = this.suffix(l, d), pk = this.packs[l]![d]!;
+        const wih = this.params.p(`weight_ih_${s}`), whh = this.params.p(`weight_hh_${s}`);
+        k.f32_pack_b(1, I, G, wih, I, pk.wih);
+        k.f32_pack_b(1, H, G, whh, H, pk.whh);
+        k.f32_pack_b(0, G, I, wih, I, pk.wihB);
+        k.f32_pack_b(0, G, H, whh, H, pk.whhB);
+        if (this.bias) k.f32_add(G, this.params.p(`bias_ih_${s}`), this.params.p(`bias_hh_${s}`), pk.bsum);
+        else k.f32_fill(G, 0, pk.bsum);
+        if (pk.wcat) this.packCat(l, d);
+      }
+    }
+    this.packedVersion = this.params.version;
+  }
+
+  // [W_ih | W_hh] packed as one [I + H, G·H] operand for the streaming step.
+  private packCat(l: number, d: number): void {
+    const { k, heap } = this.be, H = this.hiddenSize, G = this.gates * H, I = this.layerInput(l);
+    const pk = this.packs[l]![d]!, s = this.suffix(l, d);
+    if (!pk.wcat) pk.wcat = heap.alloc(packedSize(I + H, G));
+    const tmp = heap.alloc(G * (I + H));
+    k.f32_copy2d(G, I, this.params.p(`weight_ih_${s}`), I, tmp, I + H);
+    k.f32_copy2d(G, H, this.params.p(`weight_hh_${s}`), H, tmp + 4 * I, I + H);
+    k.f32_pack_b(1, I + H, G, tmp, I + H, pk.wcat);
+    heap.free(tmp);
+  }
+
+  // ---------------------------------------------------------- workspace --
+
+  private ensureWorkspace(T: number, B: number): Workspace {
+    const ws = this.ws;
+    if (ws && ws.T >= T && ws.B === B) return ws;
+    const cap = ws && ws.B === B ? Math.max(T, ws.T) : T;
+    if (ws) this.be.heap.free(ws.ptr);
+    if (this.bs) { this.be.heap.free(this.bs.ptr); this.bs = null; }
+    const H = this.hiddenSize, G = this.gates * H, DH = this.D * H, L = this.numLayers;
+    let off = 0;
+    const take = (n: number): number => { const o = off; off += Math.ceil(n / 16) * 16; return o; };
+    const x0 = take(cap * B * this.inputSize), mask = take(cap * B);
+    const y: number[] = [], drop: number[] = [], dropped: number[] = [];
+    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [];
+    for (let l = 0; l < L; l++) {
+      y.push(take(cap * B * DH));
+      if (l < L - 1 && this.dropout > 0) { drop.push(take(cap * B * DH)); dropped.push(take(cap * B * DH)); }
+      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [];
+      for (let d = 0; d < this.D; d++) {
+        gl.push(take(cap * B * G));
+        ghl.push(this.cell === 'GRU' ? take(cap * B * G) : 0);
+        shl.push(take((cap + 1) * B * H));
+        scl.push(this.cell === 'LSTM' ? take((cap + 1) * B * H) : 0);
+      }
+      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl);
+    }
+    const ptr = this.be.heap.alloc(off);
+    const b = (o: number): number => ptr + 4 * o;
+    this.ws = {
+      T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
+      g: g.map((r) => r.map(b)), gh: gh.map((r) => r.map((o) => (o ? b(o) : 0))), sh: sh.map((r) => r.map(b)),
+      sc: sc.map((r) => r.map((o) => (this.cell === 'LSTM' ? b(o) : 0))),
+    };
+    return this.ws;
+  }
+
+  private ensureBackSpace(T: number, B: number): BackSpace {
+    const bs = this.bs;
+    if (bs && bs.T >= T && bs.B === B) return bs;
+    if (bs) this.be.heap.free(bs.ptr);
+    const cap = this.ws!.T, H = this.hiddenSize, G = this.gates * H, DH = this.D * H;
+    let off = 0;
+    const take = (n: number): number => { const o = off; off += Math.ceil(n / 16) * 16; return o; };
+    const dg = take(cap * B * G), dgh = take(this.cell === 'GRU' ? cap * B * G : 0);
+    const dy: number[] = [];
+    for (let l = 0; l < this.numLayers; l++) dy.push(take(cap * B * DH));
+    const dx0 = take(cap * B * this.inputSize), dh = take(B * H), dc = take(B * H);
+    const ptr = this.be.heap.alloc(off);
+    const b = (o: number): number => ptr + 4 * o;
+    this.bs = { T: cap, B, ptr, dg: b(dg), dgh: b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc) };
+    return this.bs;
+  }
+
+  // ----------------------------------------------------------- layout I/O --
+
+  /** Copies a [B, T, F] or [T, B, F] tensor into time-major heap rows. */
+  private putSeq(src: Float32Array, T: number, B: number, F: number, dst: number): void {
+    const f = this.be.heap.f32, o = dst >> 2;
+    if (!this.batchFirst) { f.set(src.subarray(0, T * B * F), o); return; }
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
+    }
+  }
+
+  /** Reads time-major heap rows back into the caller's layout. */
+  private getSeq(src: number, T: number, B: number, F: number): Float32Array {
+    const f = this.be.heap.f32, o = src >> 2;
+    if (!this.batchFirst) return f.slice(o, o + T * B * F);
+    const out = new Float32Array(T * B * F);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
+    }
+    return out;
+  }
+
+  private seqShape(T: number, B: number, F: number): number[] {
+    return this.batchFirst ? [B, T, F] : [T, B, F];
+  }
+
+  private stateShape(B: number): number[] {
+    return [this.numLayers * this.D, B, this.hiddenSize];
+  }
+
+  // -------------------------------------------------------------- forward --
+
+  /**
+   * Runs the whole sequence. See {@link ForwardOptions}.
+   *
+   * @example
+   * const lstm = new LSTM({ inputSize: 8, hiddenSize: 16, batchFirst: true, seed: 1 });
+   * const { output, h, c } = lstm.forward(tensor(x, [4, 10, 8]), { lengths: [10, 7, 3, 10] });
+   */
+  forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    const where = `${this.name}.forward`;
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkTensor(where, 'x', x, this.batchFirst ? ['*', '*', this.inputSize] : ['*', '*', this.inputSize],
+      `${this.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]'}, inputSize = ${this.inputSize}`);
+    const [d0, d1] = x.shape as [number, number, number];
+    const T = this.batchFirst ? d1 : d0, B = this.batchFirst ? d0 : d1;
+    if (T < 1 || B < 1) throw new SimdRnnError('SHAPE_MISMATCH', `${where}: x has shape [${x.shape.join(',')}], expected at least one step and one sequence`);
+    checkFinite(where, 'x', x.data, x.shape);
+    const train = opts.train === undefined ? false : checkBool(where, 'options.train', opts.train);
+    const H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
+    if (opts.h0 !== undefined) {
+      checkTensor(where, 'h0', opts.h0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+      checkFinite(where, 'h0', opts.h0.data, opts.h0.shape);
+    }
+    if (opts.c0 !== undefined) {
+      if (this.cell !== 'LSTM') throw argError(where, 'options.c0', `undefined (${this.name} has no cell state)`, opts.c0);
+      checkTensor(where, 'c0', opts.c0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+      checkFinite(where, 'c0', opts.c0.data, opts.c0.shape);
+    }
+    const maskArr = this.buildMask(where, opts, T, B);
+    const { k, heap } = this.be;
+    this.ensurePacked();
+    const ws = this.ensureWorkspace(T, B);
+    this.putSeq(x.data, T, B, this.inputSize, ws.x0);
+    if (maskArr) heap.write(ws.mask, maskArr);
+    const mask = maskArr ? ws.mask : 0;
+    const useDropout = train && this.dropout > 0 && L > 1;
+
+    let input = ws.x0;
+    for (let l = 0; l < L; l++) {
+      const I = this.layerInput(l);
+      for (let d = 0; d < D; d++) {
+        const s = this.suffix(l, d), pk = this.packs[l]![d]!;
+        const g = ws.g[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, gh = ws.gh[l]![d]!;
+        const rev = d === 1;
+        const start = rev ? T : 0; // index of the initial state in S
+        const sIdx = (l * D + d) * B * H;
+        if (opts.h0) heap.f32.set(opts.h0.data.subarray(sIdx, sIdx + B * H), (sh >> 2) + start * B * H);
+        else k.f32_fill(B * H, 0, sh + 4 * start * B * H);
+        if (this.cell === 'LSTM') {
+          if (opts.c0) heap.f32.set(opts.c0.data.subarray(sIdx, sIdx + B * H), (sc >> 2) + start * B * H);
+          else k.f32_fill(B * H, 0, sc + 4 * start * B * H);
+        }
+        // Input projection of every step at once.
+        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G);
+        if (this.bias) {
+          k.f32_bias_rows(T * B, G, this.params.p(`bias_ih_${s}`), g, G);
+          if (this.cell !== 'GRU') k.f32_bias_rows(T * B, G, this.params.p(`bias_hh_${s}`), g, G);
+        }
+        const yBase = ws.y[l]! + 4 * d * H;
+        for (let step = 0; step < T; step++) {
+          const t = rev ? T - 1 - step : step;
+          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+          const gt = g + 4 * t * B * G, hPrev = sh + 4 * prev * B * H, hNext = sh + 4 * next * B * H;
+          const mt = mask ? mask + 4 * t * B : 0, yt = yBase + 4 * t * B * DH;
+          if (this.cell === 'GRU') {
+            const ght = gh + 4 * t * B * G;
+            k.f32_gemm_pb(0, B, G, H, 1, hPrev, H, pk.whh, 0, ght, G);
+            if (this.bias) k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ght, G);
+            k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
+          } else {
+            k.f32_gemm_pb(0, B, G, H, 1, hPrev, H, pk.whh, 1, gt, G);
+            if (this.cell === 'LSTM') {
+              k.f32_lstm_cell_fwd(B, H, gt, sc + 4 * prev * B * H, hPrev, sc + 4 * next * B * H, hNext, mt, yt, DH);
+            } else {
+              k.f32_rnn_cell_fwd(B, H, this.cell === 'RNN_RELU' ? 1 : 0, gt, hPrev, hNext, mt, yt, DH);
+            }
+          }
+        }
+      }
+      input = ws.y[l]!;
+      if (useDropout && l < L - 1) {
+        const n = T * B * DH, keep = 1 - this.dropout, scale = 1 / keep;
+        const m = heap.view(ws.drop[l]!, n);
+        for (let i = 0; i < n; i++) m[i] = this.random() < keep ? scale : 0;
+        k.f32_mul(n, ws.y[l]!, ws.drop[l]!, ws.dropped[l]!);
+        input = ws.dropped[l]!;
+      }
+    }
+    this.last = { T, B, masked: mask !== 0, dropout: useDropout };
+
+    const output: Tensor = { data: this.getSeq(ws.y[L - 1]!, T, B, DH), shape: this.seqShape(T, B, DH) };
+    const h = new Float32Array(L * D * B * H);
+    const c = this.cell === 'LSTM' ? new Float32Array(L * D * B * H) : null;
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) {
+        const fin = d === 1 ? 0 : T, o = (l * D + d) * B * H;
+        h.set(heap.view(ws.sh[l]![d]! + 4 * fin * B * H, B * H), o);
+        if (c) c.set(heap.view(ws.sc[l]![d]! + 4 * fin * B * H, B * H), o);
+      }
+    }
+    const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
+    if (c) res.c = { data: c, shape: this.stateShape(B) };
+    return res;
+  }
+
+  private buildMask(where: string, opts: ForwardOptions, T: number, B: number): Float32Array | null {
+    if (opts.lengths !== undefined && opts.mask !== undefined) {
+      throw argError(where, 'options', 'either lengths or mask, not both', 'both');
+    }
+    if (opts.lengths !== undefined) {
+      const len = opts.lengths;
+      if (len === null || typeof len !== 'object' || typeof (len as ArrayLike<number>).length !== 'number') {
+        throw argError(where, 'options.lengths', `an array of ${B} integers in [0, ${T}]`, len);
+      }
+      if (len.length !== B) throw argError(where, 'options.lengths.length', `${B} (the batch size)`, len.length);
+      let full = true;
+      for (let b = 0; b < B; b++) {
+        const v = len[b];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > T) {
+          throw argError(where, `options.lengths[${b}]`, `an integer in [0, ${T}] (T)`, v);
+        }
+        if (v !== T) full = false;
+      }
+      if (full) return null;
+      const m = new Float32Array(T * B);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < len[b]! ? 1 : 0;
+      return m;
+    }
+    if (opts.mask !== undefined) {
+      checkTensor(where, 'mask', opts.mask, [B, T], '[B, T] of 0 and 1');
+      const m = new Float32Array(T * B);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          const v = opts.mask.data[b * T + t]!;
+          if (v !== 0 && v !== 1) throw argError(where, `mask[${b},${t}]`, '0 or 1', v);
+          m[t * B + b] = v;
+        }
+      }
+      return m;
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------- backward --
+
+  /**
+   * Backpropagates through the last forward call: accumulates (+=) every
+   * parameter's gradient and returns the gradients w.r.t. x, h0 (and c0).
+   *
+   * @example
+   * const { output } = gru.forward(x);
+   * const { dx, dh0 } = gru.backward(dOutput);   // gru.gradStateDict() now holds dW, db
+   */
+  backward(dOutput: Tensor, opts: BackwardOptions = {}): BackwardResult {
+    const where = `${this.name}.backward`;
+    const rec = this.last;
+    if (!rec) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    const { T, B } = rec, H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
+    checkTensor(where, 'dOutput', dOutput, this.seqShape(T, B, DH), 'the shape of the last forward output');
+    if (opts.dh !== undefined) checkTensor(where, 'dh', opts.dh, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+    if (opts.dc !== undefined) {
+      if (this.cell !== 'LSTM') throw argError(where, 'options.dc', `undefined (${this.name} has no cell state)`, opts.dc);
+      checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+    }
+    const { k, heap } = this.be;
+    const ws = this.ws!;
+    const bs = this.ensureBackSpace(T, B);
+    this.ensurePacked();
+    const mask = rec.masked ? ws.mask : 0;
+    this.putSeq(dOutput.data, T, B, DH, bs.dy[L - 1]!);
+    const dh0 = new Float32Array(L * D * B * H);
+    const dc0 = this.cell === 'LSTM' ? new Float32Array(L * D * B * H) : null;
+
+    for (let l = L - 1; l >= 0; l--) {
+      const I = this.layerInput(l);
+      const input = l === 0 ? ws.x0 : rec.dropout ? ws.dropped[l - 1]! : ws.y[l - 1]!;
+      const dInput = l === 0 ? bs.dx0 : bs.dy[l - 1]!;
+      const dy = bs.dy[l]!;
+      for (let d = 0; d < D; d++) {
+        const s = this.suffix(l, d), pk = this.packs[l]![d]!, rev = d === 1;
+        const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!;
+        const sIdx = (l * D + d) * B * H;
+        if (opts.dh) heap.f32.set(opts.dh.data.subarray(sIdx, sIdx + B * H), bs.dh >> 2);
+        else k.f32_fill(B * H, 0, bs.dh);
+        if (this.cell === 'LSTM') {
+          if (opts.dc) heap.f32.set(opts.dc.data.subarray(sIdx, sIdx + B * H), bs.dc >> 2);
+          else k.f32_fill(B * H, 0, bs.dc);
+        }
+        const dyBase = dy + 4 * d * H;
+        for (let step = 0; step < T; step++) {
+          const t = rev ? step : T - 1 - step;
+          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+          const gt = g + 4 * t * B * G, dgt = bs.dg + 4 * t * B * G;
+          const mt = mask ? mask + 4 * t * B : 0, dyt = dyBase + 4 * t * B * DH;
+          if (this.cell === 'GRU') {
+            const dght = bs.dgh + 4 * t * B * G;
+            k.f32_gru_cell_bwd(B, H, gt, gh + 4 * t * B * G, sh + 4 * prev * B * H, mt, dyt, DH, bs.dh, dgt, dght);
+            k.f32_gemm_pb(0, B, H, G, 1, dght, G, pk.whhB, 1, bs.dh, H);
+          } else {
+            if (this.cell === 'LSTM') {
+              k.f32_lstm_cell_bwd(B, H, gt, sc + 4 * prev * B * H, sc + 4 * next * B * H, mt, dyt, DH, bs.dh, bs.dc, dgt);
+            } else {
+              k.f32_rnn_cell_bwd(B, H, this.cell === 'RNN_RELU' ? 1 : 0, sh + 4 * next * B * H, mt, dyt, DH, bs.dh, dgt);
+            }
+            k.f32_gemm_pb(0, B, H, G, 1, dgt, G, pk.whhB, 1, bs.dh, H);
+          }
+        }
+        dh0.set(heap.view(bs.dh, B * H), sIdx);
+        if (dc0) dc0.set(heap.view(bs.dc, B * H), sIdx);
+        // Parameter gradients and dX: three big GEMMs over all steps.
+        const dGx = bs.dg, dGh = this.cell === 'GRU' ? bs.dgh : bs.dg;
+        const hPrevAll = sh + 4 * (rev ? 1 : 0) * B * H;
+        k.f32_gemm(1, 0, G, I, T * B, 1, dGx, G, input, I, 1, this.params.g(`weight_ih_${s}`), I);
+        k.f32_gemm(1, 0, G, H, T * B, 1, dGh, G, hPrevAll, H, 1, this.params.g(`weight_hh_${s}`), H);
+        if (this.bias) {
+          k.f32_sum_rows(T * B, G, dGx, G, this.params.g(`bias_ih_${s}`));
+          k.f32_sum_rows(T * B, G, dGh, G, this.params.g(`bias_hh_${s}`));
+        }
+        k.f32_gemm_pb(0, T * B, I, G, 1, dGx, G, pk.wihB, d === 0 ? 0 : 1, dInput, I);
+      }
+      if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
+    }
+    const res: BackwardResult = {
+      dx: { data: this.getSeq(bs.dx0, T, B, this.inputSize), shape: this.seqShape(T, B, this.inputSize) },
+      dh0: { data: dh0, shape: this.stateShape(B) },
+    };
+    if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };
+    return res;
+  }
+
+  // ------------------------------------------------------------ streaming --
+
+  /**
+   * A zeroed streaming state for `batch` sequences (unidirectional layers).
+   *
+   * @example
+   * const state = lstm.zeroState(1);
+   * for (const xt of frames) { const y = lstm.step(xt, state); }
+   */
+  zeroState(batch = 1): StreamState & { readonly _ptrs: StatePtrs } {
+    const where = `${this.name}.zeroState`;
+    if (this.bidirectional) throw argError(where, 'this.bidirectional', 'false (a reverse direction needs the whole sequence)', true);
+    const B = checkInt(where, 'batch', batch, 1);
+    const { heap } = this.be, H = this.hiddenSize, G = this.gates * H, L = this.numLayers;
+    const xh: number[] = [], h: number[] = [], c: number[] = [];
+    for (let l = 0; l < L; l++) {
+      xh.push(heap.zeros(B * (this.layerInput(l) + H)));
+      h.push(heap.zeros(B * H));
+      c.push(this.cell === 'LSTM' ? heap.zeros(B * H) : 0);
+    }
+    const g = heap.alloc(B * G), gh = this.cell === 'GRU' ? heap.alloc(B * G) : 0;
+    const ptrs: StatePtrs = { B, xh, h, c, g, gh, out: { data: new Float32Array(B * H), shape: [B, H] }, owner: this };
+    const self = this;
+    const read = (arr: number[]): Tensor => {
+      const out = new Float32Array(L * B * H);
+      arr.forEach((p, l) => out.set(heap.view(p, B * H), l * B * H));
+      return { data: out, shape: [L, B, H] };
+    };
+    return {
+      batch: B,
+      _ptrs: ptrs,
+      get h() { return read(h); },
+      get c() { return self.cell === 'LSTM' ? read(c) : undefined; },
+      reset() {
+        for (let l = 0; l < L; l++) {
+          self.be.k.f32_fill(B * (self.layerInput(l) + H), 0, xh[l]!);
+          self.be.k.f32_fill(B * H, 0, h[l]!);
+          if (c[l]) self.be.k.f32_fill(B * H, 0, c[l]!);
+        }
+      },
+      dispose() {
+        for (const p of [...xh, ...h, ...c, g, gh]) heap.free(p);
+        xh.length = 0;
+      },
+    };
+  }
+
+  /**
+   * One time step for every sequence of a streaming state: xt [B, inputSize]
+   * → the last layer's output [B, hiddenSize]. The state is updated in place.
+   * The returned tensor is reused by the next call on the same state.
+   */
+  step(xt: Tensor, state: StreamState): Tensor {
+    const where = `${this.name}.step`;
+    const ps = (state as { _ptrs?: StatePtrs } | null)?._ptrs;
+    if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
+    if (ps.xh.length === 0) throw argError(where, 'state', 'a live state', 'a disposed state');
+    const B = ps.B, H = this.hiddenSize, G = this.gates * H;
+    checkTensor(where, 'xt', xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
+    checkFinite(where, 'xt', xt.data, xt.shape);
+    this.ensurePacked();
+    const { k, heap } = this.be;
+    const I0 = this.inputSize;
+    for (let b = 0; b < B; b++) heap.f32.set(xt.data.subarray(b * I0, (b + 1) * I0), (ps.xh[0]! >> 2) + b * (I0 + H));
+    for (let l = 0; l < this.numLayers; l++) {
+      const I = this.layerInput(l), pk = this.packs[l]![0]!, s = this.suffix(l, 0);
+      const xh = ps.xh[l]!, h = ps.h[l]!, ld = I + H;
+      if (this.cell === 'GRU') {
+        k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G);
+        k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G);
+        if (this.bias) {
+          k.f32_bias_rows(B, G, this.params.p(`bias_ih_${s}`), ps.g, G);
+          k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ps.gh, G);
+        }
+        k.f32_gru_cell_fwd(B, H, ps.g, ps.gh, h, h, 0, xh + 4 * I, ld);
+      } else {
+        if (!pk.wcat) this.packCat(l, 0);
+        k.f32_gemm_pb(0, B, G, I + H, 1, xh, ld, pk.wcat, 0, ps.g, G);
+        if (this.bias) k.f32_bias_rows(B, G, pk.bsum, ps.g, G);
+        if (this.cell === 'LSTM') k.f32_lstm_cell_fwd(B, H, ps.g, ps.c[l]!, h, ps.c[l]!, h, 0, xh + 4 * I, ld);
+        else k.f32_rnn_cell_fwd(B, H, this.cell === 'RNN_RELU' ? 1 : 0, ps.g, h, h, 0, xh + 4 * I, ld);
+      }
+      if (l + 1 < this.numLayers) k.f32_copy2d(B, H, h, H, ps.xh[l + 1]!, this.layerInput(l + 1) + H);
+    }
+    ps.out.data.set(heap.view(ps.h[this.numLayers - 1]!, B * H));
+    return ps.out;
+  }
+
+  // ----------------------------------------------------------- parameters --
+
+  /** Copies of the parameters, with PyTorch's names and shapes. */
+  stateDict(): Record<string, Tensor> {
+    return this.params.stateDict();
+  }
+
+  /** Copies of the accumulated gradients, with the parameters' names. */
+  gradStateDict(): Record<string, Tensor> {
+    return this.params.gradStateDict();
+  }
+
+  /** Loads a PyTorch-style state dict; strict: every name and shape must match. */
+  loadStateDict(dict: Record<string, Tensor>): void {
+    this.params.load(`${this.name}.loadStateDict`, dict);
+  }
+
+  zeroGrad(): void {
+    this.params.zeroGrad();
+  }
+
+  /** Number of parameters. */
+  get numParams(): number {
+    return this.params.size;
+  }
+
+  /** Frees every heap region this layer holds. */
+  dispose(): void {
+    const heap = this.be.heap;
+    if (this.ws) heap.free(this.ws.ptr);
+    if (this.bs) heap.free(this.bs.ptr);
+    for (const row of this.packs) for (const p of row) for (const q of [p.wih, p.whh, p.wihB, p.whhB, p.bsum, p.wcat]) heap.free(q);
+    this.packs = [];
+    this.ws = this.bs = null;
+    this.last = null;
+    this.params.dispose();
+  }
+}
+
+interface StatePtrs {
+  B: number;
+  xh: number[];
+  h: number[];
+  c: number[];
+  g: number;
+  gh: number;
+  out: Tensor;
+  owner: Recurrent;
+}

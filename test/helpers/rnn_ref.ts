@@ -1,0 +1,81 @@
+// A float64 reference of the recurrent layers: plain loops over PyTorch's
+// equations, time-major, with masks (padding steps carry state, emit 0).
+// Slow and obviously correct; the finite-difference gradients come from it.
+
+export type Cell = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+
+export interface RefConfig {
+  cell: Cell;
+  I: number;
+  H: number;
+  L: number;
+  bidir: boolean;
+  bias: boolean;
+}
+
+export type Params64 = Record<string, Float64Array>;
+
+const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export function gatesOf(cell: Cell): number {
+  return cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1;
+}
+
+/** x [T, B, I], h0/c0 [L·D, B, H] (or null), valid(t, b). */
+export function refForward(cfg: RefConfig, P: Params64, x: Float64Array, T: number, B: number,
+                           h0: Float64Array | null, c0: Float64Array | null, valid: (t: number, b: number) => boolean):
+  { out: Float64Array; h: Float64Array; c: Float64Array } {
+  const { cell, H, L } = cfg, D = cfg.bidir ? 2 : 1, G = gatesOf(cell) * H;
+  let input = x, I = cfg.I;
+  const hN = new Float64Array(L * D * B * H), cN = new Float64Array(L * D * B * H);
+  let out = new Float64Array(0);
+  for (let l = 0; l < L; l++) {
+    out = new Float64Array(T * B * D * H);
+    for (let d = 0; d < D; d++) {
+      const s = `l${l}${d ? '_reverse' : ''}`;
+      const Wi = P[`weight_ih_${s}`]!, Wh = P[`weight_hh_${s}`]!;
+      const bi = cfg.bias ? P[`bias_ih_${s}`]! : new Float64Array(G), bh = cfg.bias ? P[`bias_hh_${s}`]! : new Float64Array(G);
+      const o = (l * D + d) * B * H;
+      const h = h0 ? h0.slice(o, o + B * H) : new Float64Array(B * H);
+      const c = c0 ? c0.slice(o, o + B * H) : new Float64Array(B * H);
+      for (let step = 0; step < T; step++) {
+        const t = d ? T - 1 - step : step;
+        for (let b = 0; b < B; b++) {
+          if (!valid(t, b)) continue;
+          const gx = new Float64Array(G), gh = new Float64Array(G);
+          for (let r = 0; r < G; r++) {
+            let sx = bi[r]!, sh = bh[r]!;
+            for (let k = 0; k < I; k++) sx += Wi[r * I + k]! * input[(t * B + b) * I + k]!;
+            for (let k = 0; k < H; k++) sh += Wh[r * H + k]! * h[b * H + k]!;
+            gx[r] = sx; gh[r] = sh;
+          }
+          const hn = new Float64Array(H);
+          for (let j = 0; j < H; j++) {
+            if (cell === 'LSTM') {
+              const ig = sig(gx[j]! + gh[j]!), fg = sig(gx[H + j]! + gh[H + j]!);
+              const gg = Math.tanh(gx[2 * H + j]! + gh[2 * H + j]!), og = sig(gx[3 * H + j]! + gh[3 * H + j]!);
+              c[b * H + j] = fg * c[b * H + j]! + ig * gg;
+              hn[j] = og * Math.tanh(c[b * H + j]!);
+            } else if (cell === 'GRU') {
+              const r = sig(gx[j]! + gh[j]!), z = sig(gx[H + j]! + gh[H + j]!);
+              const n = Math.tanh(gx[2 * H + j]! + r * gh[2 * H + j]!);
+              hn[j] = (1 - z) * n + z * h[b * H + j]!;
+            } else {
+              const v = gx[j]! + gh[j]!;
+              hn[j] = cell === 'RNN_TANH' ? Math.tanh(v) : Math.max(0, v);
+            }
+          }
+          for (let j = 0; j < H; j++) {
+            h[b * H + j] = hn[j]!;
+            out[(t * B + b) * D * H + d * H + j] = hn[j]!;
+          }
+        }
+      }
+      hN.set(h, o);
+      cN.set(c, o);
+    }
+    input = out;
+    I = D * H;
+  }
+  return { out, h: hN, c: cN };
+}

@@ -31,8 +31,11 @@ export function argError(where: string, name: string, expected: string, actual: 
 
 export function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(describe).join(',')}]`;
+  if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(describe).join(',')}]` : `an array of ${v.length} items`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  if (Array.isArray((v as { shape?: unknown }).shape)) return `a tensor of shape [${(v as { shape: unknown[] }).shape.join(',')}]`;
   const ctor = (v as object).constructor;
-  return ctor && ctor.name ? `a ${ctor.name}` : 'an object';
+  if (!ctor || ctor === Object || !ctor.name) return 'an object';
+  return `${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name}`;
 }

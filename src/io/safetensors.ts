@@ -153,9 +153,10 @@ export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record
   for (const name of names) {
     const t = dict[name]!;
     if (name === '__metadata__') throw argError('writeSafetensors', 'dict', 'no tensor named "__metadata__"', name);
-    if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+    if (!t || typeof t !== 'object' || !Array.isArray(t.shape)) {
       throw argError('writeSafetensors', `dict["${name}"]`, 'a tensor { data: Float32Array, shape }', t);
     }
+    if (!(t.data instanceof Float32Array)) throw argError('writeSafetensors', `dict["${name}"].data`, 'a Float32Array', t.data);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
       throw new SimdRnnError('SHAPE_MISMATCH', `writeSafetensors: dict["${name}"] has ${t.data.length} elements, expected ${count} for shape [${t.shape.join(',')}]`);

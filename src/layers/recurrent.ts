@@ -627,7 +627,7 @@ export class Recurrent {
     const where = `${this.name}.step`;
     const ps = (state as { _ptrs?: StatePtrs } | null)?._ptrs;
     if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
-    if (ps.xh.length === 0) throw argError(where, 'state', 'a live state', 'a disposed state');
+    if (ps.xh.length === 0) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: state was disposed; make a new one with zeroState()`);
     const B = ps.B, H = this.hiddenSize, G = this.gates * H;
     checkTensor(where, 'xt', xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
     checkFinite(where, 'xt', xt.data, xt.shape);

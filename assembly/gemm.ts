@@ -24,6 +24,9 @@ import { vmadd } from './vmath';
 const PACK: usize = memory.data(KC * NC * 4, 64);
 const PARTIAL: usize = memory.data(KC * 8 * 4, 64);
 const TMP: usize = memory.data(32, 16);
+// @ts-ignore: decorator
+@inline const MC: i32 = 256;
+const APACK: usize = memory.data(MC * KC * 4 + (MC / 4) * 64, 64);
 
 export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
                          A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {
@@ -76,7 +79,7 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
 }
 
 function mk4x8(a0: usize, rsA: usize, csA: usize, b: usize, bs: usize, kc: i32,
-               alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32): void {
+               alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
   const a1 = a0 + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -98,9 +101,9 @@ function mk4x8(a0: usize, rsA: usize, csA: usize, b: usize, bs: usize, kc: i32,
     b += bs;
   }
   storeTile(c, c00, c01, alpha, beta, nr);
-  storeTile(c + ldcB, c10, c11, alpha, beta, nr);
-  storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr);
-  storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr);
+  if (mr > 1) storeTile(c + ldcB, c10, c11, alpha, beta, nr);
+  if (mr > 2) storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr);
+  if (mr > 3) storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr);
 }
 
 // One row against two panels (ps bytes apart) at once. 1×16 keeps 4
@@ -133,6 +136,41 @@ function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
       ka += csA;
       kb += bs;
     }
+  }
+  storeTile(c, c0, c1, alpha, beta, 8);
+  storeTile(c + 32, c2, c3, alpha, beta, 8);
+}
+
+// One row against two packed panels (ps bytes apart), two k per iteration
+// into the same 4 accumulators: 14 live vectors, so V8's hoisting of the
+// loads does not spill, and the loop overhead is halved (the batch-1 step).
+function mk1x16u(a: usize, csA: usize, b: usize, ps: usize, kc: i32,
+                 alpha: f32, beta: f32, c: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const p1 = b + ps;
+  let kb: usize = 0;
+  let ka: usize = 0;
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const av = v128.load32_splat(a + ka);
+    const aw = v128.load32_splat(a + ka + csA);
+    c0 = vmadd(av, v128.load(b + kb), c0);
+    c1 = vmadd(av, v128.load(b + kb, 16), c1);
+    c2 = vmadd(av, v128.load(p1 + kb), c2);
+    c3 = vmadd(av, v128.load(p1 + kb, 16), c3);
+    c0 = vmadd(aw, v128.load(b + kb, 32), c0);
+    c1 = vmadd(aw, v128.load(b + kb, 48), c1);
+    c2 = vmadd(aw, v128.load(p1 + kb, 32), c2);
+    c3 = vmadd(aw, v128.load(p1 + kb, 48), c3);
+    ka += csA << 1;
+    kb += 64;
+  }
+  if (k < kc) {
+    const av = v128.load32_splat(a + ka);
+    c0 = vmadd(av, v128.load(b + kb), c0);
+    c1 = vmadd(av, v128.load(b + kb, 16), c1);
+    c2 = vmadd(av, v128.load(p1 + kb), c2);
+    c3 = vmadd(av, v128.load(p1 + kb, 16), c3);
   }
   storeTile(c, c0, c1, alpha, beta, 8);
   storeTile(c + 32, c2, c3, alpha, beta, 8);
@@ -214,8 +252,12 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
         ps = 32;
       }
       if (nrem) packPartial(transB, B, ldb, pc, jc + (np << 3), kc, nrem, PARTIAL);
-      gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
-                alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
+      if (transA && M >= 16) {
+        gemmBlockTA(A, lda, pc, M, bBase, bs, ps, np, nrem, PARTIAL, kc, alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
+      } else {
+        gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
+                  alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
+      }
     }
   }
 }
@@ -234,13 +276,18 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
     const nr = full ? 8 : nrem;
     const c = cBase + (<usize>p << 5);
     for (let i = 0; i < M4; i += 4) {
-      mk4x8(A + <usize>i * rsA, rsA, csA, b, s, kc, alpha, bet, c + <usize>i * ldcB, ldcB, nr);
+      mk4x8(A + <usize>i * rsA, rsA, csA, b, s, kc, alpha, bet, c + <usize>i * ldcB, ldcB, nr, 4);
     }
   }
   for (let i = M4; i < M; i++) {
     const a = A + <usize>i * rsA;
     const c = cBase + <usize>i * ldcB;
     let p = 0;
+    if (bs == 32 && ps != 32) {
+      for (; p + 2 <= np; p += 2) {
+        mk1x16u(a, csA, bBase + <usize>p * ps, ps, kc, alpha, bet, c + (<usize>p << 5));
+      }
+    }
     for (; p + 2 <= np; p += 2) {
       mk1x16(a, csA, bBase + <usize>p * ps, bs, ps, kc, alpha, bet, c + (<usize>p << 5));
     }
@@ -248,6 +295,44 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
       mk1x8(a, csA, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), 8);
     }
     if (nrem) mk1x8(a, csA, partial, 32, kc, alpha, bet, c + (<usize>np << 5), nrem);
+  }
+}
+
+// transA = 1 stores op(A) column-major, so a 4-row tile's elements at one k
+// sit 16 bytes together but successive k are lda apart: broadcasting them
+// in place touches a new cache line per k (the weight-gradient GEMMs,
+// dGᵀ·X with K = T·B, ran at 25 GFLOP/s that way). Packing blocks of
+// MC rows into 4-row tiles, each kc×16 bytes contiguous, fixes it.
+function gemmBlockTA(A: usize, lda: i32, pc: i32, M: i32, bBase: usize, bs: usize, ps: usize, np: i32,
+                     nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize): void {
+  // +64: tiles 4 KiB apart would alias in L1 while packing.
+  const tileB = (<usize>kc << 4) + 64;
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    const nt = (mc + 3) >> 2;
+    // k outer: each source row segment is read once, sequentially.
+    const full4 = mc >> 2;
+    for (let k = 0; k < kc; k++) {
+      const src = A + ((<usize>(pc + k) * <usize>lda + <usize>ic) << 2);
+      const d = APACK + (<usize>k << 4);
+      for (let t = 0; t < full4; t++) v128.store(d + <usize>t * tileB, v128.load(src + (<usize>t << 4)));
+      if (full4 < nt) {
+        const dt = d + <usize>full4 * tileB;
+        v128.store(dt, f32x4.splat(0));
+        for (let r = full4 << 2; r < mc; r++) store<f32>(dt + (<usize>(r & 3) << 2), load<f32>(src + (<usize>r << 2)));
+      }
+    }
+    // Tile outer, panel inner: the packed A tile stays in L1 while the B
+    // panels (N is small in the weight-gradient GEMMs) stream past it.
+    for (let t = 0; t < nt; t++) {
+      const a = APACK + <usize>t * tileB;
+      const mr = min(4, mc - (t << 2));
+      const c = cBase + <usize>(ic + (t << 2)) * ldcB;
+      for (let p = 0; p < np; p++) {
+        mk4x8(a, 4, 16, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, mr);
+      }
+      if (nrem) mk4x8(a, 4, 16, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, mr);
+    }
   }
 }
 

@@ -1,26 +1,6 @@
-// npm run bench [-- --json] [-- --quick]
-// Times every kernel family on every backend (benchmark.js), one run, and
-// prints GFLOP/s (GEMM) or elements/s (the rest) with the wasm-SIMD/JS ratio.
-// Relaxed SIMD is included when Node runs with --experimental-wasm-relaxed-simd.
-import Benchmark from 'benchmark';
-import os from 'node:os';
-import { createBackend, detectFeatures } from '../dist/index.js';
-
-const args = new Set(process.argv.slice(2));
-const JSON_OUT = args.has('--json');
-const QUICK = args.has('--quick');
-const maxTime = QUICK ? 0.05 : 1;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
-}
+// Kernel benchmarks: every kernel family on every backend, GFLOP/s (GEMM) or
+// elements/s (the rest).
+import { measure, progress, rng } from './common.js';
 
 function rand(be, n, seed, scale = 1) {
   const p = be.heap.alloc(n);
@@ -137,44 +117,18 @@ cases.push(
     setup(be) { const b = rand(be, 512, 1), c = rand(be, 3200 * 512, 2); return () => be.k.f32_bias_rows(3200, 512, b, c, 512); } },
 );
 
-function runOne(fn) {
-  return new Promise((resolve) => {
-    const bench = new Benchmark('k', fn, { maxTime, minSamples: QUICK ? 2 : 5, initCount: 1 });
-    bench.on('complete', () => resolve(bench.error ? { error: String(bench.error) } : { hz: bench.hz, rme: bench.stats.rme }));
-    bench.run({ async: false });
-  });
-}
-
-const f = detectFeatures();
-const names = ['wasm-simd', 'wasm', 'js'];
-if (f.relaxedSimd) names.unshift('wasm-relaxed');
-const backends = {};
-for (const n of names) backends[n] = await createBackend(n);
-
-const rows = [];
-for (const c of cases) {
-  const row = { kernel: c.kernel, shape: c.shape, unit: c.unit, results: {} };
-  for (const n of names) {
-    const fn = c.setup(backends[n]);
-    const r = await runOne(fn);
-    row.results[n] = r.error ? { error: r.error } : { rate: (r.hz * c.work) / c.scale, rme: r.rme };
-    if (!JSON_OUT) process.stderr.write('.');
+export async function runKernels(backends) {
+  const rows = [];
+  for (const c of cases) {
+    const row = { suite: 'kernels', kernel: c.kernel, shape: c.shape, unit: c.unit, results: {} };
+    for (const [n, be] of Object.entries(backends)) {
+      const r = await measure(c.setup(be));
+      row.results[n] = r.error ? { error: r.error } : { rate: (r.hz * c.work) / c.scale, rme: r.rme };
+      progress();
+    }
+    const s = row.results['wasm-simd']?.rate, j = row.results.js?.rate;
+    row.simdOverJs = s && j ? s / j : null;
+    rows.push(row);
   }
-  const s = row.results['wasm-simd']?.rate, j = row.results.js?.rate;
-  row.simdOverJs = s && j ? s / j : null;
-  rows.push(row);
-}
-
-const meta = { node: process.version, cpu: os.cpus()[0]?.model, date: new Date().toISOString(), quick: QUICK };
-if (JSON_OUT) {
-  console.log(JSON.stringify({ meta, backends: names, rows }, null, 2));
-} else {
-  process.stderr.write('\n');
-  const fmt = (v) => (v === undefined ? '—' : v.error ? 'error' : v.rate >= 100 ? v.rate.toFixed(0) : v.rate.toFixed(2));
-  const head = ['kernel', 'shape', 'unit', ...names, 'simd/js'];
-  const lines = rows.map((r) => [r.kernel, r.shape, r.unit, ...names.map((n) => fmt(r.results[n])), r.simdOverJs ? `${r.simdOverJs.toFixed(1)}×` : '—']);
-  console.log(`simd-rnn kernels, single thread — Node ${meta.node}, ${meta.cpu}\n`);
-  console.log(`| ${head.join(' | ')} |`);
-  console.log(`|${head.map(() => '---').join('|')}|`);
-  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  return rows;
 }

@@ -9,6 +9,8 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const relu = (x: number): number => (x > 0 ? x : x !== x ? x : 0);
 // Scratch row for f32_gemm's leftover rows (grown, never shrunk).
 let rowAcc = new Float64Array(1024);
+// Tile accumulators of f32_gemm_pb, stored once per tile.
+const pbAcc = new Float64Array(16);
 
 export function jsKernels(heap: Heap): Kernels {
   return {
@@ -106,23 +108,52 @@ export function jsKernels(heap: Heap): Kernels {
       if (M <= 0 || N <= 0) return;
       const f = heap.f32, a0 = A >> 2, b0 = Bp >> 2, c0 = C >> 2;
       const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
-      // One row against one 8-wide panel at a time: 8 accumulators, B streamed linearly.
-      for (let i = 0; i < M; i++) {
-        const a = a0 + i * rsA, c = c0 + i * ldc;
+      const acc = pbAcc;
+      // Two rows against one 8-wide panel at a time (16 accumulators), each
+      // panel row read once for both rows; B streams linearly.
+      if (M === 1) {
+        // One row (the batch-1 recurrent step): 8 accumulators per panel.
         for (let p = 0; p * 8 < N; p++) {
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
           let q = b0 + p * K * 8;
+          for (let k = 0, ka = a0; k < K; k++, q += 8, ka += csA) {
+            const x = f[ka]!;
+            s0 += x * f[q]!; s1 += x * f[q + 1]!; s2 += x * f[q + 2]!; s3 += x * f[q + 3]!;
+            s4 += x * f[q + 4]!; s5 += x * f[q + 5]!; s6 += x * f[q + 6]!; s7 += x * f[q + 7]!;
+          }
+          acc[0] = s0; acc[1] = s1; acc[2] = s2; acc[3] = s3; acc[4] = s4; acc[5] = s5; acc[6] = s6; acc[7] = s7;
+          const w = Math.min(8, N - p * 8), c = c0 + p * 8;
+          for (let jj = 0; jj < w; jj++) {
+            const v = alpha * acc[jj]!;
+            f[c + jj] = beta === 0 ? v : v + beta * f[c + jj]!;
+          }
+        }
+        return;
+      }
+      for (let i = 0; i < M; i += 2) {
+        const two = i + 1 < M;
+        const p0 = a0 + i * rsA, p1 = two ? p0 + rsA : p0;
+        for (let p = 0; p * 8 < N; p++) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          let t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0;
+          let q = b0 + p * K * 8;
           if (alpha !== 0) {
-            for (let k = 0; k < K; k++, q += 8) {
-              const x = f[a + k * csA]!;
-              s0 += x * f[q]!; s1 += x * f[q + 1]!; s2 += x * f[q + 2]!; s3 += x * f[q + 3]!;
-              s4 += x * f[q + 4]!; s5 += x * f[q + 5]!; s6 += x * f[q + 6]!; s7 += x * f[q + 7]!;
+            for (let k = 0, ka = 0; k < K; k++, q += 8, ka += csA) {
+              const x = f[p0 + ka]!, y = f[p1 + ka]!;
+              const w0 = f[q]!, w1 = f[q + 1]!, w2 = f[q + 2]!, w3 = f[q + 3]!, w4 = f[q + 4]!, w5 = f[q + 5]!, w6 = f[q + 6]!, w7 = f[q + 7]!;
+              s0 += x * w0; s1 += x * w1; s2 += x * w2; s3 += x * w3; s4 += x * w4; s5 += x * w5; s6 += x * w6; s7 += x * w7;
+              t0 += y * w0; t1 += y * w1; t2 += y * w2; t3 += y * w3; t4 += y * w4; t5 += y * w5; t6 += y * w6; t7 += y * w7;
             }
           }
-          const w = Math.min(8, N - p * 8), s = [s0, s1, s2, s3, s4, s5, s6, s7];
-          for (let jj = 0; jj < w; jj++) {
-            const o = c + p * 8 + jj;
-            f[o] = beta === 0 ? alpha * s[jj]! : alpha * s[jj]! + beta * f[o]!;
+          acc[0] = s0; acc[1] = s1; acc[2] = s2; acc[3] = s3; acc[4] = s4; acc[5] = s5; acc[6] = s6; acc[7] = s7;
+          acc[8] = t0; acc[9] = t1; acc[10] = t2; acc[11] = t3; acc[12] = t4; acc[13] = t5; acc[14] = t6; acc[15] = t7;
+          const w = Math.min(8, N - p * 8);
+          for (let r = 0; r < (two ? 2 : 1); r++) {
+            const c = c0 + (i + r) * ldc + p * 8;
+            for (let jj = 0; jj < w; jj++) {
+              const v = alpha * acc[r * 8 + jj]!;
+              f[c + jj] = beta === 0 ? v : v + beta * f[c + jj]!;
+            }
           }
         }
       }

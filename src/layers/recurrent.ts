@@ -629,19 +629,28 @@ export class Recurrent {
     if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
     if (ps.xh.length === 0) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: state was disposed; make a new one with zeroState()`);
     const B = ps.B, H = this.hiddenSize, G = this.gates * H;
-    checkTensor(where, 'xt', xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
-    checkFinite(where, 'xt', xt.data, xt.shape);
+    // The common, valid case is checked without allocating; anything else gets the full check and its message.
+    const d = xt?.data, sh = xt?.shape;
+    if (!(d instanceof Float32Array && sh?.length === 2 && sh[0] === B && sh[1] === this.inputSize && d.length === B * this.inputSize)) {
+      checkTensor(where, 'xt', xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
+    }
+    let finite = 0;
+    for (let i = 0; i < d.length; i++) finite += d[i]! * 0;
+    if (finite !== 0) checkFinite(where, 'xt', xt.data, xt.shape);
     this.ensurePacked();
     const { k, heap } = this.be;
     const I0 = this.inputSize;
-    for (let b = 0; b < B; b++) heap.f32.set(xt.data.subarray(b * I0, (b + 1) * I0), (ps.xh[0]! >> 2) + b * (I0 + H));
+    const f = heap.f32;
+    if (B === 1) f.set(xt.data, ps.xh[0]! >> 2);
+    else for (let b = 0; b < B; b++) f.set(xt.data.subarray(b * I0, (b + 1) * I0), (ps.xh[0]! >> 2) + b * (I0 + H));
     for (let l = 0; l < this.numLayers; l++) {
-      const I = this.layerInput(l), pk = this.packs[l]![0]!, s = this.suffix(l, 0);
+      const I = this.layerInput(l), pk = this.packs[l]![0]!;
       const xh = ps.xh[l]!, h = ps.h[l]!, ld = I + H;
       if (this.cell === 'GRU') {
         k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G);
         k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G);
         if (this.bias) {
+          const s = this.suffix(l, 0);
           k.f32_bias_rows(B, G, this.params.p(`bias_ih_${s}`), ps.g, G);
           k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ps.gh, G);
         }
@@ -655,7 +664,9 @@ export class Recurrent {
       }
       if (l + 1 < this.numLayers) k.f32_copy2d(B, H, h, H, ps.xh[l + 1]!, this.layerInput(l + 1) + H);
     }
-    ps.out.data.set(heap.view(ps.h[this.numLayers - 1]!, B * H));
+    // A plain loop: no subarray object per step.
+    const out = ps.out.data, g = heap.f32, o = ps.h[this.numLayers - 1]! >> 2;
+    for (let i = 0; i < B * H; i++) out[i] = g[o + i]!;
     return ps.out;
   }
 

@@ -386,17 +386,26 @@ export function f32_gemm_pb(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: 
                 alpha, pc == 0 ? beta : 1, C, ldcB);
     }
   } else {
+    // Scalar build: one row against one 8-wide panel, 8 accumulators.
+    const TMPS = TMP;
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * rsA;
-      for (let j = 0; j < N; j++) {
-        const b = Bp + <usize>(j >> 3) * ps + (<usize>(j & 7) << 2);
-        let s: f32 = 0;
+      const c = C + <usize>i * ldcB;
+      for (let p = 0; p < (N + 7) >> 3; p++) {
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+        let q = Bp + <usize>p * ps;
         let ka: usize = 0;
         for (let k = 0; k < K; k++) {
-          s += load<f32>(a + ka) * load<f32>(b + (<usize>k << 5));
+          const x = load<f32>(a + ka);
+          s0 += x * load<f32>(q); s1 += x * load<f32>(q, 4); s2 += x * load<f32>(q, 8); s3 += x * load<f32>(q, 12);
+          s4 += x * load<f32>(q, 16); s5 += x * load<f32>(q, 20); s6 += x * load<f32>(q, 24); s7 += x * load<f32>(q, 28);
+          q += 32;
           ka += csA;
         }
-        store1(C + <usize>i * ldcB + (<usize>j << 2), s, alpha, beta);
+        store<f32>(TMPS, s0); store<f32>(TMPS, s1, 4); store<f32>(TMPS, s2, 8); store<f32>(TMPS, s3, 12);
+        store<f32>(TMPS, s4, 16); store<f32>(TMPS, s5, 20); store<f32>(TMPS, s6, 24); store<f32>(TMPS, s7, 28);
+        const w = min(8, N - (p << 3));
+        for (let jj = 0; jj < w; jj++) store1(c + (<usize>((p << 3) + jj) << 2), load<f32>(TMPS + (<usize>jj << 2)), alpha, beta);
       }
     }
   }

@@ -620,15 +620,17 @@ export class Recurrent {
 
   /**
    * One time step for every sequence of a streaming state: xt [B, inputSize]
-   * → the last layer's output [B, hiddenSize]. The state is updated in place.
+   * (a tensor, or a Float32Array of B·inputSize) → the last layer's output
+   * [B, hiddenSize]. The state is updated in place.
    * The returned tensor is reused by the next call on the same state.
    */
-  step(xt: Tensor, state: StreamState): Tensor {
+  step(xt: Tensor | Float32Array, state: StreamState): Tensor {
     const where = `${this.name}.step`;
     const ps = (state as { _ptrs?: StatePtrs } | null)?._ptrs;
     if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
     if (ps.xh.length === 0) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: state was disposed; make a new one with zeroState()`);
     const B = ps.B, H = this.hiddenSize, G = this.gates * H;
+    if (xt instanceof Float32Array) xt = { data: xt, shape: [B, this.inputSize] };
     // The common, valid case is checked without allocating; anything else gets the full check and its message.
     const d = xt?.data, sh = xt?.shape;
     if (!(d instanceof Float32Array && sh?.length === 2 && sh[0] === B && sh[1] === this.inputSize && d.length === B * this.inputSize)) {

@@ -358,7 +358,6 @@ export class Recurrent {
     if (T < 1 || B < 1) throw new SimdRnnError('SHAPE_MISMATCH', `${where}: x has shape [${x.shape.join(',')}], expected at least one step and one sequence`);
     checkFinite(where, 'x', x.data, x.shape);
     const train = opts.train === undefined ? false : checkBool(where, 'options.train', opts.train);
-    const H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
     if (opts.h0 !== undefined) {
       checkTensor(where, 'h0', opts.h0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
       checkFinite(where, 'h0', opts.h0.data, opts.h0.shape);
@@ -369,12 +368,40 @@ export class Recurrent {
       checkFinite(where, 'c0', opts.c0.data, opts.c0.shape);
     }
     const maskArr = this.buildMask(where, opts, T, B);
-    const { k, heap } = this.be;
-    this.ensurePacked();
-    const ws = this.ensureWorkspace(T, B);
+    const ws = this.prepare(T, B);
     this.putSeq(x.data, T, B, this.inputSize, ws.x0);
-    if (maskArr) heap.write(ws.mask, maskArr);
-    const mask = maskArr ? ws.mask : 0;
+    if (maskArr) this.be.heap.write(ws.mask, maskArr);
+    this.runForward(T, B, maskArr !== null, train, opts.h0?.data ?? null, opts.c0?.data ?? null);
+    const { heap } = this.be;
+    const H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
+
+    const output: Tensor = { data: this.getSeq(this.outputPtr(), T, B, DH), shape: this.seqShape(T, B, DH) };
+    const h = new Float32Array(L * D * B * H);
+    const c = this.cell === 'LSTM' ? new Float32Array(L * D * B * H) : null;
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) {
+        const o = (l * D + d) * B * H;
+        h.set(heap.view(this.finalStatePtr(l, d), B * H), o);
+        if (c) c.set(heap.view(this.finalStatePtr(l, d, true), B * H), o);
+      }
+    }
+    const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
+    if (c) res.c = { data: c, shape: this.stateShape(B) };
+    return res;
+  }
+
+  /**
+   * @internal Heap-level forward for models: x is already in {@link prepare}'s
+   * x0 ([T, B, I] time-major) and, when masked, the mask in its mask slot.
+   * Initial states come from a Float32Array, a heap pointer to
+   * [numLayers·D, B, H], or zeros (null).
+   */
+  runForward(T: number, B: number, masked: boolean, train: boolean,
+             h0: Float32Array | number | null, c0: Float32Array | number | null): void {
+    const { k } = this.be;
+    const ws = this.ws!;
+    const H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
+    const mask = masked ? ws.mask : 0;
     const useDropout = train && this.dropout > 0 && L > 1;
 
     let input = ws.x0;
@@ -386,12 +413,8 @@ export class Recurrent {
         const rev = d === 1;
         const start = rev ? T : 0; // index of the initial state in S
         const sIdx = (l * D + d) * B * H;
-        if (opts.h0) heap.f32.set(opts.h0.data.subarray(sIdx, sIdx + B * H), (sh >> 2) + start * B * H);
-        else k.f32_fill(B * H, 0, sh + 4 * start * B * H);
-        if (this.cell === 'LSTM') {
-          if (opts.c0) heap.f32.set(opts.c0.data.subarray(sIdx, sIdx + B * H), (sc >> 2) + start * B * H);
-          else k.f32_fill(B * H, 0, sc + 4 * start * B * H);
-        }
+        this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
+        if (this.cell === 'LSTM') this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
         // Input projection of every step at once.
         k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G);
         if (this.bias) {
@@ -422,27 +445,37 @@ export class Recurrent {
       input = ws.y[l]!;
       if (useDropout && l < L - 1) {
         const n = T * B * DH, keep = 1 - this.dropout, scale = 1 / keep;
-        const m = heap.view(ws.drop[l]!, n);
+        const m = this.be.heap.view(ws.drop[l]!, n);
         for (let i = 0; i < n; i++) m[i] = this.random() < keep ? scale : 0;
         k.f32_mul(n, ws.y[l]!, ws.drop[l]!, ws.dropped[l]!);
         input = ws.dropped[l]!;
       }
     }
-    this.last = { T, B, masked: mask !== 0, dropout: useDropout };
+    this.last = { T, B, masked, dropout: useDropout };
+  }
 
-    const output: Tensor = { data: this.getSeq(ws.y[L - 1]!, T, B, DH), shape: this.seqShape(T, B, DH) };
-    const h = new Float32Array(L * D * B * H);
-    const c = this.cell === 'LSTM' ? new Float32Array(L * D * B * H) : null;
-    for (let l = 0; l < L; l++) {
-      for (let d = 0; d < D; d++) {
-        const fin = d === 1 ? 0 : T, o = (l * D + d) * B * H;
-        h.set(heap.view(ws.sh[l]![d]! + 4 * fin * B * H, B * H), o);
-        if (c) c.set(heap.view(ws.sc[l]![d]! + 4 * fin * B * H, B * H), o);
-      }
-    }
-    const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
-    if (c) res.c = { data: c, shape: this.stateShape(B) };
-    return res;
+  /** @internal Makes packed weights and a workspace for (T, B) ready; returns the workspace. */
+  prepare(T: number, B: number): { x0: number; mask: number } {
+    this.ensurePacked();
+    return this.ensureWorkspace(T, B);
+  }
+
+  /** @internal The last layer's output of the last forward pass: [T, B, D·H] time-major. */
+  outputPtr(): number {
+    return this.ws!.y[this.numLayers - 1]!;
+  }
+
+  /** @internal Pointer to the final hidden (or cell) state [B, H] of layer l, direction d. */
+  finalStatePtr(l: number, d: number, cell = false): number {
+    const ws = this.ws!, T = this.last!.T, B = this.last!.B;
+    const fin = d === 1 ? 0 : T;
+    return (cell ? ws.sc : ws.sh)[l]![d]! + 4 * fin * B * this.hiddenSize;
+  }
+
+  private loadState(dst: number, src: Float32Array | number | null, sIdx: number, n: number): void {
+    if (src === null) this.be.k.f32_fill(n, 0, dst);
+    else if (typeof src === 'number') this.be.k.f32_copy(n, src + 4 * sIdx, dst);
+    else this.be.heap.f32.set(src.subarray(sIdx, sIdx + n), dst >> 2);
   }
 
   private buildMask(where: string, opts: ForwardOptions, T: number, B: number): Float32Array | null {
@@ -505,14 +538,39 @@ export class Recurrent {
       if (this.cell !== 'LSTM') throw argError(where, 'options.dc', `undefined (${this.name} has no cell state)`, opts.dc);
       checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
     }
-    const { k, heap } = this.be;
-    const ws = this.ws!;
-    const bs = this.ensureBackSpace(T, B);
-    this.ensurePacked();
-    const mask = rec.masked ? ws.mask : 0;
-    this.putSeq(dOutput.data, T, B, DH, bs.dy[L - 1]!);
+    const bs = this.prepareBackward();
+    this.putSeq(dOutput.data, T, B, DH, bs.dy);
     const dh0 = new Float32Array(L * D * B * H);
     const dc0 = this.cell === 'LSTM' ? new Float32Array(L * D * B * H) : null;
+    this.runBackward(opts.dh?.data ?? null, opts.dc?.data ?? null, dh0, dc0);
+    const res: BackwardResult = {
+      dx: { data: this.getSeq(bs.dx, T, B, this.inputSize), shape: this.seqShape(T, B, this.inputSize) },
+      dh0: { data: dh0, shape: this.stateShape(B) },
+    };
+    if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };
+    return res;
+  }
+
+  /** @internal Backward space for the last forward pass; dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
+  prepareBackward(): { dy: number; dx: number } {
+    const rec = this.last!;
+    this.ensurePacked();
+    const bs = this.ensureBackSpace(rec.T, rec.B);
+    return { dy: bs.dy[this.numLayers - 1]!, dx: bs.dx0 };
+  }
+
+  /**
+   * @internal Heap-level backward of the last forward pass, with the output
+   * gradient already in prepareBackward().dy; dh/dc (final-state gradients)
+   * from a Float32Array, a heap pointer to [numLayers·D, B, H], or none.
+   */
+  runBackward(dh: Float32Array | number | null, dc: Float32Array | number | null,
+              dh0: Float32Array | null, dc0: Float32Array | null): void {
+    const rec = this.last!;
+    const { k, heap } = this.be;
+    const ws = this.ws!, bs = this.bs!;
+    const { T, B } = rec, H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
+    const mask = rec.masked ? ws.mask : 0;
 
     for (let l = L - 1; l >= 0; l--) {
       const I = this.layerInput(l);
@@ -523,12 +581,8 @@ export class Recurrent {
         const s = this.suffix(l, d), pk = this.packs[l]![d]!, rev = d === 1;
         const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!;
         const sIdx = (l * D + d) * B * H;
-        if (opts.dh) heap.f32.set(opts.dh.data.subarray(sIdx, sIdx + B * H), bs.dh >> 2);
-        else k.f32_fill(B * H, 0, bs.dh);
-        if (this.cell === 'LSTM') {
-          if (opts.dc) heap.f32.set(opts.dc.data.subarray(sIdx, sIdx + B * H), bs.dc >> 2);
-          else k.f32_fill(B * H, 0, bs.dc);
-        }
+        this.loadState(bs.dh, dh, sIdx, B * H);
+        if (this.cell === 'LSTM') this.loadState(bs.dc, dc, sIdx, B * H);
         const dyBase = dy + 4 * d * H;
         for (let step = 0; step < T; step++) {
           const t = rev ? step : T - 1 - step;
@@ -548,7 +602,7 @@ export class Recurrent {
             k.f32_gemm_pb(0, B, H, G, 1, dgt, G, pk.whhB, 1, bs.dh, H);
           }
         }
-        dh0.set(heap.view(bs.dh, B * H), sIdx);
+        if (dh0) dh0.set(heap.view(bs.dh, B * H), sIdx);
         if (dc0) dc0.set(heap.view(bs.dc, B * H), sIdx);
         // Parameter gradients and dX: three big GEMMs over all steps.
         const dGx = bs.dg, dGh = this.cell === 'GRU' ? bs.dgh : bs.dg;
@@ -563,12 +617,6 @@ export class Recurrent {
       }
       if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
     }
-    const res: BackwardResult = {
-      dx: { data: this.getSeq(bs.dx0, T, B, this.inputSize), shape: this.seqShape(T, B, this.inputSize) },
-      dh0: { data: dh0, shape: this.stateShape(B) },
-    };
-    if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };
-    return res;
   }
 
   // ------------------------------------------------------------ streaming --

@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'OUT_OF_MEMORY'
   | 'BACKEND_UNAVAILABLE'
   | 'NOT_INITIALIZED'
-  | 'BAD_FILE';
+  | 'BAD_FILE'
+  | 'NON_FINITE';
 
 /**
  * Every error this library throws on purpose. The message names the

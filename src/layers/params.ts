@@ -89,14 +89,33 @@ export class Params {
     this.be.k.f32_fill(this.size, 0, this.gptr);
   }
 
+  /**
+   * Moves parameters and gradients into regions owned by a model (so a
+   * model's parameters are one contiguous region); frees the old ones.
+   */
+  rebind(ptr: number, gptr: number): void {
+    const { k, heap } = this.be;
+    k.f32_copy(this.size, this.ptr, ptr);
+    k.f32_copy(this.size, this.gptr, gptr);
+    if (this.owned) { heap.free(this.ptr); heap.free(this.gptr); }
+    this.ptr = ptr;
+    this.gptr = gptr;
+    this.owned = false;
+    this.version++;
+  }
+
+  private owned = true;
+
   /** Marks parameters as changed (after an optimizer step). */
   touch(): void {
     this.version++;
   }
 
   dispose(): void {
-    this.be.heap.free(this.ptr);
-    this.be.heap.free(this.gptr);
+    if (this.owned) {
+      this.be.heap.free(this.ptr);
+      this.be.heap.free(this.gptr);
+    }
     this.ptr = this.gptr = 0;
   }
 }

@@ -1,0 +1,59 @@
+// Dropout on features, in training only: y = x ⊙ m with m ∈ {0, 1/(1−p)},
+// one mask per call drawn from a seeded generator; backward reuses it.
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
+import { argError } from '../errors.js';
+import { rng, randomSeed } from '../util/rng.js';
+import { checkInt } from './validate.js';
+
+export interface DropoutOptions {
+  p: number;
+  seed?: number;
+}
+
+/**
+ * @example
+ * new Sequential([new LSTM({ inputSize: 4, hiddenSize: 32 }), new Dropout({ p: 0.2 }), new Linear({ inFeatures: 32, outFeatures: 1 })]);
+ */
+export class Dropout {
+  readonly p: number;
+  private readonly be: Backend;
+  private readonly random: () => number;
+  private buf = { n: 0, mask: 0, y: 0 };
+  private active = false;
+
+  constructor(opts: DropoutOptions) {
+    if (opts === null || typeof opts !== 'object') throw argError('Dropout', 'options', 'an object', opts);
+    if (typeof opts.p !== 'number' || !(opts.p >= 0 && opts.p < 1)) throw argError('Dropout', 'p', 'a number in [0, 1)', opts.p);
+    this.p = opts.p;
+    const seed = opts.seed === undefined ? randomSeed() : checkInt('Dropout', 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.random = rng(seed);
+    this.be = getBackend();
+  }
+
+  /** @internal y for n features at x; in inference (or p = 0) returns x itself. */
+  runForward(x: number, n: number, train: boolean): number {
+    this.active = train && this.p > 0;
+    if (!this.active) return x;
+    if (this.buf.n < n) {
+      if (this.buf.mask) this.be.heap.free(this.buf.mask);
+      const mask = this.be.heap.alloc(2 * n);
+      this.buf = { n, mask, y: mask + 4 * n };
+    }
+    const keep = 1 - this.p, scale = 1 / keep, m = this.be.heap.view(this.buf.mask, n);
+    for (let i = 0; i < n; i++) m[i] = this.random() < keep ? scale : 0;
+    this.be.k.f32_mul(n, x, this.buf.mask, this.buf.y);
+    return this.buf.y;
+  }
+
+  /** @internal dx = dy ⊙ m, in place. */
+  runBackward(dy: number, n: number): number {
+    if (this.active) this.be.k.f32_mul(n, dy, this.buf.mask, dy);
+    return dy;
+  }
+
+  dispose(): void {
+    if (this.buf.mask) this.be.heap.free(this.buf.mask);
+    this.buf = { n: 0, mask: 0, y: 0 };
+  }
+}

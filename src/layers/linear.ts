@@ -1,0 +1,137 @@
+// A fully connected layer over rows: y = act(x·Wᵀ + b), PyTorch's nn.Linear
+// (weight [out, in], bias [out], init U(−1/√in, 1/√in)) with an optional
+// activation. Rows are whatever the model feeds it: B sequences' last steps,
+// or T·B steps.
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
+import { argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { rng, randomSeed } from '../util/rng.js';
+import { Params } from './params.js';
+import { checkInt, checkBool, checkTensor, checkFinite } from './validate.js';
+
+export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
+
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  bias?: boolean;
+  /** Applied after the affine map (default 'none'). */
+  activation?: Activation;
+  seed?: number;
+}
+
+const ACTS: readonly Activation[] = ['none', 'tanh', 'relu', 'sigmoid'];
+
+/**
+ * @example
+ * const head = new Linear({ inFeatures: 32, outFeatures: 1 });
+ * const y = head.forward(tensor(x, [8, 32]));   // [8, 1]
+ */
+export class Linear {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  readonly activation: Activation;
+  readonly params: Params;
+  private readonly be: Backend;
+  private ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
+
+  constructor(opts: LinearOptions) {
+    if (opts === null || typeof opts !== 'object') throw argError('Linear', 'options', 'an object', opts);
+    this.inFeatures = checkInt('Linear', 'inFeatures', opts.inFeatures, 1);
+    this.outFeatures = checkInt('Linear', 'outFeatures', opts.outFeatures, 1);
+    this.bias = checkBool('Linear', 'bias', opts.bias ?? true);
+    const act = opts.activation ?? 'none';
+    if (!ACTS.includes(act)) throw argError('Linear', 'activation', ACTS.map((a) => `'${a}'`).join(' | '), act);
+    this.activation = act;
+    const seed = opts.seed === undefined ? randomSeed() : checkInt('Linear', 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.be = getBackend();
+    const specs = [{ name: 'weight', shape: [this.outFeatures, this.inFeatures] }];
+    if (this.bias) specs.push({ name: 'bias', shape: [this.outFeatures] });
+    this.params = new Params(this.be, specs);
+    const r = rng(seed), k = 1 / Math.sqrt(this.inFeatures);
+    const v = this.be.heap.view(this.params.ptr, this.params.size);
+    for (let i = 0; i < v.length; i++) v[i] = (2 * r() - 1) * k;
+  }
+
+  /** @internal Workspace for `rows` rows; returns where x goes. */
+  prepare(rows: number): number {
+    if (this.ws.rows < rows) {
+      const heap = this.be.heap, I = this.inFeatures, O = this.outFeatures;
+      if (this.ws.ptr) heap.free(this.ws.ptr);
+      const ptr = heap.alloc(rows * (2 * I + 2 * O) + 64);
+      this.ws = { rows, ptr, x: ptr, y: ptr + 4 * rows * I, dz: ptr + 4 * rows * (I + O), dx: ptr + 4 * rows * (I + 2 * O) };
+    }
+    return this.ws.x;
+  }
+
+  /** @internal Forward of `rows` rows already in prepare()'s buffer; returns the output pointer. */
+  runForward(rows: number): number {
+    const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws;
+    k.f32_gemm(0, 1, rows, O, I, 1, w.x, I, this.params.p('weight'), I, 0, w.y, O);
+    if (this.bias) k.f32_bias_rows(rows, O, this.params.p('bias'), w.y, O);
+    const n = rows * O;
+    if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
+    else if (this.activation === 'relu') k.f32_relu(n, w.y, w.y);
+    else if (this.activation === 'sigmoid') k.f32_sigmoid(n, w.y, w.y);
+    return w.y;
+  }
+
+  /** @internal Backward of the last runForward: dy [rows, out] at dyPtr; accumulates dW, db; returns dx's pointer. */
+  runBackward(rows: number, dyPtr: number): number {
+    const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws, n = rows * O;
+    let dz = dyPtr;
+    if (this.activation !== 'none') {
+      k.f32_fill(n, 0, w.dz);
+      if (this.activation === 'tanh') k.f32_tanh_bwd(n, w.y, dyPtr, w.dz);
+      else if (this.activation === 'relu') k.f32_relu_bwd(n, w.y, dyPtr, w.dz);
+      else k.f32_sigmoid_bwd(n, w.y, dyPtr, w.dz);
+      dz = w.dz;
+    }
+    k.f32_gemm(1, 0, O, I, rows, 1, dz, O, w.x, I, 1, this.params.g('weight'), I);
+    if (this.bias) k.f32_sum_rows(rows, O, dz, O, this.params.g('bias'));
+    k.f32_gemm(0, 0, rows, I, O, 1, dz, O, this.params.p('weight'), I, 0, w.dx, I);
+    return w.dx;
+  }
+
+  /** y = act(x·Wᵀ + b) for x [..., inFeatures]. */
+  forward(x: Tensor): Tensor {
+    const shape = x?.shape;
+    checkTensor('Linear.forward', 'x', x, [...(Array.isArray(shape) ? shape.slice(0, -1).map(() => '*') : []), this.inFeatures], `[..., inFeatures], inFeatures = ${this.inFeatures}`);
+    checkFinite('Linear.forward', 'x', x.data, x.shape);
+    const rows = x.data.length / this.inFeatures;
+    this.be.heap.write(this.prepare(rows), x.data);
+    const y = this.runForward(rows);
+    this.lastRows = rows;
+    return { data: this.be.heap.read(y, rows * this.outFeatures), shape: [...x.shape.slice(0, -1), this.outFeatures] };
+  }
+
+  private lastRows = 0;
+
+  /** Accumulates dW, db from dy (shape of the last forward output); returns dx. */
+  backward(dy: Tensor): { dx: Tensor } {
+    const rows = this.lastRows;
+    if (!rows) throw argError('Linear.backward', 'this', 'a layer with a forward pass to backpropagate through', 'none');
+    checkTensor('Linear.backward', 'dy', dy, [...dy.shape.slice(0, -1).map(() => '*'), this.outFeatures]);
+    if (dy.data.length !== rows * this.outFeatures) throw argError('Linear.backward', 'dy.data.length', `${rows * this.outFeatures}`, dy.data.length);
+    const p = this.be.heap.alloc(dy.data.length);
+    this.be.heap.write(p, dy.data);
+    const dx = this.runBackward(rows, p);
+    const out = this.be.heap.read(dx, rows * this.inFeatures);
+    this.be.heap.free(p);
+    return { dx: { data: out, shape: [...dy.shape.slice(0, -1), this.inFeatures] } };
+  }
+
+  stateDict(): Record<string, Tensor> { return this.params.stateDict(); }
+  gradStateDict(): Record<string, Tensor> { return this.params.gradStateDict(); }
+  loadStateDict(dict: Record<string, Tensor>): void { this.params.load('Linear.loadStateDict', dict); }
+  zeroGrad(): void { this.params.zeroGrad(); }
+  get numParams(): number { return this.params.size; }
+
+  dispose(): void {
+    if (this.ws.ptr) this.be.heap.free(this.ws.ptr);
+    this.ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,190 @@
+// Optimizers over one flat region of parameters and gradients, each step one
+// fused kernel call; schedules scale the learning rate per step. The
+// optimizer is a separate object from the model (compile() takes it).
+import type { Backend } from '../backend/backend.js';
+import { argError } from '../errors.js';
+
+export interface OptimizerState {
+  step: number;
+  /** Flat state regions (moments, buffers), as copies. */
+  buffers: Float32Array[];
+}
+
+export interface Optimizer {
+  readonly name: string;
+  readonly lr: number;
+  /** @internal Allocates state for n parameters on a backend. */
+  bind(be: Backend, n: number): void;
+  /** @internal One update of all n parameters at p with gradients g, at learning rate lr. */
+  update(p: number, g: number, lr: number): void;
+  /** Steps taken. */
+  readonly steps: number;
+  getState(): OptimizerState;
+  setState(s: OptimizerState): void;
+  dispose(): void;
+}
+
+function num(where: string, name: string, v: unknown, dflt: number, lo: number, hi = Infinity, loOpen = false): number {
+  const x = v === undefined ? dflt : v;
+  if (typeof x !== 'number' || !Number.isFinite(x) || (loOpen ? x <= lo : x < lo) || x > hi) {
+    throw argError(where, name, `a number in ${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞)' : `${hi}]`}`, x);
+  }
+  return x;
+}
+
+abstract class Base implements Optimizer {
+  abstract readonly name: string;
+  readonly lr: number;
+  protected be: Backend | null = null;
+  protected n = 0;
+  protected bufs: number[] = [];
+  steps = 0;
+  constructor(lr: number, private readonly nBufs: number) {
+    this.lr = lr;
+  }
+  bind(be: Backend, n: number): void {
+    if (this.be === be && this.n === n) return;
+    this.dispose();
+    this.be = be;
+    this.n = n;
+    this.bufs = Array.from({ length: this.nBufs }, () => be.heap.zeros(n));
+  }
+  abstract update(p: number, g: number, lr: number): void;
+  getState(): OptimizerState {
+    return { step: this.steps, buffers: this.bufs.map((b) => this.be!.heap.read(b, this.n)) };
+  }
+  setState(s: OptimizerState): void {
+    if (!this.be) throw argError(`${this.name}.setState`, 'this', 'an optimizer bound to a model (compile first)', 'unbound');
+    if (s.buffers.length !== this.bufs.length || s.buffers.some((b) => b.length !== this.n)) {
+      throw argError(`${this.name}.setState`, 'state.buffers', `${this.bufs.length} arrays of ${this.n}`, `${s.buffers.length} arrays`);
+    }
+    s.buffers.forEach((b, i) => this.be!.heap.write(this.bufs[i]!, b));
+    this.steps = s.step;
+  }
+  dispose(): void {
+    if (this.be) for (const b of this.bufs) this.be.heap.free(b);
+    this.bufs = [];
+    this.be = null;
+  }
+}
+
+export interface SGDOptions { lr?: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
+class SGD extends Base {
+  readonly name = 'sgd';
+  readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number;
+  constructor(o: SGDOptions) {
+    super(num('optim.sgd', 'lr', o.lr, 0.01, 0, Infinity, true), 1);
+    this.momentum = num('optim.sgd', 'momentum', o.momentum, 0, 0);
+    this.dampening = num('optim.sgd', 'dampening', o.dampening, 0, 0, 1);
+    this.weightDecay = num('optim.sgd', 'weightDecay', o.weightDecay, 0, 0);
+    this.nesterov = o.nesterov ?? false;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw argError('optim.sgd', 'nesterov', 'false unless momentum > 0 and dampening = 0 (as in PyTorch)', true);
+    }
+  }
+  update(p: number, g: number, lr: number): void {
+    this.steps++;
+    this.be!.k.f32_sgd_update(this.n, p, g, this.bufs[0]!, lr, this.momentum, this.dampening, this.weightDecay,
+      this.nesterov ? 1 : 0, this.steps === 1 ? 1 : 0);
+  }
+}
+
+export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+class Adam extends Base {
+  readonly b1: number; readonly b2: number; readonly eps: number; readonly weightDecay: number;
+  constructor(readonly name: 'adam' | 'adamw', o: AdamOptions) {
+    super(num(`optim.${name}`, 'lr', o.lr, 0.001, 0, Infinity, true), 2);
+    const betas = o.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw argError(`optim.${name}`, 'betas', '[beta1, beta2]', betas);
+    this.b1 = num(`optim.${name}`, 'betas[0]', betas[0], 0.9, 0, 1);
+    this.b2 = num(`optim.${name}`, 'betas[1]', betas[1], 0.999, 0, 1);
+    this.eps = num(`optim.${name}`, 'eps', o.eps, 1e-8, 0);
+    this.weightDecay = num(`optim.${name}`, 'weightDecay', o.weightDecay, name === 'adamw' ? 0.01 : 0, 0);
+  }
+  update(p: number, g: number, lr: number): void {
+    this.steps++;
+    const t = this.steps, bc1 = 1 - this.b1 ** t, bc2 = 1 - this.b2 ** t;
+    const f = this.name === 'adam' ? this.be!.k.f32_adam_update : this.be!.k.f32_adamw_update;
+    f(this.n, p, g, this.bufs[0]!, this.bufs[1]!, lr, this.b1, this.b2, this.eps, this.weightDecay, bc1, bc2);
+  }
+}
+
+export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
+class RMSprop extends Base {
+  readonly name = 'rmsprop';
+  readonly alpha: number; readonly eps: number; readonly weightDecay: number; readonly momentum: number; readonly centered: boolean;
+  constructor(o: RMSpropOptions) {
+    super(num('optim.rmsprop', 'lr', o.lr, 0.01, 0, Infinity, true), 3);
+    this.alpha = num('optim.rmsprop', 'alpha', o.alpha, 0.99, 0, 1);
+    this.eps = num('optim.rmsprop', 'eps', o.eps, 1e-8, 0);
+    this.weightDecay = num('optim.rmsprop', 'weightDecay', o.weightDecay, 0, 0);
+    this.momentum = num('optim.rmsprop', 'momentum', o.momentum, 0, 0);
+    this.centered = o.centered ?? false;
+  }
+  update(p: number, g: number, lr: number): void {
+    this.steps++;
+    this.be!.k.f32_rmsprop_update(this.n, p, g, this.bufs[0]!, this.bufs[1]!, this.bufs[2]!, lr, this.alpha, this.eps,
+      this.weightDecay, this.momentum, this.centered ? 1 : 0);
+  }
+}
+
+export interface AdagradOptions { lr?: number; lrDecay?: number; eps?: number; weightDecay?: number; initialAccumulatorValue?: number }
+class Adagrad extends Base {
+  readonly name = 'adagrad';
+  readonly lrDecay: number; readonly eps: number; readonly weightDecay: number; readonly init: number;
+  constructor(o: AdagradOptions) {
+    super(num('optim.adagrad', 'lr', o.lr, 0.01, 0, Infinity, true), 1);
+    this.lrDecay = num('optim.adagrad', 'lrDecay', o.lrDecay, 0, 0);
+    this.eps = num('optim.adagrad', 'eps', o.eps, 1e-10, 0);
+    this.weightDecay = num('optim.adagrad', 'weightDecay', o.weightDecay, 0, 0);
+    this.init = num('optim.adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue, 0, 0);
+  }
+  override bind(be: Backend, n: number): void {
+    const fresh = !(this.be === be && this.n === n);
+    super.bind(be, n);
+    if (fresh && this.init) be.k.f32_fill(n, this.init, this.bufs[0]!);
+  }
+  update(p: number, g: number, lr: number): void {
+    this.steps++;
+    this.be!.k.f32_adagrad_update(this.n, p, g, this.bufs[0]!, lr, this.eps, this.weightDecay, this.lrDecay, this.steps);
+  }
+}
+
+/** Learning-rate schedules: a function of the optimizer step (from 1) giving a factor on lr. */
+export type Schedule = (step: number) => number;
+
+export const schedules = {
+  /** lr · gamma^floor((step−1)/stepSize), like StepLR stepped per batch. */
+  step({ stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }): Schedule {
+    num('schedules.step', 'stepSize', stepSize, 1, 1);
+    return (s) => gamma ** Math.floor((s - 1) / stepSize);
+  },
+  /** lr · gamma^(step−1). */
+  exponential({ gamma }: { gamma: number }): Schedule {
+    num('schedules.exponential', 'gamma', gamma, 1, 0, 1, true);
+    return (s) => gamma ** (s - 1);
+  },
+  /** Cosine from lr down to lr·minFactor over totalSteps, then flat. */
+  cosine({ totalSteps, minFactor = 0 }: { totalSteps: number; minFactor?: number }): Schedule {
+    num('schedules.cosine', 'totalSteps', totalSteps, 1, 1);
+    return (s) => minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(s - 1, totalSteps) / totalSteps));
+  },
+  /** Linear warm-up from lr/warmupSteps to lr over warmupSteps, then `after` (default flat). */
+  warmup({ warmupSteps, after }: { warmupSteps: number; after?: Schedule }): Schedule {
+    num('schedules.warmup', 'warmupSteps', warmupSteps, 1, 1);
+    return (s) => (s <= warmupSteps ? s / warmupSteps : after ? after(s - warmupSteps) : 1);
+  },
+};
+
+/**
+ * @example
+ * model.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
+ */
+export const optim = {
+  sgd: (o: SGDOptions = {}): Optimizer => new SGD(o),
+  adam: (o: AdamOptions = {}): Optimizer => new Adam('adam', o),
+  adamw: (o: AdamOptions = {}): Optimizer => new Adam('adamw', o),
+  rmsprop: (o: RMSpropOptions = {}): Optimizer => new RMSprop(o),
+  adagrad: (o: AdagradOptions = {}): Optimizer => new Adagrad(o),
+  schedules,
+};

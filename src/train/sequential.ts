@@ -1,0 +1,656 @@
+// The model: recurrent layers (with optional Dropout between them) followed
+// by a head of Linear layers. Parameters of all layers live in ONE region of
+// the heap (gradients in another, each optimizer moment in another), so
+// zeroing, clipping and an optimizer step are one kernel call each. Batches
+// are staged time-major straight into the first layer's workspace; layers
+// hand each other heap pointers; the batch size stays fixed (a short last
+// batch is filled with rows of weight 0), so after the first batch a
+// training step allocates nothing on the heap.
+import type { Backend } from '../backend/backend.js';
+import { getBackend } from '../backend/index.js';
+import { SimdRnnError, argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { Linear } from '../layers/linear.js';
+import { Dropout } from '../layers/dropout.js';
+import type { Params } from '../layers/params.js';
+import { checkInt, checkTensor } from '../layers/validate.js';
+import { rng } from '../util/rng.js';
+import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES, type LossName, type LossOptions, type MetricName } from './losses.js';
+import type { Optimizer, Schedule } from './optim.js';
+
+export type ModelLayer = Recurrent | Linear | Dropout;
+
+export interface SequentialOptions {
+  /** 'last': one prediction per sequence, from its final state; 'all': one per step. */
+  output?: 'last' | 'all';
+}
+
+export interface CompileOptions {
+  optimizer: Optimizer;
+  loss: LossName;
+  lossOptions?: LossOptions;
+  /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_). */
+  clipNorm?: number;
+  /** Clip every gradient element to [−clipValue, clipValue]. */
+  clipValue?: number;
+  /** Learning-rate factor per optimizer step (see optim.schedules). */
+  schedule?: Schedule;
+  metrics?: MetricName[];
+  /** A NaN/Inf loss or gradient norm: stop with an error (default) or skip the update. */
+  onNonFinite?: 'throw' | 'skip';
+}
+
+export interface Logs {
+  loss: number;
+  [metric: string]: number;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Valid length of each of the N sequences. */
+  lengths?: ArrayLike<number>;
+  /** Truncated BPTT chunk length (0 = full BPTT). */
+  tbptt?: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** The last fraction of the data (before shuffling) is held out for validation. */
+  validationSplit?: number;
+  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number> };
+  callbacks?: {
+    onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+    onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
+  };
+  signal?: AbortSignal;
+  /** Stop when the monitored loss has not improved by minDelta for `patience` epochs. */
+  earlyStopping?: { monitor?: 'loss' | 'valLoss'; patience: number; minDelta?: number };
+}
+
+export interface History {
+  loss: number[];
+  valLoss: number[];
+  metrics: Record<string, number[]>;
+  valMetrics: Record<string, number[]>;
+  /** Why training ended before `epochs`, if it did. */
+  stopped?: 'aborted' | 'earlyStopping';
+  /** Optimizer steps taken. */
+  steps: number;
+}
+
+interface Data {
+  x: Float32Array;
+  N: number;
+  T: number;
+  F: number;
+  y: Float32Array | Int32Array;
+  O: number; // outputs per row (for crossEntropy, the number of classes is the head's width)
+  lengths: Int32Array;
+}
+
+interface Compiled extends CompileOptions {
+  lossOptions: LossOptions;
+  metrics: MetricName[];
+  onNonFinite: 'throw' | 'skip';
+}
+
+const nextTick = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+
+/**
+ * @example
+ * const model = new Sequential([
+ *   new LSTM({ inputSize: 2, hiddenSize: 32 }),
+ *   new Linear({ inFeatures: 32, outFeatures: 1 }),
+ * ], { output: 'last' });
+ * model.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
+ * const history = await model.fit(x, y, { epochs: 20, batchSize: 32, seed: 1 });
+ */
+export class Sequential {
+  readonly layers: readonly ModelLayer[];
+  readonly output: 'last' | 'all';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** Parameter and gradient regions of the whole model. */
+  readonly numParams: number;
+  private readonly be: Backend;
+  private readonly seq: (Recurrent | Dropout)[];
+  private readonly head: (Linear | Dropout)[];
+  private readonly recs: Recurrent[];
+  private readonly params: Params[];
+  private readonly pPtr: number;
+  private readonly gPtr: number;
+  private compiled: Compiled | null = null;
+  private buf = { T: 0, B: 0, ptr: 0, mask: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
+  private js = { target: new Float32Array(0) as Float32Array | Int32Array, weight: new Float32Array(0), grad: new Float32Array(0) };
+
+  constructor(layers: ModelLayer[], opts: SequentialOptions = {}) {
+    const where = 'Sequential';
+    if (!Array.isArray(layers) || layers.length === 0) throw argError(where, 'layers', 'a non-empty array of layers', layers);
+    const output = opts?.output ?? 'last';
+    if (output !== 'last' && output !== 'all') throw argError(where, 'options.output', "'last' or 'all'", output);
+    this.output = output;
+    this.layers = [...layers];
+    this.be = getBackend();
+    let i = 0;
+    const seq: (Recurrent | Dropout)[] = [], head: (Linear | Dropout)[] = [];
+    for (; i < layers.length && (layers[i] instanceof Recurrent || layers[i] instanceof Dropout); i++) seq.push(layers[i] as Recurrent | Dropout);
+    for (; i < layers.length; i++) {
+      const l = layers[i];
+      if (!(l instanceof Linear || l instanceof Dropout)) {
+        throw argError(where, `layers[${i}]`, 'a Linear or Dropout layer (recurrent layers come first)', l);
+      }
+      head.push(l);
+    }
+    this.recs = seq.filter((l): l is Recurrent => l instanceof Recurrent);
+    if (this.recs.length === 0) throw argError(where, 'layers', 'at least one recurrent layer (LSTM, GRU, RNN) first', layers);
+    let width = this.recs[0]!.inputSize;
+    this.inputSize = width;
+    for (const [j, l] of layers.entries()) {
+      if (l instanceof Recurrent) {
+        if (l.inputSize !== width) throw argError(where, `layers[${j}].inputSize`, `${width} (the previous layer's output)`, l.inputSize);
+        if (l.batchFirst) throw argError(where, `layers[${j}].batchFirst`, 'false (the model takes [N, T, F] and handles the layout)', true);
+        width = l.hiddenSize * (l.bidirectional ? 2 : 1);
+      } else if (l instanceof Linear) {
+        if (l.inFeatures !== width) throw argError(where, `layers[${j}].inFeatures`, `${width} (the previous layer's output)`, l.inFeatures);
+        width = l.outFeatures;
+      }
+    }
+    this.outputSize = width;
+    this.seq = seq;
+    this.head = head;
+    for (const l of layers) {
+      if (!(l instanceof Dropout) && (l as Recurrent | Linear).params.be !== this.be) {
+        throw new SimdRnnError('INVALID_ARGUMENT', `${where}: every layer must be built on the current backend (${this.be.name}); mixing backends is not allowed`);
+      }
+    }
+    // One region for all parameters, one for all gradients.
+    this.params = layers.filter((l): l is Recurrent | Linear => !(l instanceof Dropout)).map((l) => l.params);
+    this.numParams = this.params.reduce((a, p) => a + p.size, 0);
+    this.pPtr = this.be.heap.alloc(this.numParams);
+    this.gPtr = this.be.heap.zeros(this.numParams);
+    let off = 0;
+    for (const p of this.params) {
+      p.rebind(this.pPtr + 4 * off, this.gPtr + 4 * off);
+      off += p.size;
+    }
+  }
+
+  compile(opts: CompileOptions): void {
+    const where = 'Sequential.compile';
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    const o = opts.optimizer;
+    if (!o || typeof o.update !== 'function') throw argError(where, 'optimizer', 'an optimizer from optim.*', o);
+    if (!LOSS_NAMES.includes(opts.loss)) throw argError(where, 'loss', LOSS_NAMES.map((n) => `'${n}'`).join(' | '), opts.loss);
+    for (const k of ['clipNorm', 'clipValue'] as const) {
+      const v = opts[k];
+      if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw argError(where, k, 'a number > 0', v);
+    }
+    if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw argError(where, 'schedule', 'a function of the step', opts.schedule);
+    const metrics = opts.metrics ?? [];
+    for (const m of metrics) if (!METRIC_NAMES.includes(m)) throw argError(where, 'metrics', METRIC_NAMES.join(' | '), m);
+    const onNonFinite = opts.onNonFinite ?? 'throw';
+    if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
+    if (opts.loss === 'crossEntropy' && this.outputSize < 2) throw argError(where, 'loss', "a regression loss for a model with one output ('crossEntropy' needs ≥ 2 classes)", opts.loss);
+    o.bind(this.be, this.numParams);
+    this.compiled = { ...opts, lossOptions: opts.lossOptions ?? {}, metrics, onNonFinite };
+  }
+
+  // ------------------------------------------------------------------ data --
+
+  private data(where: string, x: Tensor, y: Tensor | Int32Array | null, lengths: ArrayLike<number> | undefined): Data {
+    checkTensor(where, 'x', x, ['*', '*', this.inputSize], `[N, T, inputSize], inputSize = ${this.inputSize}`);
+    const [N, T] = x.shape as [number, number, number];
+    if (N < 1 || T < 1) throw argError(where, 'x.shape', 'at least one sequence of at least one step', x.shape);
+    for (let i = 0; i < x.data.length; i++) {
+      if (!Number.isFinite(x.data[i]!)) {
+        const f = this.inputSize;
+        throw argError(where, `x[${Math.floor(i / (T * f))},${Math.floor(i / f) % T},${i % f}]`, 'a finite number', x.data[i]);
+      }
+    }
+    const len = new Int32Array(N).fill(T);
+    if (lengths !== undefined) {
+      if (lengths === null || typeof lengths !== 'object' || lengths.length !== N) {
+        throw argError(where, 'options.lengths', `an array of ${N} integers in [1, ${T}]`, lengths);
+      }
+      for (let n = 0; n < N; n++) len[n] = checkInt(where, `options.lengths[${n}]`, lengths[n], 1, T);
+    }
+    let yd: Float32Array | Int32Array = new Float32Array(0);
+    let O = this.outputSize;
+    if (y !== null) {
+      const ce = this.compiled?.loss === 'crossEntropy';
+      const perRow = this.output === 'last' ? N : N * T;
+      if (ce) {
+        const arr = y instanceof Int32Array ? y : (y as Tensor)?.data;
+        if (!(arr instanceof Int32Array || arr instanceof Float32Array) || arr.length !== perRow) {
+          throw argError(where, 'y', `${perRow} class indices (Int32Array, ${this.output === 'last' ? '[N]' : '[N, T]'})`, y);
+        }
+        yd = Int32Array.from(arr as ArrayLike<number>);
+        for (let i = 0; i < yd.length; i++) {
+          const c = yd[i]!;
+          if (c !== arr[i] || ((c < 0 || c >= O) && c !== (this.compiled!.lossOptions.ignoreIndex ?? -100))) {
+            throw argError(where, `y[${i}]`, `a class index in [0, ${O - 1}]`, arr[i]);
+          }
+        }
+        O = 1;
+      } else {
+        const pattern = this.output === 'last' ? [N, O] : [N, T, O];
+        checkTensor(where, 'y', y, pattern, this.output === 'last' ? '[N, outputs]' : '[N, T, outputs]');
+        yd = (y as Tensor).data;
+        for (let i = 0; i < yd.length; i++) if (!Number.isFinite(yd[i]!)) throw argError(where, `y (element ${i})`, 'a finite number', yd[i]);
+      }
+    }
+    return { x: x.data, N, T, F: this.inputSize, y: yd, O, lengths: len };
+  }
+
+  private ensureBuffers(T: number, B: number): void {
+    const b = this.buf;
+    if (b.B === B && b.T >= T) return;
+    if (b.ptr) this.be.heap.free(b.ptr);
+    const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
+    const gatherW = D * last.hiddenSize, rows = this.output === 'last' ? B : T * B;
+    const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
+    const sizes = [T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
+    const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
+    const ptr = this.be.heap.alloc(total);
+    let off = 0;
+    const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
+    this.buf = {
+      T, B, ptr, mask: take(T * B), gather: take(B * gatherW), dH: take(sizes[2]!), dpred: take(sizes[3]!),
+      carryH: carry.map(take), carryC: carry.map(take),
+    };
+    this.js = {
+      target: this.compiled?.loss === 'crossEntropy' ? new Int32Array(rows) : new Float32Array(rows * this.outputSize),
+      weight: new Float32Array(rows),
+      grad: new Float32Array(rows * this.outputSize),
+    };
+  }
+
+  /** Stages rows `idx` (B of them; −1 = filler) of steps [t0, t0+T) into the first layer and the mask. */
+  private stage(d: Data, idx: Int32Array, t0: number, T: number, withTargets: boolean, lastChunk: boolean): boolean {
+    const B = idx.length, F = d.F, first = this.recs[0]!;
+    const x0 = first.prepare(T, B).x0 >> 2, f = this.be.heap.f32;
+    let masked = false;
+    const m = this.buf.mask >> 2;
+    for (let b = 0; b < B; b++) {
+      const n = idx[b]! < 0 ? 0 : idx[b]!;
+      const len = d.lengths[n]!;
+      for (let t = 0; t < T; t++) {
+        const src = (n * d.T + t0 + t) * F, dst = x0 + (t * B + b) * F;
+        for (let i = 0; i < F; i++) f[dst + i] = d.x[src + i]!;
+        const valid = t0 + t < len;
+        f[m + t * B + b] = valid ? 1 : 0;
+        if (!valid) masked = true;
+      }
+    }
+    if (!withTargets) return masked;
+    const { target, weight } = this.js, O = d.O;
+    if (this.output === 'last') {
+      for (let b = 0; b < B; b++) {
+        const n = idx[b]!;
+        weight[b] = n >= 0 && lastChunk ? 1 : 0;
+        const src = (n < 0 ? 0 : n) * O;
+        for (let o = 0; o < O; o++) target[b * O + o] = d.y[src + o]!;
+      }
+    } else {
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const n = idx[b]!, nn = n < 0 ? 0 : n, r = t * B + b;
+          weight[r] = n >= 0 && t0 + t < d.lengths[nn]! ? 1 : 0;
+          const src = (nn * d.T + t0 + t) * O;
+          for (let o = 0; o < O; o++) target[r * O + o] = d.y[src + o]!;
+        }
+      }
+    }
+    return masked;
+  }
+
+  // --------------------------------------------------------- forward/back --
+
+  /** Forward of the staged batch; returns the prediction pointer [rows, outputs]. */
+  private forwardStaged(T: number, B: number, masked: boolean, train: boolean, carry: boolean): number {
+    const { k } = this.be;
+    let cur = 0, width = this.inputSize, ri = 0;
+    for (const l of this.seq) {
+      if (l instanceof Recurrent) {
+        const ws = l.prepare(T, B);
+        if (cur) k.f32_copy(T * B * width, cur, ws.x0);
+        if (masked) k.f32_copy(T * B, this.buf.mask, ws.mask);
+        const c = carry ? this.buf.carryH[ri]! : null, cc = carry && l.cell === 'LSTM' ? this.buf.carryC[ri]! : null;
+        l.runForward(T, B, masked, train, c, cc);
+        cur = l.outputPtr();
+        width = l.hiddenSize * (l.bidirectional ? 2 : 1);
+        ri++;
+      } else {
+        cur = l.runForward(cur, T * B * width, train);
+      }
+    }
+    let rows = T * B;
+    if (this.output === 'last') {
+      const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1, H = last.hiddenSize;
+      for (let d = 0; d < D; d++) k.f32_copy2d(B, H, last.finalStatePtr(last.numLayers - 1, d), H, this.buf.gather + 4 * d * H, D * H);
+      cur = this.buf.gather;
+      rows = B;
+    }
+    for (const l of this.head) {
+      if (l instanceof Linear) {
+        k.f32_copy(rows * width, cur, l.prepare(rows));
+        cur = l.runForward(rows);
+        width = l.outFeatures;
+      } else {
+        cur = l.runForward(cur, rows * width, train);
+      }
+    }
+    return cur;
+  }
+
+  /** Saves every recurrent layer's final states as the next chunk's initial states. */
+  private saveCarry(B: number): void {
+    const { k } = this.be;
+    this.recs.forEach((r, i) => {
+      const D = r.bidirectional ? 2 : 1, n = B * r.hiddenSize;
+      for (let l = 0; l < r.numLayers; l++) {
+        for (let d = 0; d < D; d++) {
+          const o = 4 * (l * D + d) * n;
+          k.f32_copy(n, r.finalStatePtr(l, d), this.buf.carryH[i]! + o);
+          if (r.cell === 'LSTM') k.f32_copy(n, r.finalStatePtr(l, d, true), this.buf.carryC[i]! + o);
+        }
+      }
+    });
+  }
+
+  private backwardStaged(T: number, B: number): void {
+    const { k } = this.be;
+    const rows = this.output === 'last' ? B : T * B;
+    let d = this.buf.dpred;
+    for (let i = this.head.length - 1; i >= 0; i--) {
+      const l = this.head[i]!;
+      if (l instanceof Linear) d = l.runBackward(rows, d);
+      else d = l.runBackward(d, rows * this.widthBefore(this.seq.length + i));
+    }
+    let useDH = false;
+    const last = this.recs[this.recs.length - 1]!;
+    if (this.output === 'last') {
+      const D = last.bidirectional ? 2 : 1, H = last.hiddenSize, L = last.numLayers;
+      k.f32_fill(L * D * B * H, 0, this.buf.dH);
+      for (let dd = 0; dd < D; dd++) k.f32_copy2d(B, H, d + 4 * dd * H, D * H, this.buf.dH + 4 * ((L - 1) * D + dd) * B * H, H);
+      useDH = true;
+    }
+    let first = true;
+    for (let i = this.seq.length - 1; i >= 0; i--) {
+      const l = this.seq[i]!;
+      const width = this.widthBefore(i + 1);
+      if (l instanceof Recurrent) {
+        const bs = l.prepareBackward();
+        if (first && useDH) k.f32_fill(T * B * width, 0, bs.dy);
+        else k.f32_copy(T * B * width, d, bs.dy);
+        l.runBackward(first && useDH ? this.buf.dH : null, null, null, null);
+        d = bs.dx;
+        first = false;
+      } else if (!(first && useDH)) {
+        d = l.runBackward(d, T * B * width);
+      }
+    }
+  }
+
+  /** Feature width entering layer index i (of this.layers). */
+  private widthBefore(i: number): number {
+    let w = this.inputSize;
+    for (let j = 0; j < i; j++) {
+      const l = this.layers[j]!;
+      if (l instanceof Recurrent) w = l.hiddenSize * (l.bidirectional ? 2 : 1);
+      else if (l instanceof Linear) w = l.outFeatures;
+    }
+    return w;
+  }
+
+  private lossOf(rows: number, withGrad: boolean, metrics: MetricSum[] | null): { loss: number; count: number } {
+    const c = this.compiled!, O = this.outputSize;
+    const pred = this.be.heap.view(this.lastPred, rows * O);
+    const input = { pred, target: this.js.target, weight: this.js.weight, rows, outs: O, grad: withGrad ? this.js.grad : null };
+    const r = computeLoss(c.loss, input, c.lossOptions);
+    if (metrics) for (const m of metrics) m.add(input);
+    if (withGrad) this.be.heap.write(this.buf.dpred, this.js.grad.subarray(0, rows * O));
+    return r;
+  }
+
+  private lastPred = 0;
+
+  /** One optimizer step from the gradients in the gradient region; returns false if skipped. */
+  private applyUpdate(loss: number): boolean {
+    const c = this.compiled!, { k } = this.be, n = this.numParams;
+    if (c.clipValue !== undefined) k.f32_clip_value(n, this.gPtr, -c.clipValue, c.clipValue);
+    const norm = Math.sqrt(k.f32_sumsq(n, this.gPtr));
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+      if (c.onNonFinite === 'throw') {
+        throw new SimdRnnError('NON_FINITE', `Sequential.fit: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${c.optimizer.steps + 1}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
+      }
+      return false;
+    }
+    if (c.clipNorm !== undefined) {
+      const coef = c.clipNorm / (norm + 1e-6);
+      if (coef < 1) k.f32_scale(n, coef, this.gPtr);
+    }
+    const lr = c.optimizer.lr * (c.schedule ? c.schedule(c.optimizer.steps + 1) : 1);
+    c.optimizer.update(this.pPtr, this.gPtr, lr);
+    for (const p of this.params) p.touch();
+    return true;
+  }
+
+  /** Sets every gradient to zero (one fill over the model's gradient region). */
+  zeroGrad(): void {
+    this.be.k.f32_fill(this.numParams, 0, this.gPtr);
+  }
+
+  /** Trains on one batch (B rows of idx): full or truncated BPTT. Returns the batch loss. */
+  private trainBatch(d: Data, idx: Int32Array, tbptt: number, metrics: MetricSum[]): { loss: number; count: number } {
+    const B = idx.length;
+    const k = tbptt > 0 && tbptt < d.T ? tbptt : d.T;
+    let sum = 0, count = 0;
+    for (let t0 = 0; t0 < d.T; t0 += k) {
+      const T = Math.min(k, d.T - t0);
+      const lastChunk = t0 + T >= d.T;
+      this.ensureBuffers(T, B);
+      const masked = this.stage(d, idx, t0, T, true, lastChunk);
+      this.lastPred = this.forwardStaged(T, B, masked, true, t0 > 0);
+      if (k < d.T) this.saveCarry(B);
+      const rows = this.output === 'last' ? B : T * B;
+      if (this.output === 'last' && !lastChunk) continue; // no target before the end: forward only
+      const r = this.lossOf(rows, true, metrics);
+      if (r.count === 0) continue;
+      this.zeroGrad();
+      this.backwardStaged(T, B);
+      this.applyUpdate(r.loss);
+      sum += r.loss * r.count;
+      count += r.count;
+    }
+    return { loss: count ? sum / count : NaN, count };
+  }
+
+  private evalBatch(d: Data, idx: Int32Array, metrics: MetricSum[] | null, out: Float32Array | null, withTargets: boolean): { loss: number; count: number } {
+    const B = idx.length, T = d.T;
+    this.ensureBuffers(T, B);
+    const masked = this.stage(d, idx, 0, T, withTargets, true);
+    this.lastPred = this.forwardStaged(T, B, masked, false, false);
+    const O = this.outputSize;
+    if (out) {
+      const pred = this.be.heap.view(this.lastPred, (this.output === 'last' ? B : T * B) * O);
+      for (let b = 0; b < B; b++) {
+        const n = idx[b]!;
+        if (n < 0) continue;
+        if (this.output === 'last') out.set(pred.subarray(b * O, (b + 1) * O), n * O);
+        else for (let t = 0; t < T; t++) out.set(pred.subarray((t * B + b) * O, (t * B + b + 1) * O), (n * T + t) * O);
+      }
+    }
+    if (!withTargets) return { loss: NaN, count: 0 };
+    return this.lossOf(this.output === 'last' ? B : T * B, false, metrics);
+  }
+
+  private batches(N: number, batchSize: number, order: Int32Array): Int32Array[] {
+    const B = Math.min(batchSize, N), out: Int32Array[] = [];
+    for (let s = 0; s < N; s += B) {
+      const idx = new Int32Array(B).fill(-1);
+      for (let b = 0; b < B && s + b < N; b++) idx[b] = order[s + b]!;
+      out.push(idx);
+    }
+    return out;
+  }
+
+  /**
+   * Trains. x [N, T, F]; y [N, outputs] ('last') or [N, T, outputs] ('all'),
+   * or class indices (Int32Array [N] or [N·T]) for 'crossEntropy'.
+   * Same seed and backend: bit-identical runs.
+   */
+  async fit(x: Tensor, y: Tensor | Int32Array, opts: FitOptions = {}): Promise<History> {
+    const where = 'Sequential.fit';
+    const c = this.compiled;
+    if (!c) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: call compile({ optimizer, loss }) first`);
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    const all = this.data(where, x, y, opts.lengths);
+    const epochs = checkInt(where, 'options.epochs', opts.epochs ?? 1, 1);
+    const batchSize = checkInt(where, 'options.batchSize', opts.batchSize ?? 32, 1);
+    const tbptt = checkInt(where, 'options.tbptt', opts.tbptt ?? 0, 0);
+    if (tbptt > 0 && this.recs.some((r) => r.bidirectional)) throw argError(where, 'options.tbptt', '0 for a bidirectional model (the reverse direction needs the whole sequence)', tbptt);
+    const seed = checkInt(where, 'options.seed', opts.seed ?? 0, 0, 2 ** 32 - 1);
+    const split = opts.validationSplit ?? 0;
+    if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw argError(where, 'options.validationSplit', 'a number in [0, 1)', split);
+    if (opts.signal !== undefined && !(typeof opts.signal === 'object' && opts.signal !== null && 'aborted' in opts.signal)) {
+      throw argError(where, 'options.signal', 'an AbortSignal', opts.signal);
+    }
+    let train = all, val: Data | null = null;
+    if (opts.validationData) {
+      val = this.data(`${where} (validationData)`, opts.validationData.x, opts.validationData.y, opts.validationData.lengths);
+    } else if (split > 0) {
+      const nVal = Math.floor(all.N * split);
+      if (nVal < 1 || nVal >= all.N) throw argError(where, 'options.validationSplit', `a fraction leaving at least one sample on each side of ${all.N}`, split);
+      [train, val] = [this.slice(all, 0, all.N - nVal), this.slice(all, all.N - nVal, all.N)];
+    }
+    const es = opts.earlyStopping;
+    if (es !== undefined) checkInt(where, 'options.earlyStopping.patience', es?.patience, 1);
+    const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
+    const random = rng(seed);
+    const history: History = { loss: [], valLoss: [], metrics: {}, valMetrics: {}, steps: 0 };
+    for (const m of c.metrics) { history.metrics[m] = []; history.valMetrics[m] = []; }
+    let best = Infinity, bad = 0;
+    const order = Int32Array.from({ length: train.N }, (_, i) => i);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      if (opts.shuffle ?? true) {
+        for (let i = train.N - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          const t = order[i]!; order[i] = order[j]!; order[j] = t;
+        }
+      }
+      const ms = c.metrics.map((m) => new MetricSum(m, c.loss, c.lossOptions.ignoreIndex));
+      let sum = 0, count = 0, bi = 0;
+      for (const idx of this.batches(train.N, batchSize, order)) {
+        if (opts.signal?.aborted) { history.stopped = 'aborted'; return this.finish(history); }
+        const r = this.trainBatch(train, idx, tbptt, ms);
+        if (r.count) { sum += r.loss * r.count; count += r.count; }
+        await opts.callbacks?.onBatchEnd?.(bi++, { loss: r.loss });
+        await nextTick();
+      }
+      const logs: Logs & { valLoss?: number } = { loss: count ? sum / count : NaN };
+      history.loss.push(logs.loss);
+      ms.forEach((m) => { logs[m.name] = m.value(); history.metrics[m.name]!.push(m.value()); });
+      if (val) {
+        const ev = this.evaluateData(val, batchSize);
+        logs.valLoss = ev.loss;
+        history.valLoss.push(ev.loss);
+        for (const m of c.metrics) { logs[`val_${m}`] = ev[m]!; history.valMetrics[m]!.push(ev[m]!); }
+      }
+      await opts.callbacks?.onEpochEnd?.(epoch, logs);
+      if (es) {
+        const v = monitor === 'valLoss' ? logs.valLoss ?? logs.loss : logs.loss;
+        if (v < best - (es.minDelta ?? 0)) { best = v; bad = 0; } else if (++bad >= es.patience) { history.stopped = 'earlyStopping'; break; }
+      }
+    }
+    return this.finish(history);
+  }
+
+  private finish(h: History): History {
+    h.steps = this.compiled!.optimizer.steps;
+    return h;
+  }
+
+  private slice(d: Data, a: number, b: number): Data {
+    const perY = this.output === 'last' ? d.O : d.T * d.O;
+    return { ...d, N: b - a, x: d.x.subarray(a * d.T * d.F, b * d.T * d.F), y: d.y.subarray(a * perY, b * perY), lengths: d.lengths.subarray(a, b) };
+  }
+
+  private evaluateData(d: Data, batchSize: number): Logs {
+    const c = this.compiled!;
+    const ms = c.metrics.map((m) => new MetricSum(m, c.loss, c.lossOptions.ignoreIndex));
+    let sum = 0, count = 0;
+    const order = Int32Array.from({ length: d.N }, (_, i) => i);
+    for (const idx of this.batches(d.N, batchSize, order)) {
+      const r = this.evalBatch(d, idx, ms, null, true);
+      if (r.count) { sum += r.loss * r.count; count += r.count; }
+    }
+    const logs: Logs = { loss: count ? sum / count : NaN };
+    for (const m of ms) logs[m.name] = m.value();
+    return logs;
+  }
+
+  /** Loss (and compiled metrics) over a data set, in inference mode. */
+  evaluate(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; batchSize?: number } = {}): Logs {
+    if (!this.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.evaluate: call compile({ optimizer, loss }) first');
+    const d = this.data('Sequential.evaluate', x, y, opts?.lengths);
+    return this.evaluateData(d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
+  }
+
+  /** Predictions for x [N, T, F]: [N, outputs] ('last') or [N, T, outputs] ('all'). */
+  predict(x: Tensor, opts: { lengths?: ArrayLike<number>; batchSize?: number } = {}): Tensor {
+    const d = this.data('Sequential.predict', x, null, opts?.lengths);
+    const batchSize = checkInt('Sequential.predict', 'options.batchSize', opts?.batchSize ?? 32, 1);
+    const O = this.outputSize;
+    const out = new Float32Array((this.output === 'last' ? d.N : d.N * d.T) * O);
+    const order = Int32Array.from({ length: d.N }, (_, i) => i);
+    for (const idx of this.batches(d.N, batchSize, order)) this.evalBatch(d, idx, null, out, false);
+    return { data: out, shape: this.output === 'last' ? [d.N, O] : [d.N, d.T, O] };
+  }
+
+  /** The optimizer given to compile (for checkpoints). */
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
+  /** All parameters, named `layers.{i}.{name}`. */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    this.layers.forEach((l, i) => {
+      if (l instanceof Dropout) return;
+      for (const [k, v] of Object.entries(l.stateDict())) out[`layers.${i}.${k}`] = v;
+    });
+    return out;
+  }
+
+  loadStateDict(dict: Record<string, Tensor>): void {
+    const where = 'Sequential.loadStateDict';
+    if (dict === null || typeof dict !== 'object') throw argError(where, 'dict', 'an object of tensors', dict);
+    const per: Record<string, Tensor>[] = this.layers.map(() => ({}));
+    for (const [key, v] of Object.entries(dict)) {
+      const m = /^layers\.(\d+)\.(.+)$/.exec(key);
+      const i = m ? Number(m[1]) : -1;
+      if (!m || i >= this.layers.length || this.layers[i] instanceof Dropout) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: unexpected key "${key}"`);
+      per[i]![m[2]!] = v;
+    }
+    // Validate every layer before writing any.
+    this.layers.forEach((l, i) => {
+      if (l instanceof Dropout) return;
+      const want = l.stateDict();
+      for (const k of Object.keys(want)) {
+        if (!(k in per[i]!)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "layers.${i}.${k}"`);
+        checkTensor(where, `layers.${i}.${k}`, per[i]![k], want[k]!.shape);
+      }
+    });
+    this.layers.forEach((l, i) => { if (!(l instanceof Dropout)) l.loadStateDict(per[i]!); });
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+    const heap = this.be.heap;
+    heap.free(this.pPtr);
+    heap.free(this.gPtr);
+    if (this.buf.ptr) heap.free(this.buf.ptr);
+    this.compiled?.optimizer.dispose();
+  }
+}

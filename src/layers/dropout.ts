@@ -52,6 +52,11 @@ export class Dropout {
     return dy;
   }
 
+  /** The options that rebuild this layer (for saving). */
+  config(): Record<string, unknown> {
+    return { type: 'Dropout', p: this.p };
+  }
+
   dispose(): void {
     if (this.buf.mask) this.be.heap.free(this.buf.mask);
     this.buf = { n: 0, mask: 0, y: 0 };

@@ -123,6 +123,11 @@ export class Linear {
     return { dx: { data: out, shape: [...dy.shape.slice(0, -1), this.inFeatures] } };
   }
 
+  /** The options that rebuild this layer (for saving). */
+  config(): Record<string, unknown> {
+    return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias, activation: this.activation };
+  }
+
   stateDict(): Record<string, Tensor> { return this.params.stateDict(); }
   gradStateDict(): Record<string, Tensor> { return this.params.gradStateDict(); }
   loadStateDict(dict: Record<string, Tensor>): void { this.params.load('Linear.loadStateDict', dict); }

@@ -741,6 +741,17 @@ export class Recurrent {
     this.params.zeroGrad();
   }
 
+  /** The options that rebuild this layer (for saving). */
+  config(): Record<string, unknown> {
+    const type = this.cell === 'LSTM' ? 'LSTM' : this.cell === 'GRU' ? 'GRU' : 'RNN';
+    const c: Record<string, unknown> = {
+      type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
+      bidirectional: this.bidirectional, dropout: this.dropout, bias: this.bias, batchFirst: this.batchFirst,
+    };
+    if (type === 'RNN') c.nonlinearity = this.cell === 'RNN_RELU' ? 'relu' : 'tanh';
+    return c;
+  }
+
   /** Number of parameters. */
   get numParams(): number {
     return this.params.size;

@@ -613,6 +613,21 @@ export class Sequential {
     return this.compiled?.optimizer ?? null;
   }
 
+  /** The gradients, named like stateDict(). */
+  gradStateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    this.layers.forEach((l, i) => {
+      if (l instanceof Dropout) return;
+      for (const [k, v] of Object.entries(l.gradStateDict())) out[`layers.${i}.${k}`] = v;
+    });
+    return out;
+  }
+
+  /** Architecture, for saving: the layers' options and the output mode. */
+  config(): { output: 'last' | 'all'; layers: Record<string, unknown>[] } {
+    return { output: this.output, layers: this.layers.map((l) => l.config()) };
+  }
+
   /** All parameters, named `layers.{i}.{name}`. */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};

@@ -1,6 +1,6 @@
 // Layer benchmarks: whole-sequence forward, forward + backward, and the
 // streaming step, on every backend in one run (I = 64, H = 128, T = 100).
-import { init, tensor, LSTM, GRU } from '../dist/index.js';
+import { init, tensor, LSTM, GRU, Linear, Sequential, optim } from '../dist/index.js';
 import { rng, measure, progress } from './common.js';
 
 const I = 64, H = 128, T = 100;
@@ -39,6 +39,21 @@ layerCases.push({
     const layer = new LSTM({ inputSize: I, hiddenSize: H, seed: 1 });
     const state = layer.zeroState(1), xt = input([1, I], 4);
     return () => layer.step(xt, state);
+  },
+});
+
+// One training step of a model: 2-layer LSTM (I = 32, H = 128), T = 50, batch 32, Adam.
+layerCases.push({
+  name: 'train step 2×LSTM+Linear, Adam', shape: 'I=32 H=128 T=50 B=32', unit: 'seq/s', per: 32,
+  setup() {
+    const model = new Sequential([
+      new LSTM({ inputSize: 32, hiddenSize: 128, numLayers: 2, seed: 1 }),
+      new Linear({ inFeatures: 128, outFeatures: 1, seed: 2 }),
+    ]);
+    model.compile({ optimizer: optim.adam({ lr: 1e-3 }), loss: 'mse' });
+    const x = input([32, 50, 32], 5), y = input([32, 1], 6);
+    // fit is async (it yields between batches); time the synchronous step it runs.
+    return () => model.trainOnBatch(x, y);
   },
 });
 

@@ -32,3 +32,5 @@ export { optim, schedules } from './train/optim.js';
 export type { Optimizer, OptimizerState, Schedule } from './train/optim.js';
 export { computeLoss } from './train/losses.js';
 export type { LossName, MetricName, LossOptions } from './train/losses.js';
+export { padSequences } from './train/pad.js';
+export type { PadOptions, Padded } from './train/pad.js';

@@ -49,15 +49,17 @@ export interface Logs {
 export interface FitOptions {
   epochs?: number;
   batchSize?: number;
-  /** Valid length of each of the N sequences. */
+  /** Valid length of each of the N sequences (padding after). */
   lengths?: ArrayLike<number>;
+  /** Or a [N, T] mask of 1 (real step) and 0 (padding), e.g. from padSequences with padding: 'pre'. */
+  mask?: Tensor;
   /** Truncated BPTT chunk length (0 = full BPTT). */
   tbptt?: number;
   shuffle?: boolean;
   seed?: number;
   /** The last fraction of the data (before shuffling) is held out for validation. */
   validationSplit?: number;
-  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number> };
+  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number>; mask?: Tensor };
   callbacks?: {
     onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
     onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
@@ -85,7 +87,8 @@ interface Data {
   F: number;
   y: Float32Array | Int32Array;
   O: number; // outputs per row (for crossEntropy, the number of classes is the head's width)
-  lengths: Int32Array;
+  /** [N, T]: 1 where a step is real, 0 where it is padding. */
+  valid: Uint8Array;
 }
 
 interface Compiled extends CompileOptions {
@@ -197,7 +200,7 @@ export class Sequential {
 
   // ------------------------------------------------------------------ data --
 
-  private data(where: string, x: Tensor, y: Tensor | Int32Array | null, lengths: ArrayLike<number> | undefined): Data {
+  private data(where: string, x: Tensor, y: Tensor | Int32Array | null, lengths: ArrayLike<number> | undefined, mask?: Tensor): Data {
     checkTensor(where, 'x', x, ['*', '*', this.inputSize], `[N, T, inputSize], inputSize = ${this.inputSize}`);
     const [N, T] = x.shape as [number, number, number];
     if (N < 1 || T < 1) throw argError(where, 'x.shape', 'at least one sequence of at least one step', x.shape);
@@ -207,12 +210,23 @@ export class Sequential {
         throw argError(where, `x[${Math.floor(i / (T * f))},${Math.floor(i / f) % T},${i % f}]`, 'a finite number', x.data[i]);
       }
     }
-    const len = new Int32Array(N).fill(T);
+    const valid = new Uint8Array(N * T).fill(1);
+    if (lengths !== undefined && mask !== undefined) throw argError(where, 'options', 'either lengths or mask, not both', 'both');
     if (lengths !== undefined) {
       if (lengths === null || typeof lengths !== 'object' || lengths.length !== N) {
         throw argError(where, 'options.lengths', `an array of ${N} integers in [1, ${T}]`, lengths);
       }
-      for (let n = 0; n < N; n++) len[n] = checkInt(where, `options.lengths[${n}]`, lengths[n], 1, T);
+      for (let n = 0; n < N; n++) {
+        const len = checkInt(where, `options.lengths[${n}]`, lengths[n], 1, T);
+        valid.fill(0, n * T + len, (n + 1) * T);
+      }
+    } else if (mask !== undefined) {
+      checkTensor(where, 'options.mask', mask, [N, T], '[N, T] of 0 and 1');
+      for (let i = 0; i < N * T; i++) {
+        const v = mask.data[i]!;
+        if (v !== 0 && v !== 1) throw argError(where, `options.mask[${Math.floor(i / T)},${i % T}]`, '0 or 1', v);
+        valid[i] = v;
+      }
     }
     let yd: Float32Array | Int32Array = new Float32Array(0);
     let O = this.outputSize;
@@ -239,7 +253,7 @@ export class Sequential {
         for (let i = 0; i < yd.length; i++) if (!Number.isFinite(yd[i]!)) throw argError(where, `y (element ${i})`, 'a finite number', yd[i]);
       }
     }
-    return { x: x.data, N, T, F: this.inputSize, y: yd, O, lengths: len };
+    return { x: x.data, N, T, F: this.inputSize, y: yd, O, valid };
   }
 
   private ensureBuffers(T: number, B: number): void {
@@ -273,11 +287,10 @@ export class Sequential {
     const m = this.buf.mask >> 2;
     for (let b = 0; b < B; b++) {
       const n = idx[b]! < 0 ? 0 : idx[b]!;
-      const len = d.lengths[n]!;
       for (let t = 0; t < T; t++) {
         const src = (n * d.T + t0 + t) * F, dst = x0 + (t * B + b) * F;
         for (let i = 0; i < F; i++) f[dst + i] = d.x[src + i]!;
-        const valid = t0 + t < len;
+        const valid = d.valid[n * d.T + t0 + t] === 1;
         f[m + t * B + b] = valid ? 1 : 0;
         if (!valid) masked = true;
       }
@@ -295,7 +308,7 @@ export class Sequential {
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < B; b++) {
           const n = idx[b]!, nn = n < 0 ? 0 : n, r = t * B + b;
-          weight[r] = n >= 0 && t0 + t < d.lengths[nn]! ? 1 : 0;
+          weight[r] = n >= 0 && d.valid[nn * d.T + t0 + t] === 1 ? 1 : 0;
           const src = (nn * d.T + t0 + t) * O;
           for (let o = 0; o < O; o++) target[r * O + o] = d.y[src + o]!;
         }
@@ -505,7 +518,7 @@ export class Sequential {
     const c = this.compiled;
     if (!c) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: call compile({ optimizer, loss }) first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
-    const all = this.data(where, x, y, opts.lengths);
+    const all = this.data(where, x, y, opts.lengths, opts.mask);
     const epochs = checkInt(where, 'options.epochs', opts.epochs ?? 1, 1);
     const batchSize = checkInt(where, 'options.batchSize', opts.batchSize ?? 32, 1);
     const tbptt = checkInt(where, 'options.tbptt', opts.tbptt ?? 0, 0);
@@ -518,7 +531,7 @@ export class Sequential {
     }
     let train = all, val: Data | null = null;
     if (opts.validationData) {
-      val = this.data(`${where} (validationData)`, opts.validationData.x, opts.validationData.y, opts.validationData.lengths);
+      val = this.data(`${where} (validationData)`, opts.validationData.x, opts.validationData.y, opts.validationData.lengths, opts.validationData.mask);
     } else if (split > 0) {
       const nVal = Math.floor(all.N * split);
       if (nVal < 1 || nVal >= all.N) throw argError(where, 'options.validationSplit', `a fraction leaving at least one sample on each side of ${all.N}`, split);
@@ -573,7 +586,7 @@ export class Sequential {
 
   private slice(d: Data, a: number, b: number): Data {
     const perY = this.output === 'last' ? d.O : d.T * d.O;
-    return { ...d, N: b - a, x: d.x.subarray(a * d.T * d.F, b * d.T * d.F), y: d.y.subarray(a * perY, b * perY), lengths: d.lengths.subarray(a, b) };
+    return { ...d, N: b - a, x: d.x.subarray(a * d.T * d.F, b * d.T * d.F), y: d.y.subarray(a * perY, b * perY), valid: d.valid.subarray(a * d.T, b * d.T) };
   }
 
   private evaluateData(d: Data, batchSize: number): Logs {
@@ -590,16 +603,27 @@ export class Sequential {
     return logs;
   }
 
+  /**
+   * One optimizer step on one batch (all of x), synchronously: what fit does
+   * per batch, without shuffling, callbacks or yielding. Returns the loss.
+   */
+  trainOnBatch(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; mask?: Tensor; tbptt?: number } = {}): number {
+    if (!this.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.trainOnBatch: call compile({ optimizer, loss }) first');
+    const d = this.data('Sequential.trainOnBatch', x, y, opts?.lengths, opts?.mask);
+    const tbptt = checkInt('Sequential.trainOnBatch', 'options.tbptt', opts?.tbptt ?? 0, 0);
+    return this.trainBatch(d, Int32Array.from({ length: d.N }, (_, i) => i), tbptt, []).loss;
+  }
+
   /** Loss (and compiled metrics) over a data set, in inference mode. */
-  evaluate(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; batchSize?: number } = {}): Logs {
+  evaluate(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number } = {}): Logs {
     if (!this.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.evaluate: call compile({ optimizer, loss }) first');
-    const d = this.data('Sequential.evaluate', x, y, opts?.lengths);
+    const d = this.data('Sequential.evaluate', x, y, opts?.lengths, opts?.mask);
     return this.evaluateData(d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
   }
 
   /** Predictions for x [N, T, F]: [N, outputs] ('last') or [N, T, outputs] ('all'). */
-  predict(x: Tensor, opts: { lengths?: ArrayLike<number>; batchSize?: number } = {}): Tensor {
-    const d = this.data('Sequential.predict', x, null, opts?.lengths);
+  predict(x: Tensor, opts: { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number } = {}): Tensor {
+    const d = this.data('Sequential.predict', x, null, opts?.lengths, opts?.mask);
     const batchSize = checkInt('Sequential.predict', 'options.batchSize', opts?.batchSize ?? 32, 1);
     const O = this.outputSize;
     const out = new Float32Array((this.output === 'last' ? d.N : d.N * d.T) * O);

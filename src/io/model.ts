@@ -9,6 +9,8 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Sequential, type ModelLayer } from '../train/sequential.js';
 import { readSafetensorsFile, writeSafetensors } from './safetensors.js';
+import { dataCrc } from './crc32.js';
+import { writeFileAtomic, readFileBytes } from './file.js';
 
 export const MODEL_FORMAT = 'simd-rnn/sequential';
 export const MODEL_FORMAT_VERSION = '1';
@@ -22,11 +24,20 @@ export function save(model: Sequential): Uint8Array {
   if (!(model instanceof Sequential)) {
     throw new SimdRnnError('INVALID_ARGUMENT', `io.save: model is ${typeof model}, expected a Sequential`);
   }
-  return writeSafetensors(model.stateDict(), {
-    format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
-    architecture: JSON.stringify(model.config()),
-  });
+  const dict = model.stateDict();
+  const meta = { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()) };
+  const crc = dataCrc(writeSafetensors(dict, meta));
+  return writeSafetensors(dict, { ...meta, crc32: String(crc) });
+}
+
+/** Saves a model to a file on Node, atomically. */
+export async function saveFile(model: Sequential, path: string): Promise<void> {
+  await writeFileAtomic(path, save(model));
+}
+
+/** Loads a model (or a checkpoint's model) from a file on Node. */
+export async function loadFile(path: string): Promise<Sequential> {
+  return load(await readFileBytes(path));
 }
 
 function bad(msg: string): SimdRnnError {
@@ -52,7 +63,15 @@ function buildLayer(c: Record<string, unknown>, i: number): ModelLayer {
 
 export function load(bytes: Uint8Array): Sequential {
   const { tensors, metadata } = readSafetensorsFile(bytes);
-  if (metadata.format !== MODEL_FORMAT) throw bad(`format is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+  if (metadata.format === 'simd-rnn/checkpoint') {
+    // A checkpoint holds the model too: take its weights.
+    for (const k of Object.keys(tensors)) if (!k.startsWith('layers.')) delete tensors[k];
+  } else if (metadata.format !== MODEL_FORMAT) {
+    throw bad(`format is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+  }
+  if (metadata.crc32 !== undefined && String(dataCrc(bytes)) !== metadata.crc32) {
+    throw bad('checksum mismatch: the file is corrupted');
+  }
   if (metadata.formatVersion !== MODEL_FORMAT_VERSION) {
     throw bad(`format version is ${JSON.stringify(metadata.formatVersion)}, expected "${MODEL_FORMAT_VERSION}" (written by a newer simd-rnn?)`);
   }

@@ -3,7 +3,7 @@
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { argError } from '../errors.js';
-import { rng, randomSeed } from '../util/rng.js';
+import { randomSeed, Random } from '../util/rng.js';
 import { checkInt } from './validate.js';
 
 export interface DropoutOptions {
@@ -18,7 +18,8 @@ export interface DropoutOptions {
 export class Dropout {
   readonly p: number;
   private readonly be: Backend;
-  private readonly random: () => number;
+  /** The masks' generator (its state is saved in checkpoints). */
+  readonly random: Random;
   private buf = { n: 0, mask: 0, y: 0 };
   private active = false;
 
@@ -27,7 +28,7 @@ export class Dropout {
     if (typeof opts.p !== 'number' || !(opts.p >= 0 && opts.p < 1)) throw argError('Dropout', 'p', 'a number in [0, 1)', opts.p);
     this.p = opts.p;
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Dropout', 'seed', opts.seed, 0, 2 ** 32 - 1);
-    this.random = rng(seed);
+    this.random = new Random(seed);
     this.be = getBackend();
   }
 
@@ -41,7 +42,7 @@ export class Dropout {
       this.buf = { n, mask, y: mask + 4 * n };
     }
     const keep = 1 - this.p, scale = 1 / keep, m = this.be.heap.view(this.buf.mask, n);
-    for (let i = 0; i < n; i++) m[i] = this.random() < keep ? scale : 0;
+    for (let i = 0; i < n; i++) m[i] = this.random.next() < keep ? scale : 0;
     this.be.k.f32_mul(n, x, this.buf.mask, this.buf.y);
     return this.buf.y;
   }

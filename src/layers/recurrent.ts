@@ -21,7 +21,7 @@ import { getBackend } from '../backend/index.js';
 import { packedSize, type Backend } from '../backend/backend.js';
 import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { rng, randomSeed } from '../util/rng.js';
+import { rng, randomSeed, Random } from '../util/rng.js';
 import { Params, type ParamSpec } from './params.js';
 import { checkBool, checkInt, checkTensor, checkFinite } from './validate.js';
 
@@ -153,7 +153,8 @@ export class Recurrent {
   protected readonly be: Backend;
   private readonly gates: number;
   private readonly D: number;
-  private readonly random: () => number;
+  /** Dropout masks' generator (its state is saved in checkpoints). */
+  readonly random: Random;
   private packs: DirPack[][] = [];
   private packedVersion = -1;
   private ws: Workspace | null = null;
@@ -186,7 +187,7 @@ export class Recurrent {
     const v = this.be.heap.view(this.params.ptr, this.params.size);
     for (let i = 0; i < v.length; i++) v[i] = (2 * init() - 1) * k;
     this.params.touch();
-    this.random = rng((seed ^ 0x9e3779b9) >>> 0);
+    this.random = new Random((seed ^ 0x9e3779b9) >>> 0);
   }
 
   private suffix(l: number, d: number): string {
@@ -446,7 +447,7 @@ export class Recurrent {
       if (useDropout && l < L - 1) {
         const n = T * B * DH, keep = 1 - this.dropout, scale = 1 / keep;
         const m = this.be.heap.view(ws.drop[l]!, n);
-        for (let i = 0; i < n; i++) m[i] = this.random() < keep ? scale : 0;
+        for (let i = 0; i < n; i++) m[i] = this.random.next() < keep ? scale : 0;
         k.f32_mul(n, ws.y[l]!, ws.drop[l]!, ws.dropped[l]!);
         input = ws.dropped[l]!;
       }

@@ -15,7 +15,9 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import type { Params } from '../layers/params.js';
 import { checkInt, checkTensor } from '../layers/validate.js';
-import { rng } from '../util/rng.js';
+import { Random } from '../util/rng.js';
+import { writeCheckpoint, readCheckpoint } from '../io/checkpoint.js';
+import { writeFileAtomic, readFileBytes } from '../io/file.js';
 import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES, type LossName, type LossOptions, type MetricName } from './losses.js';
 import type { Optimizer, Schedule } from './optim.js';
 
@@ -67,6 +69,13 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Stop when the monitored loss has not improved by minDelta for `patience` epochs. */
   earlyStopping?: { monitor?: 'loss' | 'valLoss'; patience: number; minDelta?: number };
+  /**
+   * Save a checkpoint every `every` epochs (default 1): to `path` (Node,
+   * written atomically) and/or through `save(bytes, epoch)`.
+   */
+  checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
+  /** Continue from a checkpoint (bytes, or a path on Node) of this model; ends bit-identical to an uninterrupted run. */
+  resume?: Uint8Array | string;
 }
 
 export interface History {
@@ -540,15 +549,46 @@ export class Sequential {
     const es = opts.earlyStopping;
     if (es !== undefined) checkInt(where, 'options.earlyStopping.patience', es?.patience, 1);
     const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
-    const random = rng(seed);
-    const history: History = { loss: [], valLoss: [], metrics: {}, valMetrics: {}, steps: 0 };
+    const ck = opts.checkpoint;
+    if (ck !== undefined) {
+      if (ck === null || typeof ck !== 'object') throw argError(where, 'options.checkpoint', '{ every?, path?, save? }', ck);
+      checkInt(where, 'options.checkpoint.every', ck.every ?? 1, 1);
+      if (ck.path !== undefined && typeof ck.path !== 'string') throw argError(where, 'options.checkpoint.path', 'a file path', ck.path);
+      if (ck.save !== undefined && typeof ck.save !== 'function') throw argError(where, 'options.checkpoint.save', 'a function', ck.save);
+    }
+    const random = new Random(seed);
+    let history: History = { loss: [], valLoss: [], metrics: {}, valMetrics: {}, steps: 0 };
     for (const m of c.metrics) { history.metrics[m] = []; history.valMetrics[m] = []; }
-    let best = Infinity, bad = 0;
+    let best = Infinity, bad = 0, start = 0;
     const order = Int32Array.from({ length: train.N }, (_, i) => i);
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    const rngs = this.layers.map((l) => (l instanceof Linear ? null : l.random)).filter((r): r is Random => r !== null);
+    if (opts.resume !== undefined) {
+      const bytes = typeof opts.resume === 'string' ? await readFileBytes(opts.resume) : opts.resume;
+      if (!(bytes instanceof Uint8Array)) throw argError(where, 'options.resume', 'checkpoint bytes or a path', opts.resume);
+      const cp = readCheckpoint(bytes);
+      if (cp.architecture !== JSON.stringify(this.config())) {
+        throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint is of another architecture (${cp.architecture})`);
+      }
+      if (cp.optimizer.name !== c.optimizer.name) {
+        throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint's optimizer is ${cp.optimizer.name}, this model is compiled with ${c.optimizer.name}`);
+      }
+      if (cp.training.order.length !== train.N || cp.training.rngStates.length !== rngs.length) {
+        throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint was made on ${cp.training.order.length} training samples, this data has ${train.N}`);
+      }
+      this.loadStateDict(cp.weights);
+      c.optimizer.setState({ step: cp.optimizer.steps, buffers: cp.optimizer.buffers });
+      random.state = cp.training.shuffleState;
+      order.set(cp.training.order);
+      cp.training.rngStates.forEach((st, i) => { rngs[i]!.state = st; });
+      history = cp.training.history;
+      start = cp.training.epoch;
+      const es2 = cp.training.es;
+      if (es2) { best = es2.best ?? Infinity; bad = es2.bad; }
+    }
+    for (let epoch = start; epoch < epochs; epoch++) {
       if (opts.shuffle ?? true) {
         for (let i = train.N - 1; i > 0; i--) {
-          const j = Math.floor(random() * (i + 1));
+          const j = Math.floor(random.next() * (i + 1));
           const t = order[i]!; order[i] = order[j]!; order[j] = t;
         }
       }
@@ -571,10 +611,21 @@ export class Sequential {
         for (const m of c.metrics) { logs[`val_${m}`] = ev[m]!; history.valMetrics[m]!.push(ev[m]!); }
       }
       await opts.callbacks?.onEpochEnd?.(epoch, logs);
+      let stop = false;
       if (es) {
         const v = monitor === 'valLoss' ? logs.valLoss ?? logs.loss : logs.loss;
-        if (v < best - (es.minDelta ?? 0)) { best = v; bad = 0; } else if (++bad >= es.patience) { history.stopped = 'earlyStopping'; break; }
+        if (v < best - (es.minDelta ?? 0)) { best = v; bad = 0; } else if (++bad >= es.patience) { history.stopped = 'earlyStopping'; stop = true; }
       }
+      if (ck && ((epoch + 1) % (ck.every ?? 1) === 0 || stop || epoch + 1 === epochs)) {
+        history.steps = c.optimizer.steps;
+        const bytes = writeCheckpoint(this, {
+          epoch: epoch + 1, shuffleState: random.state, order, rngStates: rngs.map((r) => r.state), history,
+          es: { best: Number.isFinite(best) ? best : null, bad },
+        });
+        if (ck.path) await writeFileAtomic(ck.path, bytes);
+        if (ck.save) await ck.save(bytes, epoch);
+      }
+      if (stop) break;
     }
     return this.finish(history);
   }

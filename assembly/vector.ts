@@ -145,3 +145,32 @@ export function f32_sumsq(n: i32, x: usize): f64 {
   }
   return s;
 }
+
+/** out[i, :] = table[idx[i], :] for i < n; idx is i32; rows are dim floats. */
+export function f32_gather_rows(n: i32, idx: usize, table: usize, dim: i32, out: usize): void {
+  const rb = <usize>dim << 2;
+  for (let i = 0; i < n; i++) {
+    const r = <usize>load<i32>(idx + (<usize>i << 2));
+    memory.copy(out + <usize>i * rb, table + r * rb, rb);
+  }
+}
+
+/** table[idx[i], :] += src[i, :] for i < n (the backward of f32_gather_rows). */
+export function f32_scatter_add_rows(n: i32, idx: usize, src: usize, dim: i32, table: usize): void {
+  const rb = <usize>dim << 2;
+  for (let i = 0; i < n; i++) {
+    const t = table + <usize>load<i32>(idx + (<usize>i << 2)) * rb;
+    const s = src + <usize>i * rb;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= dim; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(t + o, f32x4.add(v128.load(t + o), v128.load(s + o)));
+      }
+    }
+    for (; j < dim; j++) {
+      const o = <usize>j << 2;
+      store<f32>(t + o, load<f32>(t + o) + load<f32>(s + o));
+    }
+  }
+}

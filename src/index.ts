@@ -34,3 +34,5 @@ export { computeLoss } from './train/losses.js';
 export type { LossName, MetricName, LossOptions } from './train/losses.js';
 export { padSequences } from './train/pad.js';
 export type { PadOptions, Padded } from './train/pad.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingOptions } from './layers/embedding.js';

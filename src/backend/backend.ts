@@ -25,6 +25,8 @@ export interface Kernels {
   f32_copy(n: number, x: number, y: number): void;
   f32_copy2d(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   f32_sumsq(n: number, x: number): number;
+  f32_gather_rows(n: number, idx: number, table: number, dim: number, out: number): void;
+  f32_scatter_add_rows(n: number, idx: number, src: number, dim: number, table: number): void;
   f32_sigmoid(n: number, x: number, y: number): void;
   f32_sigmoid_bwd(n: number, y: number, dy: number, dx: number): void;
   f32_tanh(n: number, x: number, y: number): void;
@@ -64,7 +66,7 @@ export function packedSize(K: number, N: number): number {
 /** The names of all kernels, for tests and benchmarks that iterate over them. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'f32_gemm', 'f32_pack_b', 'f32_gemm_pb', 'f32_bias_rows', 'f32_sum_rows', 'f32_add', 'f32_mul', 'f32_scale', 'f32_axpy',
-  'f32_fill', 'f32_copy', 'f32_copy2d', 'f32_sumsq', 'f32_sigmoid', 'f32_sigmoid_bwd', 'f32_tanh',
+  'f32_fill', 'f32_copy', 'f32_copy2d', 'f32_sumsq', 'f32_gather_rows', 'f32_scatter_add_rows', 'f32_sigmoid', 'f32_sigmoid_bwd', 'f32_tanh',
   'f32_tanh_bwd', 'f32_relu', 'f32_relu_bwd', 'f32_rnn_cell_fwd', 'f32_rnn_cell_bwd',
   'f32_lstm_cell_fwd', 'f32_lstm_cell_bwd', 'f32_gru_cell_fwd', 'f32_gru_cell_bwd',
   'f32_sgd_update', 'f32_adam_update', 'f32_adamw_update', 'f32_rmsprop_update',

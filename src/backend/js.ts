@@ -210,6 +210,21 @@ export function jsKernels(heap: Heap): Kernels {
       return s;
     },
 
+    f32_gather_rows(n, idx, table, dim, out) {
+      const f = heap.f32, ix = heap.i32, t0 = table >> 2, o = out >> 2;
+      for (let i = 0; i < n; i++) {
+        const r = t0 + ix[(idx >> 2) + i]! * dim;
+        f.copyWithin(o + i * dim, r, r + dim);
+      }
+    },
+    f32_scatter_add_rows(n, idx, src, dim, table) {
+      const f = heap.f32, ix = heap.i32, s0 = src >> 2;
+      for (let i = 0; i < n; i++) {
+        const r = (table >> 2) + ix[(idx >> 2) + i]! * dim, s = s0 + i * dim;
+        for (let j = 0; j < dim; j++) f[r + j] = f[r + j]! + f[s + j]!;
+      }
+    },
+
     f32_sigmoid(n, x, y) {
       const f = heap.f32, a = x >> 2, b = y >> 2;
       for (let i = 0; i < n; i++) f[b + i] = sigmoid(f[a + i]!);

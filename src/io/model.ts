@@ -7,6 +7,7 @@ import { GRU } from '../layers/gru.js';
 import { RNN } from '../layers/rnn.js';
 import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
+import { Embedding } from '../layers/embedding.js';
 import { Sequential, type ModelLayer } from '../train/sequential.js';
 import { readSafetensorsFile, writeSafetensors } from './safetensors.js';
 import { dataCrc } from './crc32.js';
@@ -53,6 +54,7 @@ function buildLayer(c: Record<string, unknown>, i: number): ModelLayer {
       case 'RNN': return new RNN(o as never);
       case 'Linear': return new Linear(o as never);
       case 'Dropout': return new Dropout(o as never);
+      case 'Embedding': return new Embedding(o as never);
       default: throw bad(`layer ${i} has unknown type ${JSON.stringify(type)}`);
     }
   } catch (e) {

@@ -13,6 +13,7 @@ import type { Tensor } from '../tensor.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
+import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
 import { checkInt, checkTensor } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
@@ -21,7 +22,7 @@ import { writeFileAtomic, readFileBytes } from '../io/file.js';
 import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES, type LossName, type LossOptions, type MetricName } from './losses.js';
 import type { Optimizer, Schedule } from './optim.js';
 
-export type ModelLayer = Recurrent | Linear | Dropout;
+export type ModelLayer = Embedding | Recurrent | Linear | Dropout;
 
 export interface SequentialOptions {
   /** 'last': one prediction per sequence, from its final state; 'all': one per step. */
@@ -128,11 +129,12 @@ export class Sequential {
   private readonly seq: (Recurrent | Dropout)[];
   private readonly head: (Linear | Dropout)[];
   private readonly recs: Recurrent[];
+  private readonly embedding: Embedding | null;
   private readonly params: Params[];
   private readonly pPtr: number;
   private readonly gPtr: number;
   private compiled: Compiled | null = null;
-  private buf = { T: 0, B: 0, ptr: 0, mask: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
+  private buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
   private js = { target: new Float32Array(0) as Float32Array | Int32Array, weight: new Float32Array(0), grad: new Float32Array(0) };
 
   constructor(layers: ModelLayer[], opts: SequentialOptions = {}) {
@@ -144,8 +146,14 @@ export class Sequential {
     this.layers = [...layers];
     this.be = getBackend();
     let i = 0;
+    this.embedding = layers[0] instanceof Embedding ? layers[0] : null;
+    if (this.embedding) {
+      i = 1;
+      if (!(layers[1] instanceof Recurrent)) throw argError(where, 'layers[1]', 'a recurrent layer right after the Embedding', layers[1]);
+    }
     const seq: (Recurrent | Dropout)[] = [], head: (Linear | Dropout)[] = [];
     for (; i < layers.length && (layers[i] instanceof Recurrent || layers[i] instanceof Dropout); i++) seq.push(layers[i] as Recurrent | Dropout);
+    if (seq[0] instanceof Dropout) throw argError(where, `layers[${this.embedding ? 1 : 0}]`, 'a recurrent layer (a model starts with its first recurrent layer, after an optional Embedding)', seq[0]);
     for (; i < layers.length; i++) {
       const l = layers[i];
       if (!(l instanceof Linear || l instanceof Dropout)) {
@@ -155,9 +163,10 @@ export class Sequential {
     }
     this.recs = seq.filter((l): l is Recurrent => l instanceof Recurrent);
     if (this.recs.length === 0) throw argError(where, 'layers', 'at least one recurrent layer (LSTM, GRU, RNN) first', layers);
-    let width = this.recs[0]!.inputSize;
-    this.inputSize = width;
+    let width = this.embedding ? this.embedding.embeddingDim : this.recs[0]!.inputSize;
+    this.inputSize = this.embedding ? 1 : width;
     for (const [j, l] of layers.entries()) {
+      if (l instanceof Embedding && j > 0) throw argError(where, `layers[${j}]`, 'an Embedding only as the first layer', l);
       if (l instanceof Recurrent) {
         if (l.inputSize !== width) throw argError(where, `layers[${j}].inputSize`, `${width} (the previous layer's output)`, l.inputSize);
         if (l.batchFirst) throw argError(where, `layers[${j}].batchFirst`, 'false (the model takes [N, T, F] and handles the layout)', true);
@@ -171,12 +180,12 @@ export class Sequential {
     this.seq = seq;
     this.head = head;
     for (const l of layers) {
-      if (!(l instanceof Dropout) && (l as Recurrent | Linear).params.be !== this.be) {
+      if (!(l instanceof Dropout) && (l as Embedding | Recurrent | Linear).params.be !== this.be) {
         throw new SimdRnnError('INVALID_ARGUMENT', `${where}: every layer must be built on the current backend (${this.be.name}); mixing backends is not allowed`);
       }
     }
     // One region for all parameters, one for all gradients.
-    this.params = layers.filter((l): l is Recurrent | Linear => !(l instanceof Dropout)).map((l) => l.params);
+    this.params = layers.filter((l): l is Embedding | Recurrent | Linear => !(l instanceof Dropout)).map((l) => l.params);
     this.numParams = this.params.reduce((a, p) => a + p.size, 0);
     this.pPtr = this.be.heap.alloc(this.numParams);
     this.gPtr = this.be.heap.zeros(this.numParams);
@@ -210,6 +219,16 @@ export class Sequential {
   // ------------------------------------------------------------------ data --
 
   private data(where: string, x: Tensor, y: Tensor | Int32Array | null, lengths: ArrayLike<number> | undefined, mask?: Tensor): Data {
+    if (this.embedding) {
+      // Indices: [N, T] (or [N, T, 1]), Int32Array or Float32Array of integers.
+      const shape = (x as Tensor | null)?.shape, d = (x as Tensor | null)?.data;
+      if (!Array.isArray(shape) || (shape.length !== 2 && !(shape.length === 3 && shape[2] === 1)) || !(d instanceof Int32Array || d instanceof Float32Array)) {
+        throw argError(where, 'x', 'a tensor of indices [N, T] (Int32Array or Float32Array data)', x);
+      }
+      if (d.length !== shape.reduce((a: number, b: number) => a * b, 1)) throw argError(where, 'x.data.length', `${shape.join('×')}`, d.length);
+      this.embedding.checkIndices(where, 'x', d);
+      x = { data: d instanceof Float32Array ? d : Float32Array.from(d), shape: [shape[0]!, shape[1]!, 1] };
+    }
     checkTensor(where, 'x', x, ['*', '*', this.inputSize], `[N, T, inputSize], inputSize = ${this.inputSize}`);
     const [N, T] = x.shape as [number, number, number];
     if (N < 1 || T < 1) throw argError(where, 'x.shape', 'at least one sequence of at least one step', x.shape);
@@ -272,13 +291,13 @@ export class Sequential {
     const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
     const gatherW = D * last.hiddenSize, rows = this.output === 'last' ? B : T * B;
     const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
-    const sizes = [T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
+    const sizes = [T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
     const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
     const ptr = this.be.heap.alloc(total);
     let off = 0;
     const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
     this.buf = {
-      T, B, ptr, mask: take(T * B), gather: take(B * gatherW), dH: take(sizes[2]!), dpred: take(sizes[3]!),
+      T, B, ptr, mask: take(T * B), idx: take(T * B), gather: take(B * gatherW), dH: take(sizes[3]!), dpred: take(sizes[4]!),
       carryH: carry.map(take), carryC: carry.map(take),
     };
     this.js = {
@@ -291,19 +310,22 @@ export class Sequential {
   /** Stages rows `idx` (B of them; −1 = filler) of steps [t0, t0+T) into the first layer and the mask. */
   private stage(d: Data, idx: Int32Array, t0: number, T: number, withTargets: boolean, lastChunk: boolean): boolean {
     const B = idx.length, F = d.F, first = this.recs[0]!;
-    const x0 = first.prepare(T, B).x0 >> 2, f = this.be.heap.f32;
+    const emb = this.embedding;
+    const x0 = first.prepare(T, B).x0 >> 2, f = this.be.heap.f32, ix = this.be.heap.i32, ib = this.buf.idx >> 2;
     let masked = false;
     const m = this.buf.mask >> 2;
     for (let b = 0; b < B; b++) {
       const n = idx[b]! < 0 ? 0 : idx[b]!;
       for (let t = 0; t < T; t++) {
         const src = (n * d.T + t0 + t) * F, dst = x0 + (t * B + b) * F;
-        for (let i = 0; i < F; i++) f[dst + i] = d.x[src + i]!;
+        if (emb) ix[ib + t * B + b] = d.x[src]!;
+        else for (let i = 0; i < F; i++) f[dst + i] = d.x[src + i]!;
         const valid = d.valid[n * d.T + t0 + t] === 1;
         f[m + t * B + b] = valid ? 1 : 0;
         if (!valid) masked = true;
       }
     }
+    if (emb) emb.runForward(T * B, this.buf.idx, x0 << 2);
     if (!withTargets) return masked;
     const { target, weight } = this.js, O = d.O;
     if (this.output === 'last') {
@@ -387,7 +409,7 @@ export class Sequential {
     for (let i = this.head.length - 1; i >= 0; i--) {
       const l = this.head[i]!;
       if (l instanceof Linear) d = l.runBackward(rows, d);
-      else d = l.runBackward(d, rows * this.widthBefore(this.seq.length + i));
+      else d = l.runBackward(d, rows * this.widthBefore(this.off + this.seq.length + i));
     }
     let useDH = false;
     const last = this.recs[this.recs.length - 1]!;
@@ -400,7 +422,7 @@ export class Sequential {
     let first = true;
     for (let i = this.seq.length - 1; i >= 0; i--) {
       const l = this.seq[i]!;
-      const width = this.widthBefore(i + 1);
+      const width = this.widthBefore(this.off + i + 1);
       if (l instanceof Recurrent) {
         const bs = l.prepareBackward();
         if (first && useDH) k.f32_fill(T * B * width, 0, bs.dy);
@@ -408,10 +430,16 @@ export class Sequential {
         l.runBackward(first && useDH ? this.buf.dH : null, null, null, null);
         d = bs.dx;
         first = false;
+        if (i === 0 && this.embedding) this.embedding.runBackward(T * B, this.buf.idx, d);
       } else if (!(first && useDH)) {
         d = l.runBackward(d, T * B * width);
       }
     }
+  }
+
+  /** Index in this.layers of this.seq[0]. */
+  private get off(): number {
+    return this.embedding ? 1 : 0;
   }
 
   /** Feature width entering layer index i (of this.layers). */
@@ -421,6 +449,7 @@ export class Sequential {
       const l = this.layers[j]!;
       if (l instanceof Recurrent) w = l.hiddenSize * (l.bidirectional ? 2 : 1);
       else if (l instanceof Linear) w = l.outFeatures;
+      else if (l instanceof Embedding) w = l.embeddingDim;
     }
     return w;
   }
@@ -561,7 +590,7 @@ export class Sequential {
     for (const m of c.metrics) { history.metrics[m] = []; history.valMetrics[m] = []; }
     let best = Infinity, bad = 0, start = 0;
     const order = Int32Array.from({ length: train.N }, (_, i) => i);
-    const rngs = this.layers.map((l) => (l instanceof Linear ? null : l.random)).filter((r): r is Random => r !== null);
+    const rngs = this.layers.map((l) => (l instanceof Linear || l instanceof Embedding ? null : l.random)).filter((r): r is Random => r !== null);
     if (opts.resume !== undefined) {
       const bytes = typeof opts.resume === 'string' ? await readFileBytes(opts.resume) : opts.resume;
       if (!(bytes instanceof Uint8Array)) throw argError(where, 'options.resume', 'checkpoint bytes or a path', opts.resume);

@@ -80,3 +80,23 @@ t.test('clip by value', async (t) => {
     t.same(Array.from(get(be, p, x.length)), [-1, -1, -0.5, 0, 0.5, 1, 1, NaN, 1, -1, 1]);
   });
 });
+
+t.test('gather rows and its backward, scatter-add', async (t) => {
+  await forEachBackend(t, (t, be) => {
+    for (const dim of [1, 3, 4, 7, 16]) {
+      const rows = 5, table = Float32Array.from({ length: rows * dim }, (_, i) => i + 0.5);
+      const idx = [3, 0, 3, 4, 1, 1, 2];
+      const pt = put(be, table), pi = be.heap.alloc(idx.length), po = be.heap.alloc(idx.length * dim);
+      be.heap.i32.set(idx, pi >> 2);
+      be.k.f32_gather_rows(idx.length, pi, pt, dim, po);
+      const want = idx.flatMap((r) => Array.from(table.subarray(r * dim, (r + 1) * dim)));
+      t.same(Array.from(get(be, po, idx.length * dim)), want, `gather dim=${dim}`);
+      const src = Float32Array.from({ length: idx.length * dim }, (_, i) => (i % 5) - 2);
+      const ps = put(be, src);
+      be.k.f32_scatter_add_rows(idx.length, pi, ps, dim, pt);
+      const acc = Array.from(table);
+      idx.forEach((r, i) => { for (let j = 0; j < dim; j++) acc[r * dim + j] += src[i * dim + j]!; });
+      t.same(Array.from(get(be, pt, rows * dim)), acc, `scatter-add dim=${dim}`);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+// A lookup table: index → vector, PyTorch's nn.Embedding (weight
+// [numEmbeddings, embeddingDim], init N(0, 1); the paddingIdx row is zero and
+// gets no gradient).
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
+import { SimdRnnError, argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Random, randomSeed } from '../util/rng.js';
+import { Params } from './params.js';
+import { checkInt } from './validate.js';
+
+export interface EmbeddingOptions {
+  numEmbeddings: number;
+  embeddingDim: number;
+  paddingIdx?: number;
+  seed?: number;
+}
+
+/**
+ * @example
+ * const model = new Sequential([
+ *   new Embedding({ numEmbeddings: 30, embeddingDim: 16 }),
+ *   new GRU({ inputSize: 16, hiddenSize: 64 }),
+ *   new Linear({ inFeatures: 64, outFeatures: 30 }),
+ * ], { output: 'all' });    // x: [N, T] of indices
+ */
+export class Embedding {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  readonly params: Params;
+  private readonly be: Backend;
+
+  constructor(opts: EmbeddingOptions) {
+    if (opts === null || typeof opts !== 'object') throw argError('Embedding', 'options', 'an object', opts);
+    this.numEmbeddings = checkInt('Embedding', 'numEmbeddings', opts.numEmbeddings, 1);
+    this.embeddingDim = checkInt('Embedding', 'embeddingDim', opts.embeddingDim, 1);
+    this.paddingIdx = opts.paddingIdx === undefined ? null : checkInt('Embedding', 'paddingIdx', opts.paddingIdx, 0, this.numEmbeddings - 1);
+    const seed = opts.seed === undefined ? randomSeed() : checkInt('Embedding', 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.be = getBackend();
+    this.params = new Params(this.be, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim] }]);
+    // N(0, 1) by Box–Muller from the seeded generator.
+    const r = new Random(seed), v = this.be.heap.view(this.params.ptr, this.params.size);
+    for (let i = 0; i < v.length; i++) {
+      const u = 1 - r.next(), w = r.next();
+      v[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    }
+    if (this.paddingIdx !== null) v.fill(0, this.paddingIdx * this.embeddingDim, (this.paddingIdx + 1) * this.embeddingDim);
+  }
+
+  /** @internal Checks indices (a whole data set, once). */
+  checkIndices(where: string, name: string, data: ArrayLike<number>): void {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= this.numEmbeddings) {
+        throw new SimdRnnError('INVALID_ARGUMENT', `${where}: ${name}[${i}] is ${v}, expected an index in [0, ${this.numEmbeddings - 1}]`);
+      }
+    }
+  }
+
+  /** @internal out[i] = weight[idx[i]] for n i32 indices at idx (heap). */
+  runForward(n: number, idx: number, out: number): void {
+    this.be.k.f32_gather_rows(n, idx, this.params.p('weight'), this.embeddingDim, out);
+  }
+
+  /** @internal dWeight[idx[i]] += dOut[i]; the padding row gets nothing. */
+  runBackward(n: number, idx: number, dOut: number): void {
+    const D = this.embeddingDim, g = this.params.g('weight');
+    this.be.k.f32_scatter_add_rows(n, idx, dOut, D, g);
+    if (this.paddingIdx !== null) this.be.k.f32_fill(D, 0, g + 4 * this.paddingIdx * D);
+  }
+
+  /** Looks up indices of any shape → [...shape, embeddingDim]. */
+  forward(indices: Tensor | Int32Array): Tensor {
+    const data = indices instanceof Int32Array ? indices : indices?.data;
+    if (!(data instanceof Int32Array || data instanceof Float32Array)) throw argError('Embedding.forward', 'indices', 'an Int32Array or a tensor of indices', indices);
+    const shape = indices instanceof Int32Array ? [indices.length] : (indices as Tensor).shape;
+    this.checkIndices('Embedding.forward', 'indices', data);
+    const heap = this.be.heap, n = data.length, pi = heap.alloc(n), po = heap.alloc(n * this.embeddingDim);
+    heap.i32.set(data, pi >> 2);
+    this.runForward(n, pi, po);
+    const out = heap.read(po, n * this.embeddingDim);
+    heap.free(pi); heap.free(po);
+    return { data: out, shape: [...shape, this.embeddingDim] };
+  }
+
+  config(): Record<string, unknown> {
+    const c: Record<string, unknown> = { type: 'Embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+    if (this.paddingIdx !== null) c.paddingIdx = this.paddingIdx;
+    return c;
+  }
+
+  stateDict(): Record<string, Tensor> { return this.params.stateDict(); }
+  gradStateDict(): Record<string, Tensor> { return this.params.gradStateDict(); }
+  loadStateDict(dict: Record<string, Tensor>): void { this.params.load('Embedding.loadStateDict', dict); }
+  zeroGrad(): void { this.params.zeroGrad(); }
+  get numParams(): number { return this.params.size; }
+  dispose(): void { this.params.dispose(); }
+}

@@ -27,7 +27,7 @@ export type { LinearOptions, Activation } from './layers/linear.js';
 export { Dropout } from './layers/dropout.js';
 export type { DropoutOptions } from './layers/dropout.js';
 export { Sequential } from './train/sequential.js';
-export type { SequentialOptions, CompileOptions, FitOptions, History, Logs, ModelLayer } from './train/sequential.js';
+export type { SequentialOptions, CompileOptions, FitOptions, History, Logs, ModelLayer, ModelState } from './train/sequential.js';
 export { optim, schedules } from './train/optim.js';
 export type { Optimizer, OptimizerState, Schedule } from './train/optim.js';
 export { computeLoss } from './train/losses.js';

@@ -10,7 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { Recurrent } from '../layers/recurrent.js';
+import { Recurrent, type StreamState } from '../layers/recurrent.js';
 import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
@@ -77,6 +77,19 @@ export interface FitOptions {
   checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
   /** Continue from a checkpoint (bytes, or a path on Node) of this model; ends bit-identical to an uninterrupted run. */
   resume?: Uint8Array | string;
+}
+
+/** A model's streaming state (see Sequential.zeroState). */
+export interface ModelState {
+  readonly batch: number;
+  readonly states: StreamState[];
+  readonly owner: Sequential;
+  readonly out: Tensor;
+  readonly idx: number;
+  readonly emb: number;
+  readonly embIn: Float32Array | null;
+  reset(): void;
+  dispose(): void;
 }
 
 export interface History {
@@ -710,6 +723,71 @@ export class Sequential {
     const order = Int32Array.from({ length: d.N }, (_, i) => i);
     for (const idx of this.batches(d.N, batchSize, order)) this.evalBatch(d, idx, null, out, false);
     return { data: out, shape: this.output === 'last' ? [d.N, O] : [d.N, d.T, O] };
+  }
+
+  /**
+   * A streaming state for `batch` sequences (unidirectional models): every
+   * recurrent layer's h (and c), zeroed.
+   *
+   * @example
+   * const state = model.zeroState(1);
+   * for (const xt of stream) { const y = model.step(xt, state); }   // y [1, outputs]
+   */
+  zeroState(batch = 1): ModelState {
+    const B = checkInt('Sequential.zeroState', 'batch', batch, 1);
+    if (this.recs.some((r) => r.bidirectional)) throw argError('Sequential.zeroState', 'model', 'a unidirectional model (a reverse direction needs the whole sequence)', 'bidirectional');
+    const states = this.recs.map((r) => r.zeroState(B));
+    const idx = this.embedding ? this.be.heap.alloc(B) : 0;
+    const emb = this.embedding ? this.be.heap.alloc(B * this.embedding.embeddingDim) : 0;
+    const embIn = this.embedding ? new Float32Array(B * this.embedding.embeddingDim) : null;
+    const out: Tensor = { data: new Float32Array(B * this.outputSize), shape: [B, this.outputSize] };
+    const heap = this.be.heap;
+    return {
+      batch: B, states, owner: this, out, idx, emb, embIn,
+      reset() { states.forEach((s) => s.reset()); },
+      dispose() { states.forEach((s) => s.dispose()); if (idx) heap.free(idx); if (emb) heap.free(emb); },
+    };
+  }
+
+  /**
+   * One step for every sequence of a streaming state: xt [B, F] (or B
+   * indices with an Embedding) → the head's output [B, outputs], as the
+   * model would predict if the sequences ended here. Feeding outputs back as
+   * the next inputs generates (teacher forcing is training on 'all' with the
+   * true previous values as inputs). The returned tensor is reused.
+   */
+  step(xt: Tensor | Float32Array | Int32Array, state: ModelState): Tensor {
+    const where = 'Sequential.step';
+    if (!state || state.owner !== this) throw argError(where, 'state', "a state from this model's zeroState()", state);
+    const B = state.batch;
+    let cur: Tensor;
+    const data = xt instanceof Float32Array || xt instanceof Int32Array ? xt : xt?.data;
+    if (this.embedding) {
+      if (!(data instanceof Int32Array || data instanceof Float32Array) || data.length !== B) throw argError(where, 'xt', `${B} indices`, xt);
+      this.embedding.checkIndices(where, 'xt', data);
+      this.be.heap.i32.set(data, state.idx >> 2);
+      this.embedding.runForward(B, state.idx, state.emb);
+      const v = this.be.heap.f32, o = state.emb >> 2;
+      for (let i = 0; i < state.embIn!.length; i++) state.embIn![i] = v[o + i]!;
+      cur = { data: state.embIn!, shape: [B, this.embedding.embeddingDim] };
+    } else {
+      cur = xt instanceof Float32Array ? { data: xt, shape: [B, this.inputSize] } : (xt as Tensor);
+    }
+    let ri = 0;
+    for (const l of this.seq) if (l instanceof Recurrent) cur = l.step(cur, state.states[ri++]!);
+    let width = cur.shape[1]!, ptr = 0;
+    for (const l of this.head) {
+      if (!(l instanceof Linear)) continue; // dropout is identity at inference
+      const x = l.prepare(B);
+      if (ptr) this.be.k.f32_copy(B * width, ptr, x);
+      else this.be.heap.f32.set(cur.data, x >> 2);
+      ptr = l.runForward(B);
+      width = l.outFeatures;
+    }
+    const out = state.out.data, f = this.be.heap.f32;
+    if (ptr) for (let i = 0; i < out.length; i++) out[i] = f[(ptr >> 2) + i]!;
+    else out.set(cur.data);
+    return state.out;
   }
 
   /** The optimizer given to compile (for checkpoints). */

@@ -36,6 +36,12 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
   /** Dropout on the outputs of every layer but the last, in training only (default 0). */
   dropout?: number;
+  /**
+   * Variational recurrent dropout (Gal & Ghahramani): in training, h_{t−1}
+   * entering the recurrent product is multiplied by one mask per sequence,
+   * the same at every step (default 0).
+   */
+  recurrentDropout?: number;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
   /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */
@@ -117,6 +123,8 @@ interface Workspace {
   gh: number[][]; // [l][d] GRU: W_hh·h + b_hh [T, B, 3H]
   sh: number[][]; // [l][d] hidden states [T+1, B, H]
   sc: number[][]; // [l][d] cell states [T+1, B, H] (LSTM)
+  rdm: number[][]; // [l][d] recurrent dropout masks [B, H] (0 if none)
+  hm: number[][]; // [l][d] masked h_{t−1} per step [T, B, H] (0 if none)
 }
 
 interface BackSpace {
@@ -129,6 +137,7 @@ interface BackSpace {
   dx0: number; // [T, B, I]
   dh: number; // [B, H]
   dc: number; // [B, H]
+  tmp: number; // [B, H]
 }
 
 interface ForwardRecord {
@@ -136,6 +145,7 @@ interface ForwardRecord {
   B: number;
   masked: boolean;
   dropout: boolean;
+  rdrop: boolean;
 }
 
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
@@ -147,6 +157,7 @@ export class Recurrent {
   readonly numLayers: number;
   readonly bidirectional: boolean;
   readonly dropout: number;
+  readonly recurrentDropout: number;
   readonly bias: boolean;
   readonly batchFirst: boolean;
   readonly params: Params;
@@ -176,6 +187,9 @@ export class Recurrent {
     const p = opts.dropout ?? 0;
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, 'dropout', 'a number in [0, 1)', p);
     this.dropout = p;
+    const rp = opts.recurrentDropout ?? 0;
+    if (typeof rp !== 'number' || !(rp >= 0 && rp < 1)) throw argError(name, 'recurrentDropout', 'a number in [0, 1)', rp);
+    this.recurrentDropout = rp;
     const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
     this.gates = cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1;
     this.D = this.bidirectional ? 2 : 1;
@@ -270,18 +284,20 @@ export class Recurrent {
     const take = (n: number): number => { const o = off; off += Math.ceil(n / 16) * 16; return o; };
     const x0 = take(cap * B * this.inputSize), mask = take(cap * B);
     const y: number[] = [], drop: number[] = [], dropped: number[] = [];
-    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [];
+    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [], rdm: number[][] = [], hm: number[][] = [];
     for (let l = 0; l < L; l++) {
       y.push(take(cap * B * DH));
       if (l < L - 1 && this.dropout > 0) { drop.push(take(cap * B * DH)); dropped.push(take(cap * B * DH)); }
-      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [];
+      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [], rl: number[] = [], hl: number[] = [];
       for (let d = 0; d < this.D; d++) {
         gl.push(take(cap * B * G));
         ghl.push(this.cell === 'GRU' ? take(cap * B * G) : 0);
         shl.push(take((cap + 1) * B * H));
         scl.push(this.cell === 'LSTM' ? take((cap + 1) * B * H) : 0);
+        rl.push(this.recurrentDropout > 0 ? take(B * H) : -1);
+        hl.push(this.recurrentDropout > 0 ? take(cap * B * H) : -1);
       }
-      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl);
+      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl);
     }
     const ptr = this.be.heap.alloc(off);
     const b = (o: number): number => ptr + 4 * o;
@@ -289,6 +305,7 @@ export class Recurrent {
       T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
       g: g.map((r) => r.map(b)), gh: gh.map((r) => r.map((o) => (o ? b(o) : 0))), sh: sh.map((r) => r.map(b)),
       sc: sc.map((r) => r.map((o) => (this.cell === 'LSTM' ? b(o) : 0))),
+      rdm: rdm.map((r) => r.map((o) => (o < 0 ? 0 : b(o)))), hm: hm.map((r) => r.map((o) => (o < 0 ? 0 : b(o)))),
     };
     return this.ws;
   }
@@ -303,10 +320,10 @@ export class Recurrent {
     const dg = take(cap * B * G), dgh = take(this.cell === 'GRU' ? cap * B * G : 0);
     const dy: number[] = [];
     for (let l = 0; l < this.numLayers; l++) dy.push(take(cap * B * DH));
-    const dx0 = take(cap * B * this.inputSize), dh = take(B * H), dc = take(B * H);
+    const dx0 = take(cap * B * this.inputSize), dh = take(B * H), dc = take(B * H), tmp = take(B * H);
     const ptr = this.be.heap.alloc(off);
     const b = (o: number): number => ptr + 4 * o;
-    this.bs = { T: cap, B, ptr, dg: b(dg), dgh: b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc) };
+    this.bs = { T: cap, B, ptr, dg: b(dg), dgh: b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc), tmp: b(tmp) };
     return this.bs;
   }
 
@@ -404,6 +421,7 @@ export class Recurrent {
     const H = this.hiddenSize, L = this.numLayers, D = this.D, G = this.gates * H, DH = D * H;
     const mask = masked ? ws.mask : 0;
     const useDropout = train && this.dropout > 0 && L > 1;
+    const rdrop = train && this.recurrentDropout > 0;
 
     let input = ws.x0;
     for (let l = 0; l < L; l++) {
@@ -423,18 +441,27 @@ export class Recurrent {
           if (this.cell !== 'GRU') k.f32_bias_rows(T * B, G, this.params.p(`bias_hh_${s}`), g, G);
         }
         const yBase = ws.y[l]! + 4 * d * H;
+        const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
+        if (rdrop) {
+          const keep = 1 - this.recurrentDropout, scale = 1 / keep, m = this.be.heap.view(rdm, B * H);
+          for (let i = 0; i < B * H; i++) m[i] = this.random.next() < keep ? scale : 0;
+        }
         for (let step = 0; step < T; step++) {
           const t = rev ? T - 1 - step : step;
           const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
-          const gt = g + 4 * t * B * G, hPrev = sh + 4 * prev * B * H, hNext = sh + 4 * next * B * H;
+          const gt = g + 4 * t * B * G, hNext = sh + 4 * next * B * H;
+          let hPrev = sh + 4 * prev * B * H;
           const mt = mask ? mask + 4 * t * B : 0, yt = yBase + 4 * t * B * DH;
+          // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
+          let hIn = hPrev;
+          if (rdrop) { hIn = hm + 4 * t * B * H; k.f32_mul(B * H, hPrev, rdm, hIn); }
           if (this.cell === 'GRU') {
             const ght = gh + 4 * t * B * G;
-            k.f32_gemm_pb(0, B, G, H, 1, hPrev, H, pk.whh, 0, ght, G);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G);
             if (this.bias) k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ght, G);
             k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
           } else {
-            k.f32_gemm_pb(0, B, G, H, 1, hPrev, H, pk.whh, 1, gt, G);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G);
             if (this.cell === 'LSTM') {
               k.f32_lstm_cell_fwd(B, H, gt, sc + 4 * prev * B * H, hPrev, sc + 4 * next * B * H, hNext, mt, yt, DH);
             } else {
@@ -452,7 +479,7 @@ export class Recurrent {
         input = ws.dropped[l]!;
       }
     }
-    this.last = { T, B, masked, dropout: useDropout };
+    this.last = { T, B, masked, dropout: useDropout, rdrop };
   }
 
   /** @internal Makes packed weights and a workspace for (T, B) ready; returns the workspace. */
@@ -552,6 +579,15 @@ export class Recurrent {
     return res;
   }
 
+  // dh += dG·W_hh, through the recurrent dropout mask when there is one.
+  private recurrentGrad(B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
+    const { k } = this.be;
+    if (!mask) { k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H); return; }
+    k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H);
+    k.f32_mul(B * H, bs.tmp, mask, bs.tmp);
+    k.f32_add(B * H, bs.dh, bs.tmp, bs.dh);
+  }
+
   /** @internal Backward space for the last forward pass; dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
   prepareBackward(): { dy: number; dx: number } {
     const rec = this.last!;
@@ -593,21 +629,21 @@ export class Recurrent {
           if (this.cell === 'GRU') {
             const dght = bs.dgh + 4 * t * B * G;
             k.f32_gru_cell_bwd(B, H, gt, gh + 4 * t * B * G, sh + 4 * prev * B * H, mt, dyt, DH, bs.dh, dgt, dght);
-            k.f32_gemm_pb(0, B, H, G, 1, dght, G, pk.whhB, 1, bs.dh, H);
+            this.recurrentGrad(B, H, G, dght, pk.whhB, rec.rdrop ? ws.rdm[l]![d]! : 0, bs);
           } else {
             if (this.cell === 'LSTM') {
               k.f32_lstm_cell_bwd(B, H, gt, sc + 4 * prev * B * H, sc + 4 * next * B * H, mt, dyt, DH, bs.dh, bs.dc, dgt);
             } else {
               k.f32_rnn_cell_bwd(B, H, this.cell === 'RNN_RELU' ? 1 : 0, sh + 4 * next * B * H, mt, dyt, DH, bs.dh, dgt);
             }
-            k.f32_gemm_pb(0, B, H, G, 1, dgt, G, pk.whhB, 1, bs.dh, H);
+            this.recurrentGrad(B, H, G, dgt, pk.whhB, rec.rdrop ? ws.rdm[l]![d]! : 0, bs);
           }
         }
         if (dh0) dh0.set(heap.view(bs.dh, B * H), sIdx);
         if (dc0) dc0.set(heap.view(bs.dc, B * H), sIdx);
         // Parameter gradients and dX: three big GEMMs over all steps.
         const dGx = bs.dg, dGh = this.cell === 'GRU' ? bs.dgh : bs.dg;
-        const hPrevAll = sh + 4 * (rev ? 1 : 0) * B * H;
+        const hPrevAll = rec.rdrop ? ws.hm[l]![d]! : sh + 4 * (rev ? 1 : 0) * B * H;
         k.f32_gemm(1, 0, G, I, T * B, 1, dGx, G, input, I, 1, this.params.g(`weight_ih_${s}`), I);
         k.f32_gemm(1, 0, G, H, T * B, 1, dGh, G, hPrevAll, H, 1, this.params.g(`weight_hh_${s}`), H);
         if (this.bias) {
@@ -749,6 +785,7 @@ export class Recurrent {
       type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
       bidirectional: this.bidirectional, dropout: this.dropout, bias: this.bias, batchFirst: this.batchFirst,
     };
+    if (this.recurrentDropout > 0) c.recurrentDropout = this.recurrentDropout;
     if (type === 'RNN') c.nonlinearity = this.cell === 'RNN_RELU' ? 'relu' : 'tanh';
     return c;
   }

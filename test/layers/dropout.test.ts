@@ -37,3 +37,45 @@ t.test('step takes a bare Float32Array too', async (t) => {
   const xt = new Float32Array([1, 2, 3, 4, 5, 6]);
   t.same(g.step(xt, s1).data, g.step(tensor(xt, [2, 3]), s2).data);
 });
+
+t.test('variational recurrent dropout: one mask per sequence, gradients by finite differences', async (t) => {
+  const { forEachCurrentBackend } = await import('../helpers/current.js');
+  const { close } = await import('../helpers/backends.js');
+  await forEachCurrentBackend(t, (t) => {
+    for (const Cell of [LSTM, GRU]) {
+      const T = 4, B = 2, I = 3, H = 5;
+      const layer = new Cell({ inputSize: I, hiddenSize: H, recurrentDropout: 0.4, seed: 3 });
+      const x = tensor(uniform(rng(5), T * B * I), [T, B, I]);
+      const dy = uniform(rng(6), T * B * H);
+      t.same(layer.forward(x).output, layer.forward(x, { train: false }).output, 'no effect in inference');
+      const s0 = layer.random.state;
+      const loss = (): number => {
+        layer.random.state = s0; // the same masks every evaluation
+        const y = layer.forward(x, { train: true }).output.data;
+        let s = 0;
+        for (let i = 0; i < y.length; i++) s += y[i]! * dy[i]!;
+        return s;
+      };
+      const base = loss();
+      const plain = new Cell({ inputSize: I, hiddenSize: H, seed: 9 });
+      plain.loadStateDict(layer.stateDict());
+      t.not(base, (() => { const y = plain.forward(x).output.data; let s = 0; for (let i = 0; i < y.length; i++) s += y[i]! * dy[i]!; return s; })(), 'training applies the mask');
+      layer.zeroGrad();
+      layer.random.state = s0;
+      layer.forward(x, { train: true });
+      layer.backward(tensor(dy, [T, B, H]));
+      const g = layer.gradStateDict().weight_hh_l0!.data;
+      const sd = layer.stateDict();
+      for (const i of [0, 7, 13, 29]) {
+        const f = (e: number): number => {
+          const w = Float32Array.from(sd.weight_hh_l0!.data);
+          w[i] += e;
+          layer.loadStateDict({ ...sd, weight_hh_l0: { data: w, shape: sd.weight_hh_l0!.shape } });
+          return loss();
+        };
+        close(t, [g[i]!], [(f(1e-2) - f(-1e-2)) / 2e-2], 3e-4, 2e-2, `${Cell.name} dW_hh[${i}]`);
+      }
+      layer.loadStateDict(sd);
+    }
+  });
+});

@@ -21,19 +21,23 @@ export const MODEL_FORMAT_VERSION = '1';
  * const bytes = io.save(model);       // Uint8Array, one safetensors file
  * const again = io.load(bytes);       // a Sequential with the same weights
  */
-export function save(model: Sequential): Uint8Array {
+export function save(model: Sequential, metadata: Record<string, string> = {}): Uint8Array {
   if (!(model instanceof Sequential)) {
     throw new SimdRnnError('INVALID_ARGUMENT', `io.save: model is ${typeof model}, expected a Sequential`);
   }
   const dict = model.stateDict();
-  const meta = { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()) };
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v !== 'string') throw new SimdRnnError('INVALID_ARGUMENT', `io.save: metadata.${k} is ${typeof v}, expected a string`);
+  }
+  // Caller's metadata first: the format keys always win.
+  const meta = { ...metadata, format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()) };
   const crc = dataCrc(writeSafetensors(dict, meta));
   return writeSafetensors(dict, { ...meta, crc32: String(crc) });
 }
 
 /** Saves a model to a file on Node, atomically. */
-export async function saveFile(model: Sequential, path: string): Promise<void> {
-  await writeFileAtomic(path, save(model));
+export async function saveFile(model: Sequential, path: string, metadata?: Record<string, string>): Promise<void> {
+  await writeFileAtomic(path, save(model, metadata));
 }
 
 /** Loads a model (or a checkpoint's model) from a file on Node. */

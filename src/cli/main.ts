@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`simd-rnn ${e.message}`);
+      console.error(`simd-rnn ${e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`}`);
       return 2;
     }
     if (e instanceof SimdRnnError) {

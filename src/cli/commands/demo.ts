@@ -90,7 +90,7 @@ export async function demo(argv: string[]): Promise<void> {
   // The same training step, same weights and batch, on the pure-JS backend.
   const bx = { data: train.x.data.subarray(0, batch * T), shape: [batch, T] }, by = train.y.subarray(0, batch * T);
   const bl = train.lengths.subarray(0, batch);
-  const bytes = save(model, { vocab: JSON.stringify(vocab.chars) });
+  const bytes = save(model, { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(T - 1) });
   const timeStep = (m: Sequential): number => {
     m.trainOnBatch(bx, by, { lengths: bl });
     const s = performance.now();

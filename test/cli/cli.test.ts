@@ -122,3 +122,20 @@ t.test('Ctrl-C stops cleanly and leaves the last checkpoint loadable', async (t)
   const { readCheckpoint } = await import('../../src/io/checkpoint.js');
   t.ok(readCheckpoint(readFileSync(join(dir, 'stop.safetensors.ckpt'))).training.epoch >= 2);
 });
+
+t.test('demo (npm start) end to end, shortened', async (t) => {
+  const r = run('demo', '--epochs', '1', '--hidden', '16', '--out', 'demo-out');
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /learns \d+ English first names/);
+  t.match(r.out, /new names \(temperature 0\.8\): \w+/);
+  t.match(r.out, /validation loss [\d.]+ nats\/char/);
+  t.match(r.out, /one training step \(batch 64, 16 steps\): wasm-simd [\d.]+ ms, pure JS [\d.]+ ms → [\d.]+× faster/);
+  t.ok(existsSync(join(dir, 'demo-out', 'names-gru.safetensors')), 'model written');
+  const svg = readFileSync(join(dir, 'demo-out', 'names-loss.svg'), 'utf8');
+  t.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.match(svg, /<polyline/);
+  const g = run('generate', join(dir, 'demo-out', 'names-gru.safetensors'), '--n', '3');
+  t.equal(g.out.trim().split('\n').length, 3, 'the demo model generates');
+  const b = run('bench', '--batch', '4', '--steps', '10');
+  t.match(b.out, /wasm-simd: \d+ sequences\/s[\s\S]*js: \d+ sequences\/s/);
+});

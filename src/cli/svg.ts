@@ -9,10 +9,12 @@ export interface Curve {
   width?: number;
 }
 
-export function lossCurveSvg(title: string, curves: Curve[], xLabel = 'step', yLabel = 'loss'): string {
-  const W = 640, H = 360, L = 60, R = 20, T = 36, B = 44;
+export function lossCurveSvg(title: string, curves: Curve[], xLabel = 'step', yLabel = 'loss', zeroBased = true): string {
+  const W = 640, H = 360, L = 72, R = 20, T = 36, B = 44;
   const all = curves.flatMap((c) => c.points).filter(([, y]) => Number.isFinite(y));
-  const xMax = Math.max(1, ...all.map(([x]) => x)), yMax = Math.max(...all.map(([, y]) => y)) * 1.05, yMin = Math.min(0, ...all.map(([, y]) => y));
+  const xMax = Math.max(1, ...all.map(([x]) => x));
+  const lo = Math.min(...all.map(([, y]) => y)), hi = Math.max(...all.map(([, y]) => y));
+  const yMin = zeroBased ? Math.min(0, lo) : lo - 0.05 * (hi - lo), yMax = hi + 0.05 * (hi - lo || 1);
   const sx = (x: number): number => L + (x / xMax) * (W - L - R);
   const sy = (y: number): number => T + (1 - (y - yMin) / (yMax - yMin || 1)) * (H - T - B);
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -26,7 +28,7 @@ export function lossCurveSvg(title: string, curves: Curve[], xLabel = 'step', yL
   ];
   for (let i = 0; i <= 4; i++) {
     const y = yMin + ((yMax - yMin) * i) / 4;
-    parts.push(`<text x="${L - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toFixed(2)}</text><line x1="${L}" y1="${sy(y)}" x2="${W - R}" y2="${sy(y)}" stroke="#eee"/>`);
+    parts.push(`<text x="${L - 6}" y="${sy(y) + 4}" text-anchor="end">${Math.abs(y) >= 100 ? y.toFixed(0) : y.toFixed(2)}</text><line x1="${L}" y1="${sy(y)}" x2="${W - R}" y2="${sy(y)}" stroke="#eee"/>`);
     const x = (xMax * i) / 4;
     parts.push(`<text x="${sx(x)}" y="${H - B + 16}" text-anchor="middle">${Math.round(x)}</text>`);
   }

@@ -98,7 +98,7 @@ export function load(bytes: Uint8Array): Sequential {
   const layers = (arch.layers as Record<string, unknown>[]).map(buildLayer);
   let model: Sequential;
   try {
-    model = new Sequential(layers, { output: arch.output as 'last' | 'all' });
+    model = new Sequential(layers, { output: arch.output as 'last' | 'mean' | 'all' });
   } catch (e) {
     throw bad(`architecture is not a valid model: ${(e as Error).message}`);
   }

@@ -25,8 +25,12 @@ import type { Optimizer, Schedule } from './optim.js';
 export type ModelLayer = Embedding | Recurrent | Linear | Dropout;
 
 export interface SequentialOptions {
-  /** 'last': one prediction per sequence, from its final state; 'all': one per step. */
-  output?: 'last' | 'all';
+  /**
+   * 'last': one prediction per sequence, from its final state (both
+   * directions' for a bidirectional layer); 'mean': one per sequence, from the
+   * mean of the last layer's outputs over the valid steps; 'all': one per step.
+   */
+  output?: 'last' | 'mean' | 'all';
 }
 
 export interface CompileOptions {
@@ -133,7 +137,7 @@ const nextTick = (): Promise<void> => new Promise((r) => (typeof setImmediate ==
  */
 export class Sequential {
   readonly layers: readonly ModelLayer[];
-  readonly output: 'last' | 'all';
+  readonly output: 'last' | 'mean' | 'all';
   readonly inputSize: number;
   readonly outputSize: number;
   /** Parameter and gradient regions of the whole model. */
@@ -147,14 +151,14 @@ export class Sequential {
   private readonly pPtr: number;
   private readonly gPtr: number;
   private compiled: Compiled | null = null;
-  private buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
+  private buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
   private js = { target: new Float32Array(0) as Float32Array | Int32Array, weight: new Float32Array(0), grad: new Float32Array(0) };
 
   constructor(layers: ModelLayer[], opts: SequentialOptions = {}) {
     const where = 'Sequential';
     if (!Array.isArray(layers) || layers.length === 0) throw argError(where, 'layers', 'a non-empty array of layers', layers);
     const output = opts?.output ?? 'last';
-    if (output !== 'last' && output !== 'all') throw argError(where, 'options.output', "'last' or 'all'", output);
+    if (output !== 'last' && output !== 'mean' && output !== 'all') throw argError(where, 'options.output', "'last', 'mean' or 'all'", output);
     this.output = output;
     this.layers = [...layers];
     this.be = getBackend();
@@ -273,11 +277,11 @@ export class Sequential {
     let O = this.outputSize;
     if (y !== null) {
       const ce = this.compiled?.loss === 'crossEntropy';
-      const perRow = this.output === 'last' ? N : N * T;
+      const perRow = this.perSeq ? N : N * T;
       if (ce) {
         const arr = y instanceof Int32Array ? y : (y as Tensor)?.data;
         if (!(arr instanceof Int32Array || arr instanceof Float32Array) || arr.length !== perRow) {
-          throw argError(where, 'y', `${perRow} class indices (Int32Array, ${this.output === 'last' ? '[N]' : '[N, T]'})`, y);
+          throw argError(where, 'y', `${perRow} class indices (Int32Array, ${this.perSeq ? '[N]' : '[N, T]'})`, y);
         }
         yd = Int32Array.from(arr as ArrayLike<number>);
         for (let i = 0; i < yd.length; i++) {
@@ -288,8 +292,8 @@ export class Sequential {
         }
         O = 1;
       } else {
-        const pattern = this.output === 'last' ? [N, O] : [N, T, O];
-        checkTensor(where, 'y', y, pattern, this.output === 'last' ? '[N, outputs]' : '[N, T, outputs]');
+        const pattern = this.perSeq ? [N, O] : [N, T, O];
+        checkTensor(where, 'y', y, pattern, this.perSeq ? '[N, outputs]' : '[N, T, outputs]');
         yd = (y as Tensor).data;
         for (let i = 0; i < yd.length; i++) if (!Number.isFinite(yd[i]!)) throw argError(where, `y (element ${i})`, 'a finite number', yd[i]);
       }
@@ -302,15 +306,15 @@ export class Sequential {
     if (b.B === B && b.T >= T) return;
     if (b.ptr) this.be.heap.free(b.ptr);
     const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
-    const gatherW = D * last.hiddenSize, rows = this.output === 'last' ? B : T * B;
+    const gatherW = D * last.hiddenSize, rows = this.perSeq ? B : T * B;
     const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
-    const sizes = [T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
+    const sizes = [T * B, T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
     const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
     const ptr = this.be.heap.alloc(total);
     let off = 0;
     const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
     this.buf = {
-      T, B, ptr, mask: take(T * B), idx: take(T * B), gather: take(B * gatherW), dH: take(sizes[3]!), dpred: take(sizes[4]!),
+      T, B, ptr, mask: take(T * B), idx: take(T * B), pool: take(T * B), gather: take(B * gatherW), dH: take(sizes[4]!), dpred: take(sizes[5]!),
       carryH: carry.map(take), carryC: carry.map(take),
     };
     this.js = {
@@ -339,9 +343,18 @@ export class Sequential {
       }
     }
     if (emb) emb.runForward(T * B, this.buf.idx, x0 << 2);
+    if (this.output === 'mean') {
+      // Pooling weights [B, T]: 1/len at valid steps, 0 at padding.
+      const pw = this.buf.pool >> 2;
+      for (let b = 0; b < B; b++) {
+        let n = 0;
+        for (let t = 0; t < T; t++) n += f[m + t * B + b]!;
+        for (let t = 0; t < T; t++) f[pw + b * T + t] = n > 0 ? f[m + t * B + b]! / n : 0;
+      }
+    }
     if (!withTargets) return masked;
     const { target, weight } = this.js, O = d.O;
-    if (this.output === 'last') {
+    if (this.perSeq) {
       for (let b = 0; b < B; b++) {
         const n = idx[b]!;
         weight[b] = n >= 0 && lastChunk ? 1 : 0;
@@ -387,6 +400,13 @@ export class Sequential {
       for (let d = 0; d < D; d++) k.f32_copy2d(B, H, last.finalStatePtr(last.numLayers - 1, d), H, this.buf.gather + 4 * d * H, D * H);
       cur = this.buf.gather;
       rows = B;
+    } else if (this.output === 'mean') {
+      // pooled[b] = Σ_t w[b, t] · y[t, b]: one [1, T] × [T, F] product per sequence (y rows B·F apart).
+      for (let b = 0; b < B; b++) {
+        k.f32_gemm(0, 0, 1, width, T, 1, this.buf.pool + 4 * b * T, T, cur + 4 * b * width, B * width, 0, this.buf.gather + 4 * b * width, width);
+      }
+      cur = this.buf.gather;
+      rows = B;
     }
     for (const l of this.head) {
       if (l instanceof Linear) {
@@ -417,7 +437,7 @@ export class Sequential {
 
   private backwardStaged(T: number, B: number): void {
     const { k } = this.be;
-    const rows = this.output === 'last' ? B : T * B;
+    const rows = this.perSeq ? B : T * B;
     let d = this.buf.dpred;
     for (let i = this.head.length - 1; i >= 0; i--) {
       const l = this.head[i]!;
@@ -436,6 +456,22 @@ export class Sequential {
     for (let i = this.seq.length - 1; i >= 0; i--) {
       const l = this.seq[i]!;
       const width = this.widthBefore(this.off + i + 1);
+      if (first && this.output === 'mean') {
+        // dy[t, b] = w[b, t] · dpooled[b]: one [T, 1] × [1, F] outer product per sequence, into a free slot.
+        const target = l instanceof Recurrent ? l.prepareBackward().dy : this.meanGradScratch(T * B * width);
+        for (let b = 0; b < B; b++) {
+          k.f32_gemm(0, 0, T, width, 1, 1, this.buf.pool + 4 * b * T, 1, d + 4 * b * width, width, 0, target + 4 * b * width, B * width);
+        }
+        d = target;
+        if (l instanceof Recurrent) {
+          l.runBackward(null, null, null, null);
+          d = l.prepareBackward().dx;
+          first = false;
+          if (i === 0 && this.embedding) this.embedding.runBackward(T * B, this.buf.idx, d);
+          continue;
+        }
+        first = false;
+      }
       if (l instanceof Recurrent) {
         const bs = l.prepareBackward();
         if (first && useDH) k.f32_fill(T * B * width, 0, bs.dy);
@@ -450,9 +486,23 @@ export class Sequential {
     }
   }
 
+  /** One prediction per sequence ('last', 'mean') rather than per step. */
+  private get perSeq(): boolean {
+    return this.output !== 'all';
+  }
+
   /** Index in this.layers of this.seq[0]. */
   private get off(): number {
     return this.embedding ? 1 : 0;
+  }
+
+  private meanScratch = { n: 0, ptr: 0 };
+  private meanGradScratch(n: number): number {
+    if (this.meanScratch.n < n) {
+      if (this.meanScratch.ptr) this.be.heap.free(this.meanScratch.ptr);
+      this.meanScratch = { n, ptr: this.be.heap.alloc(n) };
+    }
+    return this.meanScratch.ptr;
   }
 
   /** Feature width entering layer index i (of this.layers). */
@@ -517,7 +567,7 @@ export class Sequential {
       const masked = this.stage(d, idx, t0, T, true, lastChunk);
       this.lastPred = this.forwardStaged(T, B, masked, true, t0 > 0);
       if (k < d.T) this.saveCarry(B);
-      const rows = this.output === 'last' ? B : T * B;
+      const rows = this.perSeq ? B : T * B;
       if (this.output === 'last' && !lastChunk) continue; // no target before the end: forward only
       const r = this.lossOf(rows, true, metrics);
       if (r.count === 0) continue;
@@ -537,16 +587,16 @@ export class Sequential {
     this.lastPred = this.forwardStaged(T, B, masked, false, false);
     const O = this.outputSize;
     if (out) {
-      const pred = this.be.heap.view(this.lastPred, (this.output === 'last' ? B : T * B) * O);
+      const pred = this.be.heap.view(this.lastPred, (this.perSeq ? B : T * B) * O);
       for (let b = 0; b < B; b++) {
         const n = idx[b]!;
         if (n < 0) continue;
-        if (this.output === 'last') out.set(pred.subarray(b * O, (b + 1) * O), n * O);
+        if (this.perSeq) out.set(pred.subarray(b * O, (b + 1) * O), n * O);
         else for (let t = 0; t < T; t++) out.set(pred.subarray((t * B + b) * O, (t * B + b + 1) * O), (n * T + t) * O);
       }
     }
     if (!withTargets) return { loss: NaN, count: 0 };
-    return this.lossOf(this.output === 'last' ? B : T * B, false, metrics);
+    return this.lossOf(this.perSeq ? B : T * B, false, metrics);
   }
 
   private batches(N: number, batchSize: number, order: Int32Array): Int32Array[] {
@@ -574,6 +624,7 @@ export class Sequential {
     const batchSize = checkInt(where, 'options.batchSize', opts.batchSize ?? 32, 1);
     const tbptt = checkInt(where, 'options.tbptt', opts.tbptt ?? 0, 0);
     if (tbptt > 0 && this.recs.some((r) => r.bidirectional)) throw argError(where, 'options.tbptt', '0 for a bidirectional model (the reverse direction needs the whole sequence)', tbptt);
+    if (tbptt > 0 && this.output === 'mean') throw argError(where, 'options.tbptt', "0 for output: 'mean' (the mean pools the whole sequence)", tbptt);
     const seed = checkInt(where, 'options.seed', opts.seed ?? 0, 0, 2 ** 32 - 1);
     const split = opts.validationSplit ?? 0;
     if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw argError(where, 'options.validationSplit', 'a number in [0, 1)', split);
@@ -678,7 +729,7 @@ export class Sequential {
   }
 
   private slice(d: Data, a: number, b: number): Data {
-    const perY = this.output === 'last' ? d.O : d.T * d.O;
+    const perY = this.perSeq ? d.O : d.T * d.O;
     return { ...d, N: b - a, x: d.x.subarray(a * d.T * d.F, b * d.T * d.F), y: d.y.subarray(a * perY, b * perY), valid: d.valid.subarray(a * d.T, b * d.T) };
   }
 
@@ -719,10 +770,10 @@ export class Sequential {
     const d = this.data('Sequential.predict', x, null, opts?.lengths, opts?.mask);
     const batchSize = checkInt('Sequential.predict', 'options.batchSize', opts?.batchSize ?? 32, 1);
     const O = this.outputSize;
-    const out = new Float32Array((this.output === 'last' ? d.N : d.N * d.T) * O);
+    const out = new Float32Array((this.perSeq ? d.N : d.N * d.T) * O);
     const order = Int32Array.from({ length: d.N }, (_, i) => i);
     for (const idx of this.batches(d.N, batchSize, order)) this.evalBatch(d, idx, null, out, false);
-    return { data: out, shape: this.output === 'last' ? [d.N, O] : [d.N, d.T, O] };
+    return { data: out, shape: this.perSeq ? [d.N, O] : [d.N, d.T, O] };
   }
 
   /**
@@ -735,6 +786,7 @@ export class Sequential {
    */
   zeroState(batch = 1): ModelState {
     const B = checkInt('Sequential.zeroState', 'batch', batch, 1);
+    if (this.output === 'mean') throw argError('Sequential.zeroState', 'model', "a model with output 'last' or 'all' (a mean pools the whole sequence)", 'mean');
     if (this.recs.some((r) => r.bidirectional)) throw argError('Sequential.zeroState', 'model', 'a unidirectional model (a reverse direction needs the whole sequence)', 'bidirectional');
     const states = this.recs.map((r) => r.zeroState(B));
     const idx = this.embedding ? this.be.heap.alloc(B) : 0;
@@ -806,7 +858,7 @@ export class Sequential {
   }
 
   /** Architecture, for saving: the layers' options and the output mode. */
-  config(): { output: 'last' | 'all'; layers: Record<string, unknown>[] } {
+  config(): { output: 'last' | 'mean' | 'all'; layers: Record<string, unknown>[] } {
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }
 

@@ -14,7 +14,7 @@ function data(N: number, T: number, F: number, O: number, seed: number, all = fa
 
 t.test("model gradients equal the layers' backward composed by hand", async (t) => {
   await forEachCurrentBackend(t, async (t) => {
-    for (const output of ['last', 'all'] as const) {
+    for (const output of ['last', 'mean', 'all'] as const) {
       const N = 3, T = 5, F = 4, H = 6, O = 2, lengths = [5, 2, 4];
       const { x, y } = data(N, T, F, O, 7, output === 'all');
       const rec = new LSTM({ inputSize: F, hiddenSize: H, numLayers: 2, seed: 1 });
@@ -28,6 +28,10 @@ t.test("model gradients equal the layers' backward composed by hand", async (t) 
       let rows: Tensor;
       if (output === 'last') {
         rows = { data: f.h.data.slice(H * N), shape: [N, H] }; // top layer's final states
+      } else if (output === 'mean') {
+        const m = new Float32Array(N * H);
+        for (let n = 0; n < N; n++) for (let s2 = 0; s2 < lengths[n]!; s2++) for (let j = 0; j < H; j++) m[n * H + j] += f.output.data[(n * T + s2) * H + j]! / lengths[n]!;
+        rows = { data: m, shape: [N, H] };
       } else {
         rows = { data: f.output.data, shape: [N * T, H] };
       }
@@ -42,6 +46,10 @@ t.test("model gradients equal the layers' backward composed by hand", async (t) 
         const dh = new Float32Array(2 * N * H);
         dh.set(dRows.data, N * H);
         rec2.backward({ data: new Float32Array(N * T * H), shape: [N, T, H] }, { dh: { data: dh, shape: [2, N, H] } });
+      } else if (output === 'mean') {
+        const dOut = new Float32Array(N * T * H);
+        for (let n = 0; n < N; n++) for (let s2 = 0; s2 < lengths[n]!; s2++) for (let j = 0; j < H; j++) dOut[(n * T + s2) * H + j] = dRows.data[n * H + j]! / lengths[n]!;
+        rec2.backward({ data: dOut, shape: [N, T, H] });
       } else {
         rec2.backward({ data: dRows.data, shape: [N, T, H] });
       }

@@ -5,3 +5,4 @@ export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION 
 export type { Checkpoint, TrainingState } from './checkpoint.js';
 export { writeFileAtomic, readFileBytes } from './file.js';
 export { crc32 } from './crc32.js';
+export { toOnnx } from './onnx.js';

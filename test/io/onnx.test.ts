@@ -1,0 +1,30 @@
+// ONNX export: onnxruntime (native, from npm) runs the exported model and
+// gives our outputs, for LSTM and GRU, stacked, bidirectional, without bias.
+import t from 'tap';
+import { createRequire } from 'node:module';
+import { init, tensor, LSTM, GRU, RNN, io } from '../../src/index.js';
+
+const require = createRequire(import.meta.url);
+
+t.test('onnxruntime runs the export and matches', async (t) => {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  await init();
+  const cases = [
+    [LSTM, { numLayers: 1 }], [GRU, { numLayers: 1 }],
+    [LSTM, { numLayers: 2, bidirectional: true }], [GRU, { numLayers: 3, bidirectional: true, bias: false }],
+  ] as const;
+  for (const [Cell, opts] of cases) {
+    const T = 7, B = 3, I = 5, H = 6;
+    const layer = new Cell({ inputSize: I, hiddenSize: H, seed: 1, ...opts });
+    const x = Float32Array.from({ length: T * B * I }, (_, i) => Math.sin(i));
+    const ours = layer.forward(tensor(x, [T, B, I])).output.data;
+    const s = await ort.InferenceSession.create(io.toOnnx(layer));
+    const r = await s.run({ x: new ort.Tensor('float32', x, [T, B, I]) });
+    const y = r.y!.data as Float32Array;
+    t.equal(y.length, ours.length);
+    let m = 0;
+    for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]! - ours[i]!));
+    t.ok(m < 1e-5, `${Cell.name} ${JSON.stringify(opts)}: max |Δ| ${m.toExponential(2)}`);
+  }
+  t.throws(() => io.toOnnx(new RNN({ inputSize: 2, hiddenSize: 2 })), { message: /io\.toOnnx: layer is a RNN_TANH layer, expected an LSTM or a GRU/ });
+});

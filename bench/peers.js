@@ -198,7 +198,7 @@ for (const [name, make] of peers) {
     let r;
     try { r = await factory(w); } catch (e) { r = { skip: `failed: ${e.message.split('\n')[0]}` }; }
     if (r.skip) { results[w.id][name] = { skip: r.skip }; log(`${w.id} ${name}: skipped (${r.skip})`); continue; }
-    let check = name.startsWith('brain') ? 'its own math' : w.kind === 'infer' ? undefined : 'same computation, not compared';
+    let check = name.startsWith('brain') ? undefined : w.kind === 'infer' ? undefined : 'same computation, not compared';
     if (r.out) {
       const y = await r.out();
       const diff = maxDiff(y, data[w.id].ref);
@@ -239,7 +239,14 @@ if (existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }
 }
 
 // --------------------------------------------------------------- report --
-const pkgVersion = (n) => { try { return require(`${n}/package.json`).version; } catch { return '—'; } };
+const pkgVersion = (n) => {
+  try { return require(`${n}/package.json`).version; } catch { /* exports may hide package.json */ }
+  try {
+    let d = dirname(require.resolve(n));
+    while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+    return JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).version;
+  } catch { return '—'; }
+};
 const meta = {
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: 1, quick: QUICK,
   versions: { '@tensorflow/tfjs': pkgVersion('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'), 'onnxruntime-web': pkgVersion('onnxruntime-web'), 'onnxruntime-node': pkgVersion('onnxruntime-node'), 'brain.js': pkgVersion('brain.js'), torch: torchVersion ?? 'not installed' },

@@ -1,0 +1,56 @@
+// npm run size: the budgets of issue "everywhere it should run":
+// - gzipped size of the SIMD .wasm and of the JS an inference-only app ships
+//   (esbuild bundle, minified, of an entry that loads and runs an LSTM);
+// - cold start: a fresh Node process to the first LSTM inference, minus an
+//   empty `node -e 0`, median of 10 runs each;
+// - heap memory a model needs (parameters, gradients, packed weights, workspace).
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { init, tensor, LSTM, getBackend } from '../dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(join(tmpdir(), 'simd-rnn-size-'));
+const dist = pathToFileURL(join(root, 'dist/index.js')).href;
+const entry = join(dir, 'entry.js');
+writeFileSync(entry, `import { init, LSTM, tensor, io } from ${JSON.stringify(join(root, 'dist/index.js'))};
+export async function infer(bytes, x) { await init(); const l = new LSTM({ inputSize: 8, hiddenSize: 32 }); l.loadStateDict(io.readSafetensors(bytes)); return l.forward(x); }
+`);
+const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform: 'neutral', write: false, external: ['node:*'], logLevel: 'silent' });
+const js = out.outputFiles[0].contents;
+const wasm = readFileSync(join(root, 'wasm/simd-rnn.simd.wasm'));
+const gz = (b) => gzipSync(b, { level: 9 }).length;
+
+const cold = join(dir, 'cold.mjs');
+writeFileSync(cold, `import { init, LSTM, tensor } from ${JSON.stringify(dist)};
+await init();
+new LSTM({ inputSize: 8, hiddenSize: 32, seed: 1 }).forward(tensor(new Float32Array(80), [10, 1, 8]));
+`);
+const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const time = (args) => { const t = process.hrtime.bigint(); const r = spawnSync(process.execPath, args); if (r.status !== 0) throw new Error(String(r.stderr)); return Number(process.hrtime.bigint() - t) / 1e6; };
+const empty = [], ours = [];
+for (let i = 0; i < 10; i++) { empty.push(time(['-e', '0'])); ours.push(time([cold])); }
+
+await init();
+const heap = getBackend().heap, before = heap.usedBytes;
+const lstm = new LSTM({ inputSize: 64, hiddenSize: 128, batchFirst: true, seed: 1 });
+const afterBuild = heap.usedBytes;
+const x = tensor(new Float32Array(32 * 100 * 64), [32, 100, 64]);
+lstm.forward(x);
+const afterFwd = heap.usedBytes;
+lstm.backward(tensor(new Float32Array(32 * 100 * 128), [32, 100, 128]));
+const afterBwd = heap.usedBytes;
+const kb = (n) => `${(n / 1024).toFixed(1)} kB`, mb = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+console.log(`| budget | measured |
+|---|---|
+| SIMD .wasm, gzipped | ${kb(gz(wasm))} (${kb(wasm.length)} raw) |
+| inference JS bundle (esbuild, minified), gzipped | ${kb(gz(js))} (${kb(js.length)} raw) |
+| wasm + JS for inference, gzipped | **${kb(gz(wasm) + gz(js))}** |
+| cold start to first LSTM inference, beyond \`node -e 0\` (median of 10) | **${(median(ours) - median(empty)).toFixed(1)} ms** (${median(ours).toFixed(1)} vs ${median(empty).toFixed(1)} ms) |
+| LSTM I=64 H=128: parameters + gradients | ${mb(afterBuild - before)} (${lstm.numParams} parameters) |
+| + packed weights and forward workspace for T=100, B=32 | ${mb(afterFwd - afterBuild)} |
+| + backward workspace | ${mb(afterBwd - afterFwd)} |`);

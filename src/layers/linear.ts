@@ -8,7 +8,7 @@ import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
-import { checkInt, checkBool, checkTensor, checkFinite } from './validate.js';
+import { checkInt, checkBool, checkTensor, checkFinite, dflt } from './validate.js';
 
 export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
 
@@ -41,8 +41,8 @@ export class Linear {
     if (opts === null || typeof opts !== 'object') throw argError('Linear', 'options', 'an object', opts);
     this.inFeatures = checkInt('Linear', 'inFeatures', opts.inFeatures, 1);
     this.outFeatures = checkInt('Linear', 'outFeatures', opts.outFeatures, 1);
-    this.bias = checkBool('Linear', 'bias', opts.bias ?? true);
-    const act = opts.activation ?? 'none';
+    this.bias = checkBool('Linear', 'bias', dflt(opts.bias, true));
+    const act = dflt(opts.activation, 'none');
     if (!ACTS.includes(act)) throw argError('Linear', 'activation', ACTS.map((a) => `'${a}'`).join(' | '), act);
     this.activation = act;
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Linear', 'seed', opts.seed, 0, 2 ** 32 - 1);

@@ -23,7 +23,7 @@ import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed, Random } from '../util/rng.js';
 import { Params, type ParamSpec } from './params.js';
-import { checkBool, checkInt, checkTensor, checkFinite } from './validate.js';
+import { checkBool, checkInt, checkTensor, checkFinite, dflt } from './validate.js';
 
 export type CellType = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
 
@@ -180,14 +180,14 @@ export class Recurrent {
     this.cell = cell;
     this.inputSize = checkInt(name, 'inputSize', opts.inputSize, 1);
     this.hiddenSize = checkInt(name, 'hiddenSize', opts.hiddenSize, 1);
-    this.numLayers = checkInt(name, 'numLayers', opts.numLayers ?? 1, 1);
-    this.bidirectional = checkBool(name, 'bidirectional', opts.bidirectional ?? false);
-    this.bias = checkBool(name, 'bias', opts.bias ?? true);
-    this.batchFirst = checkBool(name, 'batchFirst', opts.batchFirst ?? false);
-    const p = opts.dropout ?? 0;
+    this.numLayers = checkInt(name, 'numLayers', dflt(opts.numLayers, 1), 1);
+    this.bidirectional = checkBool(name, 'bidirectional', dflt(opts.bidirectional, false));
+    this.bias = checkBool(name, 'bias', dflt(opts.bias, true));
+    this.batchFirst = checkBool(name, 'batchFirst', dflt(opts.batchFirst, false));
+    const p = dflt(opts.dropout, 0);
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, 'dropout', 'a number in [0, 1)', p);
     this.dropout = p;
-    const rp = opts.recurrentDropout ?? 0;
+    const rp = dflt(opts.recurrentDropout, 0);
     if (typeof rp !== 'number' || !(rp >= 0 && rp < 1)) throw argError(name, 'recurrentDropout', 'a number in [0, 1)', rp);
     this.recurrentDropout = rp;
     const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);

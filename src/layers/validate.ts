@@ -53,3 +53,8 @@ export function checkFinite(where: string, name: string, data: Float32Array, sha
     }
   }
 }
+
+/** The default only when the option is absent: an explicit null is a value to check (and refuse). */
+export function dflt<T>(v: T | undefined, d: T): T {
+  return v === undefined ? d : v;
+}

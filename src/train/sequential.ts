@@ -15,7 +15,7 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
-import { checkInt, checkTensor } from '../layers/validate.js';
+import { checkInt, checkBool, checkTensor, dflt } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
 import { writeCheckpoint, readCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic, readFileBytes } from '../io/file.js';
@@ -224,13 +224,16 @@ export class Sequential {
       if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw argError(where, k, 'a number > 0', v);
     }
     if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw argError(where, 'schedule', 'a function of the step', opts.schedule);
-    const metrics = opts.metrics ?? [];
+    const metrics = dflt(opts.metrics, []);
+    if (!Array.isArray(metrics)) throw argError(where, 'metrics', `an array of ${METRIC_NAMES.join(' | ')}`, metrics);
+    const lo = dflt(opts.lossOptions, {});
+    if (lo === null || typeof lo !== 'object') throw argError(where, 'lossOptions', 'an object', lo);
     for (const m of metrics) if (!METRIC_NAMES.includes(m)) throw argError(where, 'metrics', METRIC_NAMES.join(' | '), m);
-    const onNonFinite = opts.onNonFinite ?? 'throw';
+    const onNonFinite = dflt(opts.onNonFinite, 'throw');
     if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
     if (opts.loss === 'crossEntropy' && this.outputSize < 2) throw argError(where, 'loss', "a regression loss for a model with one output ('crossEntropy' needs ≥ 2 classes)", opts.loss);
     o.bind(this.be, this.numParams);
-    this.compiled = { ...opts, lossOptions: opts.lossOptions ?? {}, metrics, onNonFinite };
+    this.compiled = { ...opts, lossOptions: dflt(opts.lossOptions, {}), metrics, onNonFinite };
   }
 
   // ------------------------------------------------------------------ data --
@@ -620,13 +623,13 @@ export class Sequential {
     if (!c) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: call compile({ optimizer, loss }) first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
     const all = this.data(where, x, y, opts.lengths, opts.mask);
-    const epochs = checkInt(where, 'options.epochs', opts.epochs ?? 1, 1);
-    const batchSize = checkInt(where, 'options.batchSize', opts.batchSize ?? 32, 1);
-    const tbptt = checkInt(where, 'options.tbptt', opts.tbptt ?? 0, 0);
+    const epochs = checkInt(where, 'options.epochs', dflt(opts.epochs, 1), 1);
+    const batchSize = checkInt(where, 'options.batchSize', dflt(opts.batchSize, 32), 1);
+    const tbptt = checkInt(where, 'options.tbptt', dflt(opts.tbptt, 0), 0);
     if (tbptt > 0 && this.recs.some((r) => r.bidirectional)) throw argError(where, 'options.tbptt', '0 for a bidirectional model (the reverse direction needs the whole sequence)', tbptt);
     if (tbptt > 0 && this.output === 'mean') throw argError(where, 'options.tbptt', "0 for output: 'mean' (the mean pools the whole sequence)", tbptt);
-    const seed = checkInt(where, 'options.seed', opts.seed ?? 0, 0, 2 ** 32 - 1);
-    const split = opts.validationSplit ?? 0;
+    const seed = checkInt(where, 'options.seed', dflt(opts.seed, 0), 0, 2 ** 32 - 1);
+    const split = dflt(opts.validationSplit, 0);
     if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw argError(where, 'options.validationSplit', 'a number in [0, 1)', split);
     if (opts.signal !== undefined && !(typeof opts.signal === 'object' && opts.signal !== null && 'aborted' in opts.signal)) {
       throw argError(where, 'options.signal', 'an AbortSignal', opts.signal);
@@ -679,7 +682,7 @@ export class Sequential {
       if (es2) { best = es2.best ?? Infinity; bad = es2.bad; }
     }
     for (let epoch = start; epoch < epochs; epoch++) {
-      if (opts.shuffle ?? true) {
+      if (checkBool(where, 'options.shuffle', dflt(opts.shuffle, true))) {
         for (let i = train.N - 1; i > 0; i--) {
           const j = Math.floor(random.next() * (i + 1));
           const t = order[i]!; order[i] = order[j]!; order[j] = t;

@@ -442,6 +442,7 @@ export class Recurrent {
         }
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
+        const bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0; // looked up once, not per step
         if (rdrop) {
           const keep = 1 - this.recurrentDropout, scale = 1 / keep, m = this.be.heap.view(rdm, B * H);
           for (let i = 0; i < B * H; i++) m[i] = this.random.next() < keep ? scale : 0;
@@ -458,7 +459,7 @@ export class Recurrent {
           if (this.cell === 'GRU') {
             const ght = gh + 4 * t * B * G;
             k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G);
-            if (this.bias) k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ght, G);
+            if (bhh) k.f32_bias_rows(B, G, bhh, ght, G);
             k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
           } else {
             k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G);

@@ -852,10 +852,15 @@ export class Sequential {
 
   /** The gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> {
+    return this.named((l) => l.gradStateDict());
+  }
+
+  // Every weighted layer's dict under `layers.{i}.`.
+  private named(get: (l: Embedding | Recurrent | Linear) => Record<string, Tensor>): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     this.layers.forEach((l, i) => {
       if (l instanceof Dropout) return;
-      for (const [k, v] of Object.entries(l.gradStateDict())) out[`layers.${i}.${k}`] = v;
+      for (const [k, v] of Object.entries(get(l))) out[`layers.${i}.${k}`] = v;
     });
     return out;
   }
@@ -867,12 +872,7 @@ export class Sequential {
 
   /** All parameters, named `layers.{i}.{name}`. */
   stateDict(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {};
-    this.layers.forEach((l, i) => {
-      if (l instanceof Dropout) return;
-      for (const [k, v] of Object.entries(l.stateDict())) out[`layers.${i}.${k}`] = v;
-    });
-    return out;
+    return this.named((l) => l.stateDict());
   }
 
   loadStateDict(dict: Record<string, Tensor>): void {

@@ -1,0 +1,80 @@
+// Cloudflare's workerd (the npm package): a Worker that loads a saved model
+// and answers inference requests over HTTP on loopback, equal to Node within
+// 1e-5; the same Worker handed wasm bytes instead of a Module fails loudly.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { build } from 'esbuild';
+import { init, tensor, GRU, Linear, Sequential, io } from '../../src/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+t.test('a Worker serves inference; bytes instead of a Module fail loudly', async (t) => {
+  const bin = join(dirname(require.resolve('workerd/package.json')), 'bin', 'workerd');
+  const dir = mkdtempSync(join(tmpdir(), 'simd-rnn-workerd-'));
+  await init();
+  const model = new Sequential([new GRU({ inputSize: 3, hiddenSize: 8, seed: 1 }), new Linear({ inFeatures: 8, outFeatures: 2, seed: 2 })]);
+  writeFileSync(join(dir, 'model.safetensors'), io.save(model));
+  copyFileSync(join(root, 'wasm/simd-rnn.simd.wasm'), join(dir, 'simd.wasm'));
+  copyFileSync(join(root, 'wasm/simd-rnn.simd.wasm'), join(dir, 'simd.bin'));
+  await build({
+    entryPoints: [join(root, 'test/runtimes/worker.js')], bundle: true, format: 'esm', platform: 'neutral',
+    outfile: join(dir, 'worker.js'), external: ['./simd.wasm', './simd.bin', './model.safetensors', 'node:*'], logLevel: 'silent',
+    conditions: ['workerd', 'worker', 'browser'],
+  });
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .w) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "simd.wasm", wasm = embed "simd.wasm"),
+    (name = "simd.bin", data = embed "simd.bin"),
+    (name = "model.safetensors", data = embed "model.safetensors"),
+  ],
+  compatibilityDate = "2024-09-23",
+);
+`);
+  t.ok(existsSync(bin), 'workerd binary from npm');
+  const proc = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  try {
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      try { await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{"x":[0,0,0],"shape":[1,1,3]}' }); ready = true; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    t.ok(ready, `workerd is listening (${log.slice(0, 300)})`);
+    const x = Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i));
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: JSON.stringify({ x, shape: [2, 4, 3] }) });
+    const text = await res.text();
+    t.equal(res.status, 200, text.slice(0, 200));
+    const got = JSON.parse(text) as { y: number[]; shape: number[] };
+    const want = model.predict(tensor(Float32Array.from(x), [2, 4, 3])).data;
+    t.same(got.shape, [2, 2]);
+    const d = Math.max(...got.y.map((v, i) => Math.abs(v - want[i]!)));
+    t.ok(d < 1e-5, `Worker equals Node within 1e-5 (max |Δ| ${d.toExponential(1)})`);
+    const bad = await fetch(`http://127.0.0.1:${port}/?bytes`);
+    const msg = await bad.text();
+    t.equal(bad.status, 500, 'compiling bytes is refused, loudly');
+    t.match(msg, /error: .*(disallowed|not allowed|code generation|embedder)/i, msg.slice(0, 200));
+  } finally {
+    proc.kill();
+  }
+});

@@ -2,8 +2,9 @@
 // saved model arrive as modules; POST JSON { x, shape } and get the model's
 // prediction back. With ?bytes it hands init() the wasm as raw bytes, which
 // Workers refuse to compile: that must fail loudly, not fall back silently.
-import { initSync, init, io, tensor } from '../../dist/index.js';
-import wasm from './simd.wasm';
+// 'simd-rnn' resolves to the package's "workerd" entry (dist/edge.js), which
+// imports the wasm builds as modules; the bundle maps them to simd.wasm etc.
+import { init, io, tensor } from 'simd-rnn';
 import wasmBytes from './simd.bin';
 import modelBytes from './model.safetensors';
 
@@ -18,7 +19,8 @@ export default {
         return new Response(`initialized ${name} from bytes`, { status: 200 });
       }
       if (!model) {
-        initSync({ module: wasm });
+        const name = await init();
+        if (name !== 'wasm-simd') throw new Error(`expected wasm-simd, got ${name}`);
         model = io.load(new Uint8Array(modelBytes));
       }
       const body = await request.json();

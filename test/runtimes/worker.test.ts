@@ -1,6 +1,8 @@
-// Cloudflare's workerd (the npm package): a Worker that loads a saved model
-// and answers inference requests over HTTP on loopback, equal to Node within
-// 1e-5; the same Worker handed wasm bytes instead of a Module fails loudly.
+// Cloudflare's workerd (the npm package): a Worker that imports 'simd-rnn'
+// (its "workerd" export, dist/edge.js, whose .wasm imports the bundle turns
+// into wasm modules, as wrangler does), loads a saved model and answers
+// inference requests over HTTP on loopback, equal to Node within 1e-5; the
+// same Worker handed wasm bytes instead of a Module fails loudly.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -29,11 +31,19 @@ t.test('a Worker serves inference; bytes instead of a Module fail loudly', async
   const model = new Sequential([new GRU({ inputSize: 3, hiddenSize: 8, seed: 1 }), new Linear({ inFeatures: 8, outFeatures: 2, seed: 2 })]);
   writeFileSync(join(dir, 'model.safetensors'), io.save(model));
   copyFileSync(join(root, 'wasm/simd-rnn.simd.wasm'), join(dir, 'simd.wasm'));
+  copyFileSync(join(root, 'wasm/simd-rnn.wasm'), join(dir, 'scalar.wasm'));
   copyFileSync(join(root, 'wasm/simd-rnn.simd.wasm'), join(dir, 'simd.bin'));
   await build({
     entryPoints: [join(root, 'test/runtimes/worker.js')], bundle: true, format: 'esm', platform: 'neutral',
-    outfile: join(dir, 'worker.js'), external: ['./simd.wasm', './simd.bin', './model.safetensors', 'node:*'], logLevel: 'silent',
+    outfile: join(dir, 'worker.js'), external: ['./simd.bin', './model.safetensors', 'node:*'], logLevel: 'silent',
     conditions: ['workerd', 'worker', 'browser'],
+    // As wrangler does: .wasm imports become module imports the runtime compiles.
+    plugins: [{
+      name: 'wasm-modules',
+      setup(b) {
+        b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: a.path.endsWith('simd-rnn.simd.wasm') ? './simd.wasm' : './scalar.wasm', external: true }));
+      },
+    }],
   });
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
@@ -45,6 +55,7 @@ const w :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "simd.wasm", wasm = embed "simd.wasm"),
+    (name = "scalar.wasm", wasm = embed "scalar.wasm"),
     (name = "simd.bin", data = embed "simd.bin"),
     (name = "model.safetensors", data = embed "model.safetensors"),
   ],

@@ -44,6 +44,8 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
     throw bad(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
+  const dup = duplicateKey(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  if (dup !== null) throw bad(`header has the key ${JSON.stringify(dup)} twice`);
   const dataStart = 8 + n, dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
@@ -88,6 +90,32 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
     tensors[e.name] = { data: decode(e.dtype, bytes, dataStart + e.begin, count, e.name), shape: e.shape };
   }
   return { tensors, metadata };
+}
+
+// JSON.parse keeps the last of duplicate keys silently; a file that names a
+// tensor twice is ambiguous, so find top-level duplicates in the raw text.
+function duplicateKey(json: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < json.length && /\s/.test(json[k]!)) k++;
+        if (json[k] === ':') {
+          const key = JSON.parse(json.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return null;
 }
 
 function decode(dtype: string, bytes: Uint8Array, at: number, count: number, name: string): Float32Array {

@@ -52,3 +52,14 @@ t.test('the memory cap is a clear error, not a crash', async (t) => {
   const z = h.zeros(10);
   t.same(Array.from(h.read(z, 10)), new Array(10).fill(0), 'zeros');
 });
+
+t.test('a wasm memory cap set by the user is a clear error, not a crash', async (t) => {
+  const { init, LSTM, createBackend } = await import('../../src/index.js');
+  const be = await createBackend('wasm-simd', { maxMemory: 4 << 20 });
+  t.throws(() => be.heap.alloc(2 << 20), { code: 'OUT_OF_MEMORY', message: /over the memory cap of 4194304 bytes/ });
+  t.ok(be.heap.alloc(1000) > 0, 'smaller allocations still work');
+  await init({ backend: 'wasm-simd', maxMemory: 4 << 20 });
+  t.throws(() => new LSTM({ inputSize: 512, hiddenSize: 1024, seed: 1 }), { code: 'OUT_OF_MEMORY' });
+  const small = new LSTM({ inputSize: 4, hiddenSize: 8, seed: 1 });
+  t.equal(small.numParams, 4 * 8 * (4 + 8 + 2), 'the backend keeps working under its cap');
+});

@@ -72,6 +72,7 @@ t.test('bad files get clear errors', async (t) => {
     ['overlap', file({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, d8), /tensors "x" and "y" overlap/],
     ['metadata not strings', file({ __metadata__: { a: 1 } }, d8), /metadata "a" is not a string/],
     ['entry not object', file({ x: 3 }, d8), /entry "x" is not an object/],
+    ['duplicate key', file('{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', d8), /header has the key "x" twice/],
   ];
   for (const [name, bytes, msg] of cases) t.throws(() => io.readSafetensors(bytes), { name: 'SimdRnnError', code: 'BAD_FILE', message: msg }, name);
   t.throws(() => io.readSafetensors([1, 2] as never), { message: /readSafetensors: bytes is \[1,2\], expected a Uint8Array/ });

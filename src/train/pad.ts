@@ -52,8 +52,8 @@ export function padSequences(seqs: ArrayLike<number>[], opts: PadOptions = {}): 
     const at = padding === 'pre' ? maxlen - len : 0; // where it lands
     for (let t = 0; t < len; t++) {
       for (let f = 0; f < F; f++) {
-        const v = Number(s[(from + t) * F + f]);
-        if (!Number.isFinite(v)) throw argError(where, `sequences[${n}][${(from + t) * F + f}]`, 'a finite number', s[(from + t) * F + f]);
+        const v = s[(from + t) * F + f];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw argError(where, `sequences[${n}][${(from + t) * F + f}]`, 'a finite number', v);
         x[(n * maxlen + at + t) * F + f] = v;
       }
       mask[n * maxlen + at + t] = 1;

@@ -1,20 +1,15 @@
 // Shared by the benchmark suites: seeded data, one benchmark.js run, tables.
 import Benchmark from 'benchmark';
+import { rng as libRng } from '../dist/util/rng.js';
 
 export const args = new Set(process.argv.slice(2));
 export const JSON_OUT = args.has('--json');
 export const QUICK = args.has('--quick');
 
-/** mulberry32 in [-1, 1). */
+/** The library's seeded generator, mapped to [-1, 1). */
 export function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
+  const r = libRng(seed);
+  return () => 2 * r() - 1;
 }
 
 /** Runs fn under benchmark.js; resolves { hz, rme } or { error }. */

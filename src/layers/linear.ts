@@ -3,7 +3,7 @@
 // activation. Rows are whatever the model feeds it: B sequences' last steps,
 // or T·B steps.
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/backend.js';
+import { packedSize, type Backend } from '../backend/backend.js';
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
@@ -36,6 +36,8 @@ export class Linear {
   readonly params: Params;
   private readonly be: Backend;
   private ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
+  // Wᵀ packed once per parameter version (a streaming step would otherwise repack it every call).
+  private packed = { ptr: 0, version: -1 };
 
   constructor(opts: LinearOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Linear', 'options', 'an object', opts);
@@ -69,7 +71,12 @@ export class Linear {
   /** @internal Forward of `rows` rows already in prepare()'s buffer; returns the output pointer. */
   runForward(rows: number): number {
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws;
-    k.f32_gemm(0, 1, rows, O, I, 1, w.x, I, this.params.p('weight'), I, 0, w.y, O);
+    if (this.packed.version !== this.params.version) {
+      if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O));
+      k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
+      this.packed.version = this.params.version;
+    }
+    k.f32_gemm_pb(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O);
     if (this.bias) k.f32_bias_rows(rows, O, this.params.p('bias'), w.y, O);
     const n = rows * O;
     if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
@@ -136,6 +143,8 @@ export class Linear {
 
   dispose(): void {
     if (this.ws.ptr) this.be.heap.free(this.ws.ptr);
+    this.be.heap.free(this.packed.ptr);
+    this.packed = { ptr: 0, version: -1 };
     this.ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
     this.params.dispose();
   }

@@ -716,21 +716,23 @@ export class Recurrent {
     if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
     if (ps.xh.length === 0) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: state was disposed; make a new one with zeroState()`);
     const B = ps.B, H = this.hiddenSize, G = this.gates * H;
-    if (xt instanceof Float32Array) xt = { data: xt, shape: [B, this.inputSize] };
-    // The common, valid case is checked without allocating; anything else gets the full check and its message.
-    const d = xt?.data, sh = xt?.shape;
-    if (!(d instanceof Float32Array && sh?.length === 2 && sh[0] === B && sh[1] === this.inputSize && d.length === B * this.inputSize)) {
-      checkTensor(where, 'xt', xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
+    // The common, valid case is checked without allocating (no wrapper, no
+    // subarray: this runs every step); anything else gets the full check.
+    const bare = xt instanceof Float32Array;
+    const d = (bare ? xt : (xt as Tensor | null)?.data) as Float32Array;
+    const sh = bare ? null : (xt as Tensor | null)?.shape;
+    if (!(d instanceof Float32Array && d.length === B * this.inputSize && (bare || (sh?.length === 2 && sh[0] === B && sh[1] === this.inputSize)))) {
+      checkTensor(where, 'xt', bare ? { data: d, shape: [d.length / this.inputSize, this.inputSize] } : xt, [B, this.inputSize], `[B, inputSize] with B = ${B}`);
     }
     let finite = 0;
     for (let i = 0; i < d.length; i++) finite += d[i]! * 0;
-    if (finite !== 0) checkFinite(where, 'xt', xt.data, xt.shape);
+    if (finite !== 0) checkFinite(where, 'xt', d, [B, this.inputSize]);
     this.ensurePacked();
     const { k, heap } = this.be;
     const I0 = this.inputSize;
-    const f = heap.f32;
-    if (B === 1) f.set(xt.data, ps.xh[0]! >> 2);
-    else for (let b = 0; b < B; b++) f.set(xt.data.subarray(b * I0, (b + 1) * I0), (ps.xh[0]! >> 2) + b * (I0 + H));
+    const f = heap.f32, x0 = ps.xh[0]! >> 2;
+    if (B === 1) f.set(d, x0);
+    else for (let b = 0; b < B; b++) for (let i = 0; i < I0; i++) f[x0 + b * (I0 + H) + i] = d[b * I0 + i]!;
     for (let l = 0; l < this.numLayers; l++) {
       const I = this.layerInput(l), pk = this.packs[l]![0]!;
       const xh = ps.xh[l]!, h = ps.h[l]!, ld = I + H;

@@ -15,7 +15,7 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
-import { checkInt, checkBool, checkTensor, dflt } from '../layers/validate.js';
+import { checkInt, checkBool, checkTensor, checkFinite, dflt } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
 import { writeCheckpoint, readCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic, readFileBytes } from '../io/file.js';
@@ -252,12 +252,7 @@ export class Sequential {
     checkTensor(where, 'x', x, ['*', '*', this.inputSize], `[N, T, inputSize], inputSize = ${this.inputSize}`);
     const [N, T] = x.shape as [number, number, number];
     if (N < 1 || T < 1) throw argError(where, 'x.shape', 'at least one sequence of at least one step', x.shape);
-    for (let i = 0; i < x.data.length; i++) {
-      if (!Number.isFinite(x.data[i]!)) {
-        const f = this.inputSize;
-        throw argError(where, `x[${Math.floor(i / (T * f))},${Math.floor(i / f) % T},${i % f}]`, 'a finite number', x.data[i]);
-      }
-    }
+    checkFinite(where, 'x', x.data, x.shape);
     const valid = new Uint8Array(N * T).fill(1);
     if (lengths !== undefined && mask !== undefined) throw argError(where, 'options', 'either lengths or mask, not both', 'both');
     if (lengths !== undefined) {
@@ -815,7 +810,8 @@ export class Sequential {
     const where = 'Sequential.step';
     if (!state || state.owner !== this) throw argError(where, 'state', "a state from this model's zeroState()", state);
     const B = state.batch;
-    let cur: Tensor;
+    // Runs every step: no wrapper objects; Recurrent.step takes a bare Float32Array.
+    let input: Tensor | Float32Array;
     const data = xt instanceof Float32Array || xt instanceof Int32Array ? xt : xt?.data;
     if (this.embedding) {
       if (!(data instanceof Int32Array || data instanceof Float32Array) || data.length !== B) throw argError(where, 'xt', `${B} indices`, xt);
@@ -824,12 +820,12 @@ export class Sequential {
       this.embedding.runForward(B, state.idx, state.emb);
       const v = this.be.heap.f32, o = state.emb >> 2;
       for (let i = 0; i < state.embIn!.length; i++) state.embIn![i] = v[o + i]!;
-      cur = { data: state.embIn!, shape: [B, this.embedding.embeddingDim] };
+      input = state.embIn!;
     } else {
-      cur = xt instanceof Float32Array ? { data: xt, shape: [B, this.inputSize] } : (xt as Tensor);
+      input = xt as Tensor | Float32Array;
     }
-    let ri = 0;
-    for (const l of this.seq) if (l instanceof Recurrent) cur = l.step(cur, state.states[ri++]!);
+    let ri = 0, cur = state.out;
+    for (const l of this.seq) if (l instanceof Recurrent) { cur = l.step(input, state.states[ri++]!); input = cur; }
     let width = cur.shape[1]!, ptr = 0;
     for (const l of this.head) {
       if (!(l instanceof Linear)) continue; // dropout is identity at inference

@@ -7,14 +7,17 @@
 //
 // SIMD design: a 4×8 register tile (8 f32x4 accumulators + 2 for B + 1 for
 // the broadcast A element = 11 of the 16 xmm registers V8 gives us). op(A)
-// is never packed: its elements are broadcast straight from memory through
-// (row, k) byte strides, which covers both transposes. op(B) is read in
+// is packed, MC rows at a time, into 4-row tiles whose 4 elements of one k
+// sit 16 bytes together (a 4×4 shuffle transpose for row-major A, a copy
+// for transposed A), so the inner loop addresses A through one pointer and
+// constant offsets: with strided A, V8 spent ~10 integer ops per k on
+// addresses and the front end, not the arithmetic, was the limit (34 →
+// 39 GFLOP/s for the input projection [100,64]×[64,512]). op(B) is read in
 // panels 8 columns wide: straight from memory when transB = 0 (rows are
 // contiguous), packed into a K×8 scratch panel when transB = 1 or for the
 // last, partial panel (zero padded). K is blocked by KC so a panel stays in
-// L1 while every 4-row tile of A streams past it. Rows left over (M mod 4)
-// use a 1×16 tile so batch-1 recurrent steps run at full
-// width.
+// L1 while every 4-row tile of A streams past it. Rows left over (M mod 4,
+// and the whole of a batch-1 step) use 1×16 row tiles.
 import { vmadd } from './vmath';
 
 // @ts-ignore: decorator
@@ -78,26 +81,29 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
   }
 }
 
-function mk4x8(a0: usize, rsA: usize, csA: usize, b: usize, bs: usize, kc: i32,
-               alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
-  const a1 = a0 + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+// mk4x8 on a packed A tile (the 4 rows' elements of one k are 16 bytes
+// together): one pointer with constant offsets, so the loop is the 6 loads
+// and 16 arithmetic ops and little else (the strided form spends ~10
+// integer ops per k on addresses, and the front end was the limit).
+function mk4x8p(a: usize, b: usize, bs: usize, kc: i32,
+                alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let ka: usize = 0;
-  for (let k = 0; k < kc; k++) {
+  const end = a + (<usize>kc << 4);
+  while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let a = v128.load32_splat(a0 + ka);
-    c00 = vmadd(a, b0, c00); c01 = vmadd(a, b1, c01);
-    a = v128.load32_splat(a1 + ka);
-    c10 = vmadd(a, b0, c10); c11 = vmadd(a, b1, c11);
-    a = v128.load32_splat(a2 + ka);
-    c20 = vmadd(a, b0, c20); c21 = vmadd(a, b1, c21);
-    a = v128.load32_splat(a3 + ka);
-    c30 = vmadd(a, b0, c30); c31 = vmadd(a, b1, c31);
-    ka += csA;
+    let x = v128.load32_splat(a);
+    c00 = vmadd(x, b0, c00); c01 = vmadd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = vmadd(x, b0, c10); c11 = vmadd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = vmadd(x, b0, c20); c21 = vmadd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = vmadd(x, b0, c30); c31 = vmadd(x, b1, c31);
+    a += 16;
     b += bs;
   }
   storeTile(c, c00, c01, alpha, beta, nr);
@@ -141,36 +147,39 @@ function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
   storeTile(c + 32, c2, c3, alpha, beta, 8);
 }
 
-// One row against two packed panels (ps bytes apart), two k per iteration
-// into the same 4 accumulators: 14 live vectors, so V8's hoisting of the
-// loads does not spill, and the loop overhead is halved (the batch-1 step).
-function mk1x16u(a: usize, csA: usize, b: usize, ps: usize, kc: i32,
+// One row (contiguous A, csA = 4) against two packed panels (ps bytes
+// apart), two k per iteration: pointers advance (every load is pointer +
+// constant), and the two products of a column pair are added before they
+// meet the accumulator, so each of the 4 accumulators sees one dependent add
+// per two k instead of two (that add chain bound the batch-1 step at
+// 31 GFLOP/s; now 34–35, near the ~37 the loads allow: 10 per 64 flops).
+// Four k per iteration would be shorter still, but V8 hoists an iteration's
+// loads and 16 of them spill (measured 26 GFLOP/s).
+function mk1x16c(a: usize, b: usize, ps: usize, kc: i32,
                  alpha: f32, beta: f32, c: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const p1 = b + ps;
-  let kb: usize = 0;
-  let ka: usize = 0;
-  let k = 0;
-  for (; k + 2 <= kc; k += 2) {
-    const av = v128.load32_splat(a + ka);
-    const aw = v128.load32_splat(a + ka + csA);
-    c0 = vmadd(av, v128.load(b + kb), c0);
-    c1 = vmadd(av, v128.load(b + kb, 16), c1);
-    c2 = vmadd(av, v128.load(p1 + kb), c2);
-    c3 = vmadd(av, v128.load(p1 + kb, 16), c3);
-    c0 = vmadd(aw, v128.load(b + kb, 32), c0);
-    c1 = vmadd(aw, v128.load(b + kb, 48), c1);
-    c2 = vmadd(aw, v128.load(p1 + kb, 32), c2);
-    c3 = vmadd(aw, v128.load(p1 + kb, 48), c3);
-    ka += csA << 1;
-    kb += 64;
+  let q = b + ps;
+  const end = a + (<usize>(kc & ~1) << 2);
+  while (a < end) {
+    const av = v128.load32_splat(a);
+    const aw = v128.load32_splat(a, 4);
+    c0 = f32x4.add(c0, vmadd(aw, v128.load(b, 32), f32x4.mul(av, v128.load(b))));
+    c1 = f32x4.add(c1, vmadd(aw, v128.load(b, 48), f32x4.mul(av, v128.load(b, 16))));
+    c2 = f32x4.add(c2, vmadd(aw, v128.load(q, 32), f32x4.mul(av, v128.load(q))));
+    c3 = f32x4.add(c3, vmadd(aw, v128.load(q, 48), f32x4.mul(av, v128.load(q, 16))));
+    a += 8;
+    b += 64;
+    q += 64;
   }
-  if (k < kc) {
-    const av = v128.load32_splat(a + ka);
-    c0 = vmadd(av, v128.load(b + kb), c0);
-    c1 = vmadd(av, v128.load(b + kb, 16), c1);
-    c2 = vmadd(av, v128.load(p1 + kb), c2);
-    c3 = vmadd(av, v128.load(p1 + kb, 16), c3);
+  if (kc & 1) {
+    const av = v128.load32_splat(a);
+    c0 = vmadd(av, v128.load(b), c0);
+    c1 = vmadd(av, v128.load(b, 16), c1);
+    c2 = vmadd(av, v128.load(q), c2);
+    c3 = vmadd(av, v128.load(q, 16), c3);
+    a += 4;
+    b += 32;
+    q += 32;
   }
   storeTile(c, c0, c1, alpha, beta, 8);
   storeTile(c + 32, c2, c3, alpha, beta, 8);
@@ -262,30 +271,76 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
   }
 }
 
+// op(A) rows [0, mc) (mc a multiple of 4), k in [0, kc), into 4-row tiles
+// tileB bytes apart, the tile's 4 elements of one k 16 bytes together.
+function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: usize): void {
+  const k4 = kc & ~3;
+  for (let t = 0; t < mc >> 2; t++) {
+    const r0 = A + <usize>(t << 2) * rsA, d0 = APACK + <usize>t * tileB;
+    if (csA == 4) {
+      // Row-major: 4×4 blocks transposed with shuffles.
+      const r1 = r0 + rsA, r2 = r1 + rsA, r3 = r2 + rsA;
+      for (let k = 0; k < k4; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const d = d0 + (<usize>k << 4);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+      }
+      for (let k = k4; k < kc; k++) {
+        const o = <usize>k << 2, d = d0 + (<usize>k << 4);
+        store<f32>(d, load<f32>(r0 + o));
+        store<f32>(d, load<f32>(r1 + o), 4);
+        store<f32>(d, load<f32>(r2 + o), 8);
+        store<f32>(d, load<f32>(r3 + o), 12);
+      }
+    } else if (rsA == 4) {
+      // Column-major (transA): the 4 elements of one k are already together.
+      for (let k = 0; k < kc; k++) v128.store(d0 + (<usize>k << 4), v128.load(r0 + <usize>k * csA));
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const s = r0 + <usize>k * csA, d = d0 + (<usize>k << 4);
+        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * rsA));
+      }
+    }
+  }
+}
+
 // One K block of C (+)= A·B over np full panels (p-th at bBase + p·ps, rows bs
 // bytes apart) and an optional partial panel (nrem columns, rows 32 bytes apart).
 function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: usize, ps: usize,
                    np: i32, nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize): void {
   const M4 = M & ~3;
-  // Panel outer, 4-row tiles inner: the panel stays in L1.
-  for (let p = 0; p <= np; p++) {
-    const full = p < np;
-    if (!full && !nrem) break;
-    const b = full ? bBase + <usize>p * ps : partial;
-    const s = full ? bs : 32;
-    const nr = full ? 8 : nrem;
-    const c = cBase + (<usize>p << 5);
-    for (let i = 0; i < M4; i += 4) {
-      mk4x8(A + <usize>i * rsA, rsA, csA, b, s, kc, alpha, bet, c + <usize>i * ldcB, ldcB, nr, 4);
+  // Blocks of MC rows packed into 4-row tiles; panel outer, tiles inner:
+  // the panel stays in L1 while the packed tiles stream past it.
+  const tileB = (<usize>kc << 4) + 64;
+  for (let ic = 0; ic < M4; ic += MC) {
+    const mc = min(MC, M4 - ic);
+    packTiles(A + <usize>ic * rsA, rsA, csA, mc, kc, tileB);
+    const cRows = cBase + <usize>ic * ldcB;
+    for (let p = 0; p <= np; p++) {
+      const full = p < np;
+      if (!full && !nrem) break;
+      const b = full ? bBase + <usize>p * ps : partial;
+      const s = full ? bs : 32;
+      const nr = full ? 8 : nrem;
+      const c = cRows + (<usize>p << 5);
+      for (let t = 0; t < mc >> 2; t++) {
+        mk4x8p(APACK + <usize>t * tileB, b, s, kc, alpha, bet, c + (<usize>(t << 2)) * ldcB, ldcB, nr, 4);
+      }
     }
   }
   for (let i = M4; i < M; i++) {
     const a = A + <usize>i * rsA;
     const c = cBase + <usize>i * ldcB;
     let p = 0;
-    if (bs == 32 && ps != 32) {
+    if (bs == 32 && ps != 32 && csA == 4) {
       for (; p + 2 <= np; p += 2) {
-        mk1x16u(a, csA, bBase + <usize>p * ps, ps, kc, alpha, bet, c + (<usize>p << 5));
+        mk1x16c(a, bBase + <usize>p * ps, ps, kc, alpha, bet, c + (<usize>p << 5));
       }
     }
     for (; p + 2 <= np; p += 2) {
@@ -329,9 +384,9 @@ function gemmBlockTA(A: usize, lda: i32, pc: i32, M: i32, bBase: usize, bs: usiz
       const mr = min(4, mc - (t << 2));
       const c = cBase + <usize>(ic + (t << 2)) * ldcB;
       for (let p = 0; p < np; p++) {
-        mk4x8(a, 4, 16, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, mr);
+        mk4x8p(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, mr);
       }
-      if (nrem) mk4x8(a, 4, 16, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, mr);
+      if (nrem) mk4x8p(a, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, mr);
     }
   }
 }

@@ -22,14 +22,21 @@ export function f32_gru_cell_fwd(B: i32, H: i32, gx: usize, gh: usize, hPrev: us
     }
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      for (; j + 4 <= H; j += 4) {
+      // Two passes, the same arithmetic: r and z, then n (which waits on r)
+      // and h; see lstm_cell.ts for why.
+      const H4 = H & ~3;
+      for (; j < H4; j += 4) {
         const o = <usize>j << 2;
-        const r4 = vsigmoid(f32x4.add(v128.load(xr + o), v128.load(hr + o)));
-        const z4 = vsigmoid(f32x4.add(v128.load(xz + o), v128.load(hz + o)));
+        v128.store(xr + o, vsigmoid(f32x4.add(v128.load(xr + o), v128.load(hr + o))));
+        v128.store(xz + o, vsigmoid(f32x4.add(v128.load(xz + o), v128.load(hz + o))));
+      }
+      for (j = 0; j < H4; j += 4) {
+        const o = <usize>j << 2;
+        const r4 = v128.load(xr + o), z4 = v128.load(xz + o);
         const n4 = vtanh(vmadd(r4, v128.load(hn + o), v128.load(xn + o)));
         const hp = v128.load(hPrev + row + o);
         const h4 = vmadd(z4, f32x4.sub(hp, n4), n4); // (1 − z)·n + z·h = n + z·(h − n)
-        v128.store(xr + o, r4); v128.store(xz + o, z4); v128.store(xn + o, n4);
+        v128.store(xn + o, n4);
         v128.store(h + row + o, h4);
         v128.store(yr + o, h4);
       }

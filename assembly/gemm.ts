@@ -7,17 +7,17 @@
 //
 // SIMD design: a 4×8 register tile (8 f32x4 accumulators + 2 for B + 1 for
 // the broadcast A element = 11 of the 16 xmm registers V8 gives us). op(A)
-// is packed, MC rows at a time, into 4-row tiles whose 4 elements of one k
-// sit 16 bytes together (a 4×4 shuffle transpose for row-major A, a copy
-// for transposed A), so the inner loop addresses A through one pointer and
-// constant offsets: with strided A, V8 spent ~10 integer ops per k on
-// addresses and the front end, not the arithmetic, was the limit (34 →
-// 39 GFLOP/s for the input projection [100,64]×[64,512]). op(B) is read in
-// panels 8 columns wide: straight from memory when transB = 0 (rows are
-// contiguous), packed into a K×8 scratch panel when transB = 1 or for the
-// last, partial panel (zero padded). K is blocked by KC so a panel stays in
-// L1 while every 4-row tile of A streams past it. Rows left over (M mod 4,
-// and the whole of a batch-1 step) use 1×16 row tiles.
+// is packed, MC rows at a time, into 4-row tiles in which every element is
+// already broadcast to 16 bytes (the 4 of one k 64 bytes together), so the
+// inner loop reads A with plain loads at constant offsets from one pointer
+// (39 → 42 GFLOP/s for the input projection [100,64]×[64,512]; from A in
+// place, through strides, it was 34: V8 spent ~10 integer ops per k on
+// addresses, and the front end, not the arithmetic, was the limit). op(B)
+// is read in panels 8 columns wide: straight from memory when transB = 0
+// (rows are contiguous), packed into a K×8 scratch panel when transB = 1 or
+// for the last, partial panel (zero padded). K is blocked by KC; a packed
+// tile (≤ 16 KiB) stays in L1 while the panels stream past it. Rows left
+// over (M mod 4, and the whole of a batch-1 step) use 1×16 row tiles.
 import { vmadd } from './vmath';
 
 // @ts-ignore: decorator
@@ -28,8 +28,8 @@ const PACK: usize = memory.data(KC * NC * 4, 64);
 const PARTIAL: usize = memory.data(KC * 8 * 4, 64);
 const TMP: usize = memory.data(32, 16);
 // @ts-ignore: decorator
-@inline const MC: i32 = 256;
-const APACK: usize = memory.data(MC * KC * 4 + (MC / 4) * 64, 64);
+@inline const MC: i32 = 64; // rows of A packed at a time: 16 tiles of ≤ KC·64 bytes
+const APACK: usize = memory.data(MC * KC * 16 + (MC / 4) * 64, 64);
 
 export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
                          A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {
@@ -81,37 +81,6 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
   }
 }
 
-// mk4x8 on a packed A tile (the 4 rows' elements of one k are 16 bytes
-// together): one pointer with constant offsets, so the loop is the 6 loads
-// and 16 arithmetic ops and little else (the strided form spends ~10
-// integer ops per k on addresses, and the front end was the limit).
-function mk4x8p(a: usize, b: usize, bs: usize, kc: i32,
-                alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const end = a + (<usize>kc << 4);
-  while (a < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
-    c00 = vmadd(x, b0, c00); c01 = vmadd(x, b1, c01);
-    x = v128.load32_splat(a, 4);
-    c10 = vmadd(x, b0, c10); c11 = vmadd(x, b1, c11);
-    x = v128.load32_splat(a, 8);
-    c20 = vmadd(x, b0, c20); c21 = vmadd(x, b1, c21);
-    x = v128.load32_splat(a, 12);
-    c30 = vmadd(x, b0, c30); c31 = vmadd(x, b1, c31);
-    a += 16;
-    b += bs;
-  }
-  storeTile(c, c00, c01, alpha, beta, nr);
-  if (mr > 1) storeTile(c + ldcB, c10, c11, alpha, beta, nr);
-  if (mr > 2) storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr);
-  if (mr > 3) storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr);
-}
-
 // One row against two panels (ps bytes apart) at once. 1×16 keeps 4
 // accumulators: V8 hoists the B loads of an iteration, and a wider row tile
 // (1×32) then spills, measured at 19 vs 29 GFLOP/s for [1,128]×[128,512].
@@ -145,6 +114,39 @@ function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
   }
   storeTile(c, c0, c1, alpha, beta, 8);
   storeTile(c + 32, c2, c3, alpha, beta, 8);
+}
+
+// The 4×8 tile on a packed A tile (see packTiles): every A element is
+// already broadcast to 16 bytes, so the loop is 6 plain loads at constant
+// offsets from two pointers and 16 arithmetic ops. (With A broadcast from
+// memory through strides, V8 spent ~10 integer ops per k on addresses, and
+// even with a compact packed tile it computes each offset splat's address
+// with its own lea: the front end, not the arithmetic, was the limit.)
+function mk4x8(a: usize, b: usize, bs: usize, kc: i32,
+                alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = a + (<usize>kc << 6);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load(a);
+    c00 = vmadd(x, b0, c00); c01 = vmadd(x, b1, c01);
+    x = v128.load(a, 16);
+    c10 = vmadd(x, b0, c10); c11 = vmadd(x, b1, c11);
+    x = v128.load(a, 32);
+    c20 = vmadd(x, b0, c20); c21 = vmadd(x, b1, c21);
+    x = v128.load(a, 48);
+    c30 = vmadd(x, b0, c30); c31 = vmadd(x, b1, c31);
+    a += 64;
+    b += bs;
+  }
+  storeTile(c, c00, c01, alpha, beta, nr);
+  if (mr > 1) storeTile(c + ldcB, c10, c11, alpha, beta, nr);
+  if (mr > 2) storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr);
+  if (mr > 3) storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr);
 }
 
 // One row (contiguous A, csA = 4) against two packed panels (ps bytes
@@ -209,6 +211,21 @@ function mk1x8(a: usize, csA: usize, b: usize, bs: usize, kc: i32,
   storeTile(c, f32x4.add(c0, d0), f32x4.add(c1, d1), alpha, beta, nr);
 }
 
+// op(B)[pc.., j0..j0+8·np) with transB = 0 into np contiguous kc×8 panels.
+function packPanelsN(B: usize, ldb: i32, pc: i32, j0: i32, kc: i32, np: i32, dst: usize): void {
+  for (let k = 0; k < kc; k++) {
+    const src = B + ((<usize>(pc + k) * <usize>ldb + <usize>j0) << 2);
+    let d = dst + (<usize>k << 5);
+    const ps = <usize>kc << 5;
+    for (let p = 0; p < np; p++) {
+      const o = <usize>p << 5;
+      v128.store(d, v128.load(src + o));
+      v128.store(d, v128.load(src + o, 16), 16);
+      d += ps;
+    }
+  }
+}
+
 // op(B)[pc.., j0..j0+8·np) with transB = 1 into np contiguous kc×8 panels.
 function packPanelsT(B: usize, ldb: i32, pc: i32, j0: i32, kc: i32, np: i32, dst: usize): void {
   for (let p = 0; p < np; p++) {
@@ -255,57 +272,59 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
         bBase = PACK;
         bs = 32;
         ps = <usize>kc << 5;
+      } else if (M >= 16) {
+        // Rows of B in place are a cache line per k for a 32-byte read, and
+        // every 4-row tile of A reads them again: pack them (256³: 35 → 42 GFLOP/s).
+        packPanelsN(B, ldb, pc, jc, kc, np, PACK);
+        bBase = PACK;
+        bs = 32;
+        ps = <usize>kc << 5;
       } else {
         bBase = B + ((<usize>pc * <usize>ldb + <usize>jc) << 2);
         bs = <usize>ldb << 2;
         ps = 32;
       }
       if (nrem) packPartial(transB, B, ldb, pc, jc + (np << 3), kc, nrem, PARTIAL);
-      if (transA && M >= 16) {
-        gemmBlockTA(A, lda, pc, M, bBase, bs, ps, np, nrem, PARTIAL, kc, alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
-      } else {
-        gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
-                  alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
-      }
+      gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
+                alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
     }
   }
 }
 
 // op(A) rows [0, mc) (mc a multiple of 4), k in [0, kc), into 4-row tiles
-// tileB bytes apart, the tile's 4 elements of one k 16 bytes together.
+// tileB bytes apart, each element broadcast to 16 bytes, the tile's 4
+// elements of one k 64 bytes together.
 function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: usize): void {
-  const k4 = kc & ~3;
-  for (let t = 0; t < mc >> 2; t++) {
-    const r0 = A + <usize>(t << 2) * rsA, d0 = APACK + <usize>t * tileB;
-    if (csA == 4) {
-      // Row-major: 4×4 blocks transposed with shuffles.
-      const r1 = r0 + rsA, r2 = r1 + rsA, r3 = r2 + rsA;
-      for (let k = 0; k < k4; k += 4) {
-        const o = <usize>k << 2;
-        const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
-        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-        const d = d0 + (<usize>k << 4);
-        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+  const nt = mc >> 2;
+  if (rsA == 4) {
+    // Transposed A (the weight-gradient GEMMs, dGᵀ·X): a tile's 4 elements
+    // of one k are together but successive k are a row apart; k outer
+    // reads each source row segment once, sequentially.
+    for (let k = 0; k < kc; k++) {
+      const src = A + <usize>k * csA;
+      let d = APACK + (<usize>k << 6);
+      for (let t = 0; t < nt; t++) {
+        const s = src + (<usize>t << 4);
+        v128.store(d, v128.load32_splat(s));
+        v128.store(d, v128.load32_splat(s, 4), 16);
+        v128.store(d, v128.load32_splat(s, 8), 32);
+        v128.store(d, v128.load32_splat(s, 12), 48);
+        d += tileB;
       }
-      for (let k = k4; k < kc; k++) {
-        const o = <usize>k << 2, d = d0 + (<usize>k << 4);
-        store<f32>(d, load<f32>(r0 + o));
-        store<f32>(d, load<f32>(r1 + o), 4);
-        store<f32>(d, load<f32>(r2 + o), 8);
-        store<f32>(d, load<f32>(r3 + o), 12);
-      }
-    } else if (rsA == 4) {
-      // Column-major (transA): the 4 elements of one k are already together.
-      for (let k = 0; k < kc; k++) v128.store(d0 + (<usize>k << 4), v128.load(r0 + <usize>k * csA));
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const s = r0 + <usize>k * csA, d = d0 + (<usize>k << 4);
-        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * rsA));
-      }
+    }
+    return;
+  }
+  for (let t = 0; t < nt; t++) {
+    const r0 = A + <usize>(t << 2) * rsA, r1 = r0 + rsA, r2 = r1 + rsA, r3 = r2 + rsA;
+    let d = APACK + <usize>t * tileB;
+    let o: usize = 0;
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load32_splat(r0 + o));
+      v128.store(d, v128.load32_splat(r1 + o), 16);
+      v128.store(d, v128.load32_splat(r2 + o), 32);
+      v128.store(d, v128.load32_splat(r3 + o), 48);
+      d += 64;
+      o += csA;
     }
   }
 }
@@ -315,23 +334,18 @@ function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: us
 function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: usize, ps: usize,
                    np: i32, nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize): void {
   const M4 = M & ~3;
-  // Blocks of MC rows packed into 4-row tiles; panel outer, tiles inner:
-  // the panel stays in L1 while the packed tiles stream past it.
-  const tileB = (<usize>kc << 4) + 64;
+  // Blocks of MC rows packed into 4-row tiles; tile outer, panels inner.
+  const tileB = (<usize>kc << 6) + 64;
   for (let ic = 0; ic < M4; ic += MC) {
     const mc = min(MC, M4 - ic);
     packTiles(A + <usize>ic * rsA, rsA, csA, mc, kc, tileB);
     const cRows = cBase + <usize>ic * ldcB;
-    for (let p = 0; p <= np; p++) {
-      const full = p < np;
-      if (!full && !nrem) break;
-      const b = full ? bBase + <usize>p * ps : partial;
-      const s = full ? bs : 32;
-      const nr = full ? 8 : nrem;
-      const c = cRows + (<usize>p << 5);
-      for (let t = 0; t < mc >> 2; t++) {
-        mk4x8p(APACK + <usize>t * tileB, b, s, kc, alpha, bet, c + (<usize>(t << 2)) * ldcB, ldcB, nr, 4);
+    for (let t = 0; t < mc >> 2; t++) {
+      const a = APACK + <usize>t * tileB, c = cRows + (<usize>(t << 2)) * ldcB;
+      for (let p = 0; p < np; p++) {
+        mk4x8(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, 4);
       }
+      if (nrem) mk4x8(a, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, 4);
     }
   }
   for (let i = M4; i < M; i++) {
@@ -353,43 +367,6 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
   }
 }
 
-// transA = 1 stores op(A) column-major, so a 4-row tile's elements at one k
-// sit 16 bytes together but successive k are lda apart: broadcasting them
-// in place touches a new cache line per k (the weight-gradient GEMMs,
-// dGᵀ·X with K = T·B, ran at 25 GFLOP/s that way). Packing blocks of
-// MC rows into 4-row tiles, each kc×16 bytes contiguous, fixes it.
-function gemmBlockTA(A: usize, lda: i32, pc: i32, M: i32, bBase: usize, bs: usize, ps: usize, np: i32,
-                     nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize): void {
-  // +64: tiles 4 KiB apart would alias in L1 while packing.
-  const tileB = (<usize>kc << 4) + 64;
-  for (let ic = 0; ic < M; ic += MC) {
-    const mc = min(MC, M - ic);
-    const nt = (mc + 3) >> 2;
-    // k outer: each source row segment is read once, sequentially.
-    const full4 = mc >> 2;
-    for (let k = 0; k < kc; k++) {
-      const src = A + ((<usize>(pc + k) * <usize>lda + <usize>ic) << 2);
-      const d = APACK + (<usize>k << 4);
-      for (let t = 0; t < full4; t++) v128.store(d + <usize>t * tileB, v128.load(src + (<usize>t << 4)));
-      if (full4 < nt) {
-        const dt = d + <usize>full4 * tileB;
-        v128.store(dt, f32x4.splat(0));
-        for (let r = full4 << 2; r < mc; r++) store<f32>(dt + (<usize>(r & 3) << 2), load<f32>(src + (<usize>r << 2)));
-      }
-    }
-    // Tile outer, panel inner: the packed A tile stays in L1 while the B
-    // panels (N is small in the weight-gradient GEMMs) stream past it.
-    for (let t = 0; t < nt; t++) {
-      const a = APACK + <usize>t * tileB;
-      const mr = min(4, mc - (t << 2));
-      const c = cBase + <usize>(ic + (t << 2)) * ldcB;
-      for (let p = 0; p < np; p++) {
-        mk4x8p(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, mr);
-      }
-      if (nrem) mk4x8p(a, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, mr);
-    }
-  }
-}
 
 // ------------------------------------------------------- pre-packed B --
 // Layers pack their weights once (XNNPACK's way): op(B) [K, N] becomes

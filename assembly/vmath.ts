@@ -92,11 +92,13 @@ const VC: usize = memory.data<f32>([
   0.001388888888888889, 0.008333333333333333, 0.041666666666666664, 0.16666666666666666, 0.5, 1.0,
   TANH_CLAMP, TANH_SMALL, 2.0, 0.021869488536155203, -0.05396825396825397, 0.13333333333333333,
   -0.3333333333333333, SIGMOID_ZERO, 0.0, 0.6931471805599453,
+  -LOG2E, -0.6931471805599453, -EXP_LO, -EXP_HI,
 ]);
 export const K_LOG2E = 0, K_LN2_HI = 1, K_LN2_LO = 2, K_EXP_LO = 3, K_EXP_HI = 4, K_MAGIC = 5,
   K_P6 = 6, K_P5 = 7, K_P4 = 8, K_P3 = 9, K_HALF = 10, K_ONE = 11,
   K_TANH_CLAMP = 12, K_TANH_SMALL = 13, K_TWO = 14, K_T9 = 15, K_T7 = 16, K_T5 = 17, K_T3 = 18,
-  K_SIGMOID_ZERO = 19, K_ZERO = 20, K_LN2 = 21;
+  K_SIGMOID_ZERO = 19, K_ZERO = 20, K_LN2 = 21,
+  K_NEG_LOG2E = 22, K_NEG_LN2 = 23, K_NEG_EXP_LO = 24, K_NEG_EXP_HI = 25;
 
 /** A vector constant from the table (see above). */
 // @ts-ignore: decorator
@@ -126,9 +128,26 @@ export const K_LOG2E = 0, K_LN2_HI = 1, K_LN2_LO = 2, K_EXP_LO = 3, K_EXP_HI = 4
   // One-constant reduction: the rounding of n·ln2 (≤ 127·2⁻²⁵ relative) only
   // matters for large |n|, where σ and 1 − |tanh| are below 1e-12.
   const r = f32x4.sub(x, f32x4.mul(n, kc(K_LN2)));
-  // p(r) = (1 + r) + r²·(½ + P3·r) + r⁴·(P4 + P5·r + P6·r²), Estrin's
-  // scheme: ~18 cycles of latency where Horner's six steps took ~36 (the
-  // cells are latency-bound, see lstm_cell.ts), same coefficients.
+  return vexpTail(r, j);
+}
+
+/** e^{−x} lane-wise for x already clamped to [−EXP_HI, −EXP_LO] (NaN
+ * allowed): vexpClamped(−x) bit for bit (negation is exact and rounding
+ * symmetric) without the three instructions V8 spends on a negation. */
+// @ts-ignore: decorator
+@inline export function vexpNegClamped(x: v128): v128 {
+  const magic = kc(K_MAGIC);
+  const j = f32x4.add(f32x4.mul(x, kc(K_NEG_LOG2E)), magic);
+  const n = f32x4.sub(j, magic);
+  const r = f32x4.sub(f32x4.mul(n, kc(K_NEG_LN2)), x);
+  return vexpTail(r, j);
+}
+
+// p(r)·2ⁿ with p(r) = (1 + r) + r²·(½ + P3·r) + r⁴·(P4 + P5·r + P6·r²),
+// Estrin's scheme: ~18 cycles of latency where Horner's six steps took ~36
+// (the cells are latency-bound, see lstm_cell.ts), same coefficients.
+// @ts-ignore: decorator
+@inline function vexpTail(r: v128, j: v128): v128 {
   const one = kc(K_ONE);
   const r2 = f32x4.mul(r, r);
   const t0 = f32x4.add(one, r);
@@ -139,14 +158,11 @@ export const K_LOG2E = 0, K_LN2_HI = 1, K_LN2_LO = 2, K_EXP_LO = 3, K_EXP_HI = 4
 }
 
 // @ts-ignore: decorator
-@inline export function vclampExp(x: v128): v128 {
-  return f32x4.pmax(f32x4.pmin(x, kc(K_EXP_HI)), kc(K_EXP_LO));
-}
-
-// @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
   const one = kc(K_ONE);
-  const s = f32x4.div(one, f32x4.add(one, vexpClamped(vclampExp(f32x4.neg(x)))));
+  // e^{−x} with x clamped to [−EXP_HI, −EXP_LO]: −x clamped to [EXP_LO, EXP_HI].
+  const xc = f32x4.pmax(f32x4.pmin(x, kc(K_NEG_EXP_LO)), kc(K_NEG_EXP_HI));
+  const s = f32x4.div(one, f32x4.add(one, vexpNegClamped(xc)));
   return v128.andnot(s, f32x4.lt(x, kc(K_SIGMOID_ZERO)));
 }
 

@@ -272,9 +272,10 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
         bBase = PACK;
         bs = 32;
         ps = <usize>kc << 5;
-      } else if (M >= 16) {
+      } else if (M >= 64) {
         // Rows of B in place are a cache line per k for a 32-byte read, and
-        // every 4-row tile of A reads them again: pack them (256³: 35 → 42 GFLOP/s).
+        // every 4-row tile of A reads them again: pack them (256³: 35 → 42 GFLOP/s;
+        // below 64 rows the packing does not pay: [32,128]×[128,512] 35 → 29).
         packPanelsN(B, ldb, pc, jc, kc, np, PACK);
         bBase = PACK;
         bs = 32;

@@ -19,9 +19,9 @@ function shapes(): [number, number, number][] {
     if (s <= 65) out.push([s, s, s]);
   }
   // Past the K block (256) and the N block (512) of the SIMD kernel, with and
-  // without packed B panels (M ≥ 16) and packed A tiles (M ≥ 4), and the
+  // without packed B panels (M ≥ 64) and packed A tiles (M ≥ 4), and the
   // batch-1 recurrent shape.
-  out.push([9, 1030, 300], [3, 520, 5], [1, 512, 128], [32, 512, 128], [40, 70, 300], [21, 1030, 260], [70, 9, 520]);
+  out.push([9, 1030, 300], [3, 520, 5], [1, 512, 128], [32, 512, 128], [40, 70, 300], [21, 1030, 260], [70, 9, 520], [66, 530, 270]);
   return out;
 }
 

@@ -67,6 +67,14 @@ t.test('bias rows, sum rows, copy2d', async (t) => {
       let ok = true;
       for (let i = 0; i < M; i++) for (let j = 0; j < ld; j++) if (d[i * ld + j] !== (j < N ? after[i * ldc + j] : 0)) ok = false;
       t.ok(ok, `copy2d ${M}x${N}`);
+      // lds = 0 broadcasts one row to every row (the layers' bias rows);
+      // columns past N keep what was there.
+      be.heap.write(pd, new Float32Array(M * ld).fill(7));
+      k.f32_copy2d(M, N, pb, 0, pd, ld);
+      const e = get(be, pd, M * ld);
+      ok = true;
+      for (let i = 0; i < M; i++) for (let j = 0; j < ld; j++) if (e[i * ld + j] !== (j < N ? bias[j] : 7)) ok = false;
+      t.ok(ok, `copy2d ${M}x${N} broadcasting a row (lds = 0)`);
       be.heap.free(pc); be.heap.free(pb); be.heap.free(py); be.heap.free(pd);
     }
   });

@@ -13,9 +13,10 @@
 // (39 → 42 GFLOP/s for the input projection [100,64]×[64,512]; from A in
 // place, through strides, it was 34: V8 spent ~10 integer ops per k on
 // addresses, and the front end, not the arithmetic, was the limit). op(B)
-// is read in panels 8 columns wide: straight from memory when transB = 0
-// (rows are contiguous), packed into a K×8 scratch panel when transB = 1 or
-// for the last, partial panel (zero padded). K is blocked by KC; a packed
+// is read in panels 8 columns wide: packed into contiguous K×8 scratch
+// panels when transB = 1, when M ≥ 64 (the packing pays for itself), and
+// for the last, partial panel (zero padded); read in place otherwise (rows
+// are contiguous when transB = 0). K is blocked by KC; a packed
 // tile (≤ 16 KiB) stays in L1 while the panels stream past it. Rows left
 // over (M mod 4, and the whole of a batch-1 step) use 1×16 row tiles.
 import { vmadd } from './vmath';
@@ -154,9 +155,10 @@ function mk4x8(a: usize, b: usize, bs: usize, kc: i32,
 // constant), and the two products of a column pair are added before they
 // meet the accumulator, so each of the 4 accumulators sees one dependent add
 // per two k instead of two (that add chain bound the batch-1 step at
-// 31 GFLOP/s; now 34–35, near the ~37 the loads allow: 10 per 64 flops).
-// Four k per iteration would be shorter still, but V8 hoists an iteration's
-// loads and 16 of them spill (measured 26 GFLOP/s).
+// 31 GFLOP/s; now 33–35, where instruction issue is the limit: 10 loads,
+// 16 arithmetic ops and ~6 of pointers, loop and V8's stack check per 64
+// flops). Four k per iteration would amortize more, but V8 hoists an
+// iteration's loads and 16 of them spill (measured 26 GFLOP/s).
 function mk1x16c(a: usize, b: usize, ps: usize, kc: i32,
                  alpha: f32, beta: f32, c: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);

@@ -59,7 +59,7 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
 // ---------------------------------------------------------------- SIMD --
 
 // @ts-ignore: decorator
-@inline function storeTile(c: usize, v0: v128, v1: v128, alpha: f32, beta: f32, nr: i32): void {
+@inline function storeTile(c: usize, v0: v128, v1: v128, alpha: f32, beta: f32, nr: i32, bias: usize): void {
   const va = f32x4.splat(alpha);
   let r0 = f32x4.mul(v0, va);
   let r1 = f32x4.mul(v1, va);
@@ -69,6 +69,10 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
       r0 = vmadd(v128.load(c), vb, r0);
       r1 = vmadd(v128.load(c, 16), vb, r1);
     }
+    if (bias) {
+      r0 = f32x4.add(r0, v128.load(bias));
+      r1 = f32x4.add(r1, v128.load(bias, 16));
+    }
     v128.store(c, r0);
     v128.store(c, r1, 16);
   } else {
@@ -76,8 +80,10 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
     v128.store(TMP, r1, 16);
     for (let j = 0; j < nr; j++) {
       const o = <usize>j << 2;
-      const t = load<f32>(TMP + o);
-      store<f32>(c + o, beta == 0 ? t : t + beta * load<f32>(c + o));
+      let t = load<f32>(TMP + o);
+      if (beta != 0) t += beta * load<f32>(c + o);
+      if (bias) t += load<f32>(bias + o);
+      store<f32>(c + o, t);
     }
   }
 }
@@ -86,7 +92,7 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
 // accumulators: V8 hoists the B loads of an iteration, and a wider row tile
 // (1×32) then spills, measured at 19 vs 29 GFLOP/s for [1,128]×[128,512].
 function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
-                alpha: f32, beta: f32, c: usize): void {
+                alpha: f32, beta: f32, c: usize, bias: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let ka: usize = 0;
   if (ps == 32) {
@@ -113,8 +119,8 @@ function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
       kb += bs;
     }
   }
-  storeTile(c, c0, c1, alpha, beta, 8);
-  storeTile(c + 32, c2, c3, alpha, beta, 8);
+  storeTile(c, c0, c1, alpha, beta, 8, bias);
+  storeTile(c + 32, c2, c3, alpha, beta, 8, bias ? bias + 32 : 0);
 }
 
 // The 4×8 tile on a packed A tile (see packTiles): every A element is
@@ -124,7 +130,7 @@ function mk1x16(a: usize, csA: usize, b: usize, bs: usize, ps: usize, kc: i32,
 // even with a compact packed tile it computes each offset splat's address
 // with its own lea: the front end, not the arithmetic, was the limit.)
 function mk4x8(a: usize, b: usize, bs: usize, kc: i32,
-                alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32): void {
+                alpha: f32, beta: f32, c: usize, ldcB: usize, nr: i32, mr: i32, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -144,10 +150,10 @@ function mk4x8(a: usize, b: usize, bs: usize, kc: i32,
     a += 64;
     b += bs;
   }
-  storeTile(c, c00, c01, alpha, beta, nr);
-  if (mr > 1) storeTile(c + ldcB, c10, c11, alpha, beta, nr);
-  if (mr > 2) storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr);
-  if (mr > 3) storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr);
+  storeTile(c, c00, c01, alpha, beta, nr, bias);
+  if (mr > 1) storeTile(c + ldcB, c10, c11, alpha, beta, nr, bias);
+  if (mr > 2) storeTile(c + 2 * ldcB, c20, c21, alpha, beta, nr, bias);
+  if (mr > 3) storeTile(c + 3 * ldcB, c30, c31, alpha, beta, nr, bias);
 }
 
 // One row (contiguous A, csA = 4) against two packed panels (ps bytes
@@ -160,7 +166,7 @@ function mk4x8(a: usize, b: usize, bs: usize, kc: i32,
 // flops). Four k per iteration would amortize more, but V8 hoists an
 // iteration's loads and 16 of them spill (measured 26 GFLOP/s).
 function mk1x16c(a: usize, b: usize, ps: usize, kc: i32,
-                 alpha: f32, beta: f32, c: usize): void {
+                 alpha: f32, beta: f32, c: usize, bias: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let q = b + ps;
   const end = a + (<usize>(kc & ~1) << 2);
@@ -185,12 +191,12 @@ function mk1x16c(a: usize, b: usize, ps: usize, kc: i32,
     b += 32;
     q += 32;
   }
-  storeTile(c, c0, c1, alpha, beta, 8);
-  storeTile(c + 32, c2, c3, alpha, beta, 8);
+  storeTile(c, c0, c1, alpha, beta, 8, bias);
+  storeTile(c + 32, c2, c3, alpha, beta, 8, bias ? bias + 32 : 0);
 }
 
 function mk1x8(a: usize, csA: usize, b: usize, bs: usize, kc: i32,
-               alpha: f32, beta: f32, c: usize, nr: i32): void {
+               alpha: f32, beta: f32, c: usize, nr: i32, bias: usize): void {
   // Two k per iteration into separate accumulators to halve the add chain.
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
   let ka: usize = 0;
@@ -210,7 +216,7 @@ function mk1x8(a: usize, csA: usize, b: usize, bs: usize, kc: i32,
     c0 = vmadd(av, v128.load(b), c0);
     c1 = vmadd(av, v128.load(b, 16), c1);
   }
-  storeTile(c, f32x4.add(c0, d0), f32x4.add(c1, d1), alpha, beta, nr);
+  storeTile(c, f32x4.add(c0, d0), f32x4.add(c1, d1), alpha, beta, nr, bias);
 }
 
 // op(B)[pc.., j0..j0+8·np) with transB = 0 into np contiguous kc×8 panels.
@@ -289,7 +295,7 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
       }
       if (nrem) packPartial(transB, B, ldb, pc, jc + (np << 3), kc, nrem, PARTIAL);
       gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
-                alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB);
+                alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB, 0);
     }
   }
 }
@@ -335,7 +341,8 @@ function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: us
 // One K block of C (+)= A·B over np full panels (p-th at bBase + p·ps, rows bs
 // bytes apart) and an optional partial panel (nrem columns, rows 32 bytes apart).
 function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: usize, ps: usize,
-                   np: i32, nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize): void {
+                   np: i32, nrem: i32, partial: usize, kc: i32, alpha: f32, bet: f32, cBase: usize, ldcB: usize,
+                   bias: usize): void {
   const M4 = M & ~3;
   // Blocks of MC rows packed into 4-row tiles; tile outer, panels inner.
   const tileB = (<usize>kc << 6) + 64;
@@ -346,9 +353,9 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
     for (let t = 0; t < mc >> 2; t++) {
       const a = APACK + <usize>t * tileB, c = cRows + (<usize>(t << 2)) * ldcB;
       for (let p = 0; p < np; p++) {
-        mk4x8(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, 4);
+        mk4x8(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, 4, bias ? bias + (<usize>p << 5) : 0);
       }
-      if (nrem) mk4x8(a, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, 4);
+      if (nrem) mk4x8(a, partial, 32, kc, alpha, bet, c + (<usize>np << 5), ldcB, nrem, 4, bias ? bias + (<usize>np << 5) : 0);
     }
   }
   for (let i = M4; i < M; i++) {
@@ -357,16 +364,16 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
     let p = 0;
     if (bs == 32 && ps != 32 && csA == 4) {
       for (; p + 2 <= np; p += 2) {
-        mk1x16c(a, bBase + <usize>p * ps, ps, kc, alpha, bet, c + (<usize>p << 5));
+        mk1x16c(a, bBase + <usize>p * ps, ps, kc, alpha, bet, c + (<usize>p << 5), bias ? bias + (<usize>p << 5) : 0);
       }
     }
     for (; p + 2 <= np; p += 2) {
-      mk1x16(a, csA, bBase + <usize>p * ps, bs, ps, kc, alpha, bet, c + (<usize>p << 5));
+      mk1x16(a, csA, bBase + <usize>p * ps, bs, ps, kc, alpha, bet, c + (<usize>p << 5), bias ? bias + (<usize>p << 5) : 0);
     }
     for (; p < np; p++) {
-      mk1x8(a, csA, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), 8);
+      mk1x8(a, csA, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), 8, bias ? bias + (<usize>p << 5) : 0);
     }
-    if (nrem) mk1x8(a, csA, partial, 32, kc, alpha, bet, c + (<usize>np << 5), nrem);
+    if (nrem) mk1x8(a, csA, partial, 32, kc, alpha, bet, c + (<usize>np << 5), nrem, bias ? bias + (<usize>np << 5) : 0);
   }
 }
 
@@ -400,12 +407,20 @@ export function f32_pack_b(transB: i32, K: i32, N: i32, B: usize, ldb: i32, Bp: 
   }
 }
 
-/** C = α·op(A)·B + β·C with B pre-packed by f32_pack_b(·, K, N, ·, ·, Bp). */
+/** C = α·op(A)·B + β·C (+ bias[j] on every row, when bias ≠ 0) with B
+ * pre-packed by f32_pack_b(·, K, N, ·, ·, Bp). The bias is added in the
+ * tile stores, so the layers need no pass over C to broadcast or add it. */
 export function f32_gemm_pb(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32,
-                            Bp: usize, beta: f32, C: usize, ldc: i32): void {
+                            Bp: usize, beta: f32, C: usize, ldc: i32, bias: usize): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) {
     scaleC(M, N, beta, C, ldc);
+    if (bias) {
+      for (let i = 0; i < M; i++) {
+        const c = C + (<usize>i * <usize>ldc << 2);
+        for (let j = 0; j < N; j++) store<f32>(c + (<usize>j << 2), load<f32>(c + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
+      }
+    }
     return;
   }
   const rsA: usize = transA ? 4 : <usize>lda << 2;
@@ -418,7 +433,7 @@ export function f32_gemm_pb(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: 
       const kc = min(KC, K - pc);
       const bBase = Bp + (<usize>pc << 5);
       gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, 32, ps, np, nrem, bBase + <usize>np * ps, kc,
-                alpha, pc == 0 ? beta : 1, C, ldcB);
+                alpha, pc == 0 ? beta : 1, C, ldcB, pc == 0 ? bias : 0);
     }
   } else {
     // Scalar build: one row against one 8-wide panel, 8 accumulators.
@@ -440,7 +455,11 @@ export function f32_gemm_pb(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: 
         store<f32>(TMPS, s0); store<f32>(TMPS, s1, 4); store<f32>(TMPS, s2, 8); store<f32>(TMPS, s3, 12);
         store<f32>(TMPS, s4, 16); store<f32>(TMPS, s5, 20); store<f32>(TMPS, s6, 24); store<f32>(TMPS, s7, 28);
         const w = min(8, N - (p << 3));
-        for (let jj = 0; jj < w; jj++) store1(c + (<usize>((p << 3) + jj) << 2), load<f32>(TMPS + (<usize>jj << 2)), alpha, beta);
+        for (let jj = 0; jj < w; jj++) {
+          const j = <usize>((p << 3) + jj) << 2;
+          store1(c + j, load<f32>(TMPS + (<usize>jj << 2)), alpha, beta);
+          if (bias) store<f32>(c + j, load<f32>(c + j) + load<f32>(bias + j));
+        }
       }
     }
   }

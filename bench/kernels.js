@@ -28,7 +28,7 @@ for (const [M, N, K] of [[1, 512, 128], [32, 512, 128], [1, 512, 192]]) {
       const A = rand(be, M * K, 1), B = rand(be, K * N, 2), C = be.heap.alloc(M * N);
       const Bp = be.heap.alloc(Math.ceil(N / 8) * 8 * K);
       be.k.f32_pack_b(0, K, N, B, N, Bp);
-      return () => be.k.f32_gemm_pb(0, M, N, K, 1, A, K, Bp, 0, C, N);
+      return () => be.k.f32_gemm_pb(0, M, N, K, 1, A, K, Bp, 0, C, N, 0);
     },
   });
 }

@@ -14,7 +14,7 @@ export interface Kernels {
            A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   f32_pack_b(transB: number, K: number, N: number, B: number, ldb: number, Bp: number): void;
   f32_gemm_pb(transA: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
-              Bp: number, beta: number, C: number, ldc: number): void;
+              Bp: number, beta: number, C: number, ldc: number, bias: number): void;
   f32_bias_rows(M: number, N: number, bias: number, C: number, ldc: number): void;
   f32_sum_rows(M: number, N: number, X: number, ldx: number, y: number): void;
   f32_add(n: number, x: number, y: number, z: number): void;

@@ -104,9 +104,9 @@ export function jsKernels(heap: Heap): Kernels {
         }
       }
     },
-    f32_gemm_pb(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc) {
+    f32_gemm_pb(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias) {
       if (M <= 0 || N <= 0) return;
-      const f = heap.f32, a0 = A >> 2, b0 = Bp >> 2, c0 = C >> 2;
+      const f = heap.f32, a0 = A >> 2, b0 = Bp >> 2, c0 = C >> 2, bi = bias >> 2;
       const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
       const acc = pbAcc;
       // Two rows against one 8-wide panel at a time (16 accumulators), each
@@ -125,7 +125,7 @@ export function jsKernels(heap: Heap): Kernels {
           const w = Math.min(8, N - p * 8), c = c0 + p * 8;
           for (let jj = 0; jj < w; jj++) {
             const v = alpha * acc[jj]!;
-            f[c + jj] = beta === 0 ? v : v + beta * f[c + jj]!;
+            f[c + jj] = (beta === 0 ? v : v + beta * f[c + jj]!) + (bias ? f[bi + p * 8 + jj]! : 0);
           }
         }
         return;
@@ -152,7 +152,7 @@ export function jsKernels(heap: Heap): Kernels {
             const c = c0 + (i + r) * ldc + p * 8;
             for (let jj = 0; jj < w; jj++) {
               const v = alpha * acc[r * 8 + jj]!;
-              f[c + jj] = beta === 0 ? v : v + beta * f[c + jj]!;
+              f[c + jj] = (beta === 0 ? v : v + beta * f[c + jj]!) + (bias ? f[bi + p * 8 + jj]! : 0);
             }
           }
         }

@@ -76,8 +76,7 @@ export class Linear {
       k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
       this.packed.version = this.params.version;
     }
-    k.f32_gemm_pb(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O);
-    if (this.bias) k.f32_bias_rows(rows, O, this.params.p('bias'), w.y, O);
+    k.f32_gemm_pb(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
     const n = rows * O;
     if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
     else if (this.activation === 'relu') k.f32_relu(n, w.y, w.y);

@@ -106,7 +106,7 @@ interface DirPack {
   whh: number; // packed W_hhᵀ  (K = H, N = G·H)
   wihB: number; // packed W_ih  (K = G·H, N = I), for dX
   whhB: number; // packed W_hh  (K = G·H, N = H), for dh
-  bsum: number; // b_ih + b_hh (streaming step of LSTM/RNN)
+  bsum: number; // b_ih + b_hh (LSTM/RNN: added by the input projection and the streaming step)
   wcat: number; // packed [W_ih | W_hh]ᵀ (K = I + H), streaming step of LSTM/RNN; 0 until first needed
 }
 
@@ -438,14 +438,13 @@ export class Recurrent {
         const sIdx = (l * D + d) * B * H;
         this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
         if (this.cell === 'LSTM') this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
-        // Input projection of every step at once, accumulated onto the
-        // biases broadcast to every row (b_ih + b_hh for LSTM/RNN; b_ih for
-        // GRU, whose b_hh goes into every step's recurrent rows up front so
-        // each step's product accumulates onto it).
-        const gru = this.cell === 'GRU', bias = this.bias ? 1 : 0;
-        if (bias) k.f32_copy2d(T * B, G, gru ? this.params.p(`bias_ih_${s}`) : pk.bsum, 0, g, G);
-        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, bias, g, G);
-        if (gru && bias) k.f32_copy2d(T * B, G, this.params.p(`bias_hh_${s}`), 0, gh, G);
+        // Input projection of every step at once; the GEMM adds the biases
+        // as it stores (b_ih + b_hh for LSTM/RNN; b_ih for GRU, whose b_hh
+        // each step's recurrent product adds).
+        const gru = this.cell === 'GRU';
+        const bIn = this.bias ? (gru ? this.params.p(`bias_ih_${s}`) : pk.bsum) : 0;
+        const bhh = this.bias && gru ? this.params.p(`bias_hh_${s}`) : 0; // looked up once, not per step
+        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G, bIn);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -463,10 +462,10 @@ export class Recurrent {
           if (rdrop) { hIn = hm + 4 * t * B * H; k.f32_mul(B * H, hPrev, rdm, hIn); }
           if (gru) {
             const ght = gh + 4 * t * B * G;
-            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, bias, ght, G);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G, bhh);
             k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
           } else {
-            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G, 0);
             if (this.cell === 'LSTM') {
               k.f32_lstm_cell_fwd(B, H, gt, sc + 4 * prev * B * H, hPrev, sc + 4 * next * B * H, hNext, mt, yt, DH);
             } else {
@@ -587,8 +586,8 @@ export class Recurrent {
   // dh += dG·W_hh, through the recurrent dropout mask when there is one.
   private recurrentGrad(B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
     const { k } = this.be;
-    if (!mask) { k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H); return; }
-    k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H);
+    if (!mask) { k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H, 0); return; }
+    k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H, 0);
     k.f32_mul(B * H, bs.tmp, mask, bs.tmp);
     k.f32_add(B * H, bs.dh, bs.tmp, bs.dh);
   }
@@ -655,7 +654,7 @@ export class Recurrent {
           k.f32_sum_rows(T * B, G, dGx, G, this.params.g(`bias_ih_${s}`));
           k.f32_sum_rows(T * B, G, dGh, G, this.params.g(`bias_hh_${s}`));
         }
-        k.f32_gemm_pb(0, T * B, I, G, 1, dGx, G, pk.wihB, d === 0 ? 0 : 1, dInput, I);
+        k.f32_gemm_pb(0, T * B, I, G, 1, dGx, G, pk.wihB, d === 0 ? 0 : 1, dInput, I, 0);
       }
       if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
     }
@@ -741,18 +740,13 @@ export class Recurrent {
       const I = this.layerInput(l), pk = this.packs[l]![0]!;
       const xh = ps.xh[l]!, h = ps.h[l]!, ld = I + H;
       if (this.cell === 'GRU') {
-        k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G);
-        k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G);
-        if (this.bias) {
-          const s = this.suffix(l, 0);
-          k.f32_bias_rows(B, G, this.params.p(`bias_ih_${s}`), ps.g, G);
-          k.f32_bias_rows(B, G, this.params.p(`bias_hh_${s}`), ps.gh, G);
-        }
+        const s = this.suffix(l, 0);
+        k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G, this.bias ? this.params.p(`bias_ih_${s}`) : 0);
+        k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G, this.bias ? this.params.p(`bias_hh_${s}`) : 0);
         k.f32_gru_cell_fwd(B, H, ps.g, ps.gh, h, h, 0, xh + 4 * I, ld);
       } else {
         if (!pk.wcat) this.packCat(l, 0);
-        k.f32_gemm_pb(0, B, G, I + H, 1, xh, ld, pk.wcat, 0, ps.g, G);
-        if (this.bias) k.f32_bias_rows(B, G, pk.bsum, ps.g, G);
+        k.f32_gemm_pb(0, B, G, I + H, 1, xh, ld, pk.wcat, 0, ps.g, G, this.bias ? pk.bsum : 0);
         if (this.cell === 'LSTM') k.f32_lstm_cell_fwd(B, H, ps.g, ps.c[l]!, h, ps.c[l]!, h, 0, xh + 4 * I, ld);
         else k.f32_rnn_cell_fwd(B, H, this.cell === 'RNN_RELU' ? 1 : 0, ps.g, h, h, 0, xh + 4 * I, ld);
       }

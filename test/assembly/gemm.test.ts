@@ -32,23 +32,37 @@ function check(t: Test, be: Backend, tA: number, tB: number, M: number, N: numbe
   const A = uniform(r, (tA ? K : M) * lda), B = uniform(r, (tB ? N : K) * ldb), C = uniform(r, M * ldc);
   if (beta === 0) for (let i = 0; i < C.length; i += 7) C[i] = NaN; // β = 0 must not read C
   const pa = put(be, A), pb = put(be, B), pc = put(be, C);
-  let pp = 0;
+  let pp = 0, pbias = 0;
+  // f32_gemm_pb adds a bias row when given one (every other case).
+  const bias = packed && seed % 4 < 2 ? uniform(r, N) : null;
   if (packed) {
     pp = be.heap.alloc(packedSize(K, N));
+    if (bias) pbias = put(be, bias);
     be.k.f32_pack_b(tB, K, N, pb, ldb, pp);
-    be.k.f32_gemm_pb(tA, M, N, K, alpha, pa, lda, pp, beta, pc, ldc);
+    be.k.f32_gemm_pb(tA, M, N, K, alpha, pa, lda, pp, beta, pc, ldc, pbias);
   } else {
     be.k.f32_gemm(tA, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc);
   }
   const got = get(be, pc, C.length);
   const want = gemmRef(tA, tB, M, N, K, Math.fround(alpha), A, lda, B, ldb, Math.fround(beta), C, ldc);
+  if (bias) {
+    // One more f32 rounding: the add of the bias.
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        const o = i * ldc + j;
+        want.bound[o] += 2 ** -24 * (Math.abs(want.c[o]!) + Math.abs(bias[j]!));
+        want.c[o] += bias[j]!;
+      }
+    }
+  }
   // Elements of C outside the M×N block must come back untouched (NaN included).
   for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) want.c[i * ldc + j] = C[i * ldc + j]!;
   be.heap.free(pa); be.heap.free(pb); be.heap.free(pc); be.heap.free(pp);
+  if (pbias) be.heap.free(pbias);
   const w = worst(got, want.c, want.bound);
   const ok = w.excess <= 0;
   if (!ok) {
-    t.fail(`gemm${packed ? '_pb' : ''} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} M=${M} N=${N} K=${K} α=${alpha} β=${beta} pad=${pad}: ` +
+    t.fail(`gemm${packed ? '_pb' : ''} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} M=${M} N=${N} K=${K} α=${alpha} β=${beta} pad=${pad}${bias ? ' +bias' : ''}: ` +
       `[${w.index}] got ${w.got}, want ${w.want}`);
   }
   return ok;
@@ -100,5 +114,10 @@ t.test('f32_gemm degenerate sizes', async (t) => {
     be.k.f32_gemm(0, 0, 0, 2, 2, 1, pa, 2, pb, 2, 0, pc, 2); // M = 0: nothing
     be.k.f32_gemm(0, 0, 2, 0, 2, 1, pa, 2, pb, 2, 0, pc, 2); // N = 0: nothing
     t.same(Array.from(get(be, pc, 4)), [5, 6, 7, 8], 'M = 0 or N = 0 leaves C alone');
+    const pp = be.heap.alloc(packedSize(0, 2)), pbias = put(be, [10, 20]);
+    be.k.f32_gemm_pb(0, 2, 2, 0, 1, pa, 1, pp, 0, pc, 2, pbias); // K = 0 with a bias: C = bias rows
+    t.same(Array.from(get(be, pc, 4)), [10, 20, 10, 20], 'K = 0, β = 0 with a bias gives the bias rows');
+    be.k.f32_gemm_pb(0, 2, 2, 0, 1, pa, 1, pp, 0.5, pc, 2, pbias);
+    t.same(Array.from(get(be, pc, 4)), [15, 30, 15, 30], 'K = 0: β·C + bias');
   });
 });

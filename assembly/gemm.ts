@@ -187,9 +187,6 @@ function mk1x16c(a: usize, b: usize, ps: usize, kc: i32,
     c1 = vmadd(av, v128.load(b, 16), c1);
     c2 = vmadd(av, v128.load(q), c2);
     c3 = vmadd(av, v128.load(q, 16), c3);
-    a += 4;
-    b += 32;
-    q += 32;
   }
   storeTile(c, c0, c1, alpha, beta, 8, bias);
   storeTile(c + 32, c2, c3, alpha, beta, 8, bias ? bias + 32 : 0);

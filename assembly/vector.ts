@@ -117,18 +117,6 @@ export function f32_copy(n: i32, x: usize, y: usize): void {
 /** dst[i, j] = src[i, j] for i < rows, j < cols; row strides in elements. */
 export function f32_copy2d(rows: i32, cols: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
   if (cols <= 0) return;
-  if (ASC_FEATURE_SIMD && lds == 0) {
-    // One row broadcast to every row: vector stores instead of a
-    // memory.copy call per row.
-    const c4 = cols & ~3, ldb = <usize>ldd << 2;
-    for (let i = 0; i < rows; i++) {
-      const d = dst + <usize>i * ldb;
-      let j = 0;
-      for (; j < c4; j += 4) v128.store(d + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-      for (; j < cols; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-    }
-    return;
-  }
   for (let i = 0; i < rows; i++) {
     memory.copy(dst + (<usize>i * <usize>ldd << 2), src + (<usize>i * <usize>lds << 2), <usize>cols << 2);
   }

@@ -107,6 +107,8 @@ interface DirPack {
   wihB: number; // packed W_ih  (K = G·H, N = I), for dX
   whhB: number; // packed W_hh  (K = G·H, N = H), for dh
   bsum: number; // b_ih + b_hh (LSTM/RNN: added by the input projection and the streaming step)
+  bih: number; // b_ih and b_hh in the parameter region (0 without bias), looked up once per
+  bhh: number; //   parameter version, not per step (a name lookup builds strings)
   wcat: number; // packed [W_ih | W_hh]ᵀ (K = I + H), streaming step of LSTM/RNN; 0 until first needed
 }
 
@@ -236,7 +238,7 @@ export class Recurrent {
           row.push({
             wih: heap.alloc(packedSize(I, G)), whh: heap.alloc(packedSize(H, G)),
             wihB: heap.alloc(packedSize(G, I)), whhB: heap.alloc(packedSize(G, H)),
-            bsum: heap.alloc(G), wcat: 0,
+            bsum: heap.alloc(G), wcat: 0, bih: 0, bhh: 0,
           });
         }
         this.packs.push(row);
@@ -251,7 +253,9 @@ export class Recurrent {
         k.f32_pack_b(1, H, G, whh, H, pk.whh);
         k.f32_pack_b(0, G, I, wih, I, pk.wihB);
         k.f32_pack_b(0, G, H, whh, H, pk.whhB);
-        if (this.bias) k.f32_add(G, this.params.p(`bias_ih_${s}`), this.params.p(`bias_hh_${s}`), pk.bsum);
+        pk.bih = this.bias ? this.params.p(`bias_ih_${s}`) : 0;
+        pk.bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0;
+        if (this.bias) k.f32_add(G, pk.bih, pk.bhh, pk.bsum);
         else k.f32_fill(G, 0, pk.bsum);
         if (pk.wcat) this.packCat(l, d);
       }
@@ -431,7 +435,7 @@ export class Recurrent {
     for (let l = 0; l < L; l++) {
       const I = this.layerInput(l);
       for (let d = 0; d < D; d++) {
-        const s = this.suffix(l, d), pk = this.packs[l]![d]!;
+        const pk = this.packs[l]![d]!;
         const g = ws.g[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, gh = ws.gh[l]![d]!;
         const rev = d === 1;
         const start = rev ? T : 0; // index of the initial state in S
@@ -442,9 +446,7 @@ export class Recurrent {
         // as it stores (b_ih + b_hh for LSTM/RNN; b_ih for GRU, whose b_hh
         // each step's recurrent product adds).
         const gru = this.cell === 'GRU';
-        const bIn = this.bias ? (gru ? this.params.p(`bias_ih_${s}`) : pk.bsum) : 0;
-        const bhh = this.bias && gru ? this.params.p(`bias_hh_${s}`) : 0; // looked up once, not per step
-        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G, bIn);
+        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, pk.wih, 0, g, G, this.bias ? (gru ? pk.bih : pk.bsum) : 0);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -462,7 +464,7 @@ export class Recurrent {
           if (rdrop) { hIn = hm + 4 * t * B * H; k.f32_mul(B * H, hPrev, rdm, hIn); }
           if (gru) {
             const ght = gh + 4 * t * B * G;
-            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G, bhh);
+            k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 0, ght, G, pk.bhh);
             k.f32_gru_cell_fwd(B, H, gt, ght, hPrev, hNext, mt, yt, DH);
           } else {
             k.f32_gemm_pb(0, B, G, H, 1, hIn, H, pk.whh, 1, gt, G, 0);
@@ -740,9 +742,8 @@ export class Recurrent {
       const I = this.layerInput(l), pk = this.packs[l]![0]!;
       const xh = ps.xh[l]!, h = ps.h[l]!, ld = I + H;
       if (this.cell === 'GRU') {
-        const s = this.suffix(l, 0);
-        k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G, this.bias ? this.params.p(`bias_ih_${s}`) : 0);
-        k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G, this.bias ? this.params.p(`bias_hh_${s}`) : 0);
+        k.f32_gemm_pb(0, B, G, I, 1, xh, ld, pk.wih, 0, ps.g, G, pk.bih);
+        k.f32_gemm_pb(0, B, G, H, 1, h, H, pk.whh, 0, ps.gh, G, pk.bhh);
         k.f32_gru_cell_fwd(B, H, ps.g, ps.gh, h, h, 0, xh + 4 * I, ld);
       } else {
         if (!pk.wcat) this.packCat(l, 0);

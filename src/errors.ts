@@ -6,7 +6,11 @@ export type ErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'NOT_INITIALIZED'
   | 'BAD_FILE'
-  | 'NON_FINITE';
+  | 'NON_FINITE'
+  /** The object was disposed (or its model was); make a new one. */
+  | 'DISPOSED'
+  /** The model is training (a fit() is running on it). */
+  | 'BUSY';
 
 /**
  * Every error this library throws on purpose. The message names the
@@ -30,9 +34,12 @@ export function argError(where: string, name: string, expected: string, actual: 
   return new SimdRnnError('INVALID_ARGUMENT', `${where}: ${name} is ${describe(actual)}, expected ${expected}`);
 }
 
-export function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(describe).join(',')}]` : `an array of ${v.length} items`;
+export function describe(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (Array.isArray(v)) {
+    if (depth >= 3) return `an array of ${v.length} items`;
+    return v.length <= 8 ? `[${v.map((x) => describe(x, depth + 1)).join(',')}]` : `an array of ${v.length} items`;
+  }
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   if (Array.isArray((v as { shape?: unknown }).shape)) return `a tensor of shape [${(v as { shape: unknown[] }).shape.join(',')}]`;

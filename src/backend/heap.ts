@@ -3,6 +3,14 @@
 // needs); a first-fit free list with coalescing lets disposed regions be
 // reused. Float32Array views are re-created whenever the memory grows,
 // because growing detaches (wasm) or replaces (js) the old buffer.
+//
+// Every block has an owner: a token handed out by `owner()`, never reused, so
+// its id is the generation of everything it allocated. Freeing a block with
+// the wrong token, or after its owner was released, is an error, never a
+// silent free of someone else's memory: a stale pointer (a disposed layer's,
+// a model disposed twice) cannot give back a block that now belongs to
+// another object. `release(owner)` frees all of an owner's blocks at once
+// (dispose(), and the finalizer of an object the program dropped).
 import { SimdRnnError } from '../errors.js';
 
 /** Where a heap's bytes live: wasm linear memory or a plain ArrayBuffer. */
@@ -17,6 +25,28 @@ const PAGE = 65536;
 
 interface Block { off: number; size: number }
 
+/**
+ * Who holds heap blocks: a layer, a model, an optimizer, a streaming state.
+ * Ids only grow, so a token is never confused with a later one.
+ */
+export class HeapOwner {
+  readonly id: number;
+  readonly label: string;
+  /** False once released: its blocks are free and it may allocate no more. */
+  live = true;
+  /** Byte offsets of the blocks it holds. */
+  readonly blocks = new Set<number>();
+  constructor(id: number, label: string) {
+    this.id = id;
+    this.label = label;
+  }
+}
+
+interface Used { size: number; owner: HeapOwner }
+
+/** Largest heap the library can address: pointers are byte offsets that JS shifts as int32 (ptr >> 2). */
+export const MAX_HEAP_BYTES = 2 ** 31;
+
 export class Heap {
   /** f32 view of the whole memory; replaced when the memory grows. */
   f32!: Float32Array;
@@ -25,22 +55,40 @@ export class Heap {
   private readonly mem: HeapMemory;
   private top: number; // first byte never handed out
   private readonly free_: Block[] = []; // sorted by offset
-  private readonly used = new Map<number, number>();
+  private readonly used = new Map<number, Used>();
+  private starts: number[] = []; // offsets of used blocks, sorted (for contains())
+  private nextOwner = 1;
   /** Largest size (bytes) the memory may reach. */
   maxBytes: number;
+  /** Owner of blocks allocated without one (tests, benchmarks, short-lived scratch). */
+  readonly anon: HeapOwner;
 
-  constructor(mem: HeapMemory, base: number, maxBytes = 2 ** 31) {
+  constructor(mem: HeapMemory, base: number, maxBytes = MAX_HEAP_BYTES) {
+    if (!(maxBytes > 0 && maxBytes <= MAX_HEAP_BYTES)) {
+      throw new SimdRnnError('INVALID_ARGUMENT', `Heap: maxBytes is ${maxBytes}, expected at most ${MAX_HEAP_BYTES} (pointers are int32 byte offsets)`);
+    }
     this.mem = mem;
     this.top = align(Math.max(base, ALIGN)); // offset 0 is never handed out: 0 means "none" to kernels
     this.maxBytes = maxBytes;
+    this.anon = this.owner('anonymous');
     this.refresh();
+  }
+
+  /** A new owner token (see HeapOwner). */
+  owner(label: string): HeapOwner {
+    return new HeapOwner(this.nextOwner++, label);
   }
 
   /** Bytes currently handed out. */
   get usedBytes(): number {
     let s = 0;
-    for (const v of this.used.values()) s += v;
+    for (const v of this.used.values()) s += v.size;
     return s;
+  }
+
+  /** Blocks currently handed out. */
+  get usedBlocks(): number {
+    return this.used.size;
   }
 
   /** Total bytes of the underlying memory. */
@@ -48,45 +96,93 @@ export class Heap {
     return this.mem.buffer().byteLength;
   }
 
-  /** Allocates room for n f32 (n ≥ 0), 64-byte aligned; returns its byte offset. */
-  alloc(n: number): number {
+  /** Allocates room for n f32 (n ≥ 0) for `owner`, 64-byte aligned; returns its byte offset. */
+  alloc(n: number, owner: HeapOwner = this.anon): number {
     if (!Number.isInteger(n) || n < 0) {
       throw new SimdRnnError('INVALID_ARGUMENT', `Heap.alloc: n is ${n}, expected an integer ≥ 0`);
     }
+    if (!owner.live) throw new SimdRnnError('DISPOSED', `Heap.alloc: owner ${owner.label}#${owner.id} was released`);
+    if (n * 4 > this.maxBytes) {
+      throw new SimdRnnError('OUT_OF_MEMORY', `Heap: needs ${n * 4} bytes, over the memory cap of ${this.maxBytes} bytes (init({ maxMemory }))`);
+    }
     const size = align(Math.max(n * 4, ALIGN));
+    let off = -1;
     for (let i = 0; i < this.free_.length; i++) {
       const b = this.free_[i]!;
       if (b.size >= size) {
-        const off = b.off;
+        off = b.off;
         if (b.size === size) this.free_.splice(i, 1);
         else { b.off += size; b.size -= size; }
-        this.used.set(off, size);
-        return off;
+        break;
       }
     }
-    const off = this.top;
-    // 64 bytes of slack above the last block keep kernels' vector tails in bounds.
-    this.ensure(off + size + ALIGN);
-    this.top = off + size;
-    this.used.set(off, size);
+    if (off < 0) {
+      off = this.top;
+      // 64 bytes of slack above the last block keep kernels' vector tails in bounds.
+      this.ensure(off + size + ALIGN);
+      this.top = off + size;
+    }
+    this.used.set(off, { size, owner });
+    owner.blocks.add(off);
+    this.starts.splice(lowerBound(this.starts, off), 0, off);
     return off;
   }
 
   /** Allocates and zero-fills. */
-  zeros(n: number): number {
-    const p = this.alloc(n);
+  zeros(n: number, owner?: HeapOwner): number {
+    const p = this.alloc(n, owner);
     this.f32.fill(0, p >> 2, (p >> 2) + n);
     return p;
   }
 
-  /** Returns a block to the free list (a no-op for 0). */
-  free(ptr: number): void {
+  /** Returns `owner`'s block at ptr to the free list (a no-op for 0). */
+  free(ptr: number, owner: HeapOwner = this.anon): void {
     if (ptr === 0) return;
-    const size = this.used.get(ptr);
-    if (size === undefined) {
+    const u = this.used.get(ptr);
+    if (u === undefined) {
       throw new SimdRnnError('INVALID_ARGUMENT', `Heap.free: ptr ${ptr} is not an allocated block`);
     }
+    if (u.owner !== owner) {
+      throw new SimdRnnError('INVALID_ARGUMENT',
+        `Heap.free: ptr ${ptr} belongs to ${u.owner.label}#${u.owner.id}, not to ${owner.label}#${owner.id} (a stale pointer?)`);
+    }
+    this.release1(ptr, u.size);
+    owner.blocks.delete(ptr);
+  }
+
+  /** Frees every block of `owner` and retires it (idempotent). */
+  release(owner: HeapOwner): void {
+    if (!owner.live) return;
+    owner.live = false;
+    for (const ptr of owner.blocks) {
+      const u = this.used.get(ptr);
+      if (u && u.owner === owner) this.release1(ptr, u.size);
+    }
+    owner.blocks.clear();
+  }
+
+  /**
+   * Whether [ptr, ptr + bytes) lies inside one block in use (the debug check
+   * that kernels touch only live memory).
+   */
+  contains(ptr: number, bytes: number): boolean {
+    const i = lowerBound(this.starts, ptr + 1) - 1;
+    if (i < 0) return false;
+    const start = this.starts[i]!, u = this.used.get(start)!;
+    return ptr + bytes <= start + u.size;
+  }
+
+  /** The owner of the block containing ptr, if any (for error messages). */
+  ownerAt(ptr: number): HeapOwner | null {
+    const i = lowerBound(this.starts, ptr + 1) - 1;
+    if (i < 0) return null;
+    const start = this.starts[i]!, u = this.used.get(start)!;
+    return ptr < start + u.size ? u.owner : null;
+  }
+
+  private release1(ptr: number, size: number): void {
     this.used.delete(ptr);
+    this.starts.splice(lowerBound(this.starts, ptr), 1);
     let lo = 0, hi = this.free_.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
@@ -140,6 +236,16 @@ export class Heap {
     this.f32 = new Float32Array(buf);
     this.i32 = new Int32Array(buf);
   }
+}
+
+/** First index i with a[i] ≥ x (a sorted). */
+function lowerBound(a: number[], x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 function align(n: number): number {

@@ -4,10 +4,12 @@ import { createJsBackend } from './js.js';
 import { createWasmBackend, createWasmBackendSync, type WasmFlavor, type WasmSource } from './wasm.js';
 import { detectFeatures } from './detect.js';
 import { SimdRnnError, argError } from '../errors.js';
+import { MAX_HEAP_BYTES } from './heap.js';
+import { checkedKernels, debugFromEnv } from './checked.js';
 
 export type { Backend, BackendName, Kernels } from './backend.js';
 export { KERNEL_NAMES, packedSize } from './backend.js';
-export { Heap } from './heap.js';
+export { Heap, HeapOwner, MAX_HEAP_BYTES } from './heap.js';
 export { detectFeatures } from './detect.js';
 export type { WasmSource } from './wasm.js';
 
@@ -28,8 +30,17 @@ export interface InitOptions {
    * it is comes from `backend` (default 'wasm-simd').
    */
   module?: WasmSource;
-  /** Cap, in bytes, on the backend's heap (default 2 GiB). */
+  /**
+   * Cap, in bytes, on the backend's heap: at least 1 MiB, at most (and by
+   * default) 2 GiB, the most a heap of int32 byte offsets can address.
+   */
   maxMemory?: number;
+  /**
+   * Check, before every kernel call, that each pointer range lies inside one
+   * live heap block (slower; for tests and debugging). Default: on when the
+   * environment has SIMD_RNN_DEBUG=1.
+   */
+  debug?: boolean;
 }
 
 let current: Backend | null = null;
@@ -39,9 +50,15 @@ function checkOptions(opts: InitOptions): void {
   if (opts.backend !== undefined && !NAMES.includes(opts.backend)) {
     throw argError('init', 'options.backend', `one of ${NAMES.map((n) => `'${n}'`).join(', ')}`, opts.backend);
   }
-  if (opts.maxMemory !== undefined && !(Number.isFinite(opts.maxMemory) && opts.maxMemory >= 1 << 20)) {
-    throw argError('init', 'options.maxMemory', 'a number of bytes ≥ 1048576', opts.maxMemory);
+  if (opts.maxMemory !== undefined && !(typeof opts.maxMemory === 'number' && opts.maxMemory >= 1 << 20 && opts.maxMemory <= MAX_HEAP_BYTES)) {
+    throw argError('init', 'options.maxMemory', `a number of bytes in [1048576, ${MAX_HEAP_BYTES}] (2 GiB: what int32 byte offsets address)`, opts.maxMemory);
   }
+  if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw argError('init', 'options.debug', 'true or false', opts.debug);
+}
+
+function withDebug(be: Backend, debug: boolean | undefined): Backend {
+  if (!(debug ?? debugFromEnv())) return be;
+  return { name: be.name, heap: be.heap, k: checkedKernels(be.k, be.heap) };
 }
 
 /** The backend `init` would choose here, without loading anything. */
@@ -60,10 +77,11 @@ function unavailable(name: BackendName): SimdRnnError {
 
 /** Creates a backend with its own heap, without making it the current one (tests, benchmarks). */
 export async function createBackend(name: BackendName, opts: Omit<InitOptions, 'backend'> = {}): Promise<Backend> {
-  if (name === 'js') return createJsBackend(opts.maxMemory);
+  checkOptions(opts);
+  if (name === 'js') return withDebug(createJsBackend(opts.maxMemory), opts.debug);
   const f = detectFeatures();
   if (!f.wasm || (name === 'wasm-simd' && !f.simd) || (name === 'wasm-relaxed' && !f.relaxedSimd)) throw unavailable(name);
-  return createWasmBackend(name as WasmFlavor, opts.module, opts.maxMemory);
+  return withDebug(await createWasmBackend(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug);
 }
 
 /**
@@ -89,7 +107,7 @@ export async function init(opts: InitOptions = {}): Promise<BackendName> {
   let lastError: unknown;
   for (const n of order) {
     try {
-      current = await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory });
+      current = await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory, debug: opts.debug });
       return current.name;
     } catch (e) {
       lastError = e;
@@ -113,7 +131,7 @@ export function initSync(opts: InitOptions & { module: WebAssembly.Module }): Ba
   }
   const name = opts.backend ?? 'wasm-simd';
   if (name === 'js') throw argError('initSync', 'options.backend', "a wasm backend when a module is given", name);
-  current = createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory);
+  current = withDebug(createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug);
   return current.name;
 }
 

@@ -1,15 +1,19 @@
 // Checkpoints: the model file plus what training needs to go on exactly where
 // it stopped: optimizer moments and step count, the epoch, the shuffle
 // order and generator state, every dropout generator's state, the history.
-// A CRC of the data guards against corruption.
-import { SimdRnnError } from '../errors.js';
+// A CRC of the whole file guards against corruption; every metadata field is
+// checked for type and range before it is used.
+import { SimdRnnError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Sequential, History } from '../train/sequential.js';
 import { readSafetensorsFile, writeSafetensors } from './safetensors.js';
-import { dataCrc } from './crc32.js';
+import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
+import { finiteWeights, parseMetaJson } from './model.js';
 
 export const CHECKPOINT_FORMAT = 'simd-rnn/checkpoint';
-export const CHECKPOINT_VERSION = '1';
+/** Written: 2 (CRC over the whole file). Read: 1 and 2. */
+export const CHECKPOINT_VERSION = '2';
+const READABLE_VERSIONS = ['1', '2'];
 
 export interface TrainingState {
   /** Epochs completed. */
@@ -34,7 +38,9 @@ export function writeCheckpoint(model: Sequential, training: TrainingState): Uin
   const opt = model.optimizer;
   if (!opt) throw new SimdRnnError('INVALID_ARGUMENT', 'checkpoint: the model is not compiled');
   const st = opt.getState();
-  const tensors: Record<string, Tensor> = { ...model.stateDict() };
+  const weights = model.stateDict();
+  finiteWeights('checkpoint', weights);
+  const tensors: Record<string, Tensor> = { ...weights };
   st.buffers.forEach((b, i) => { tensors[`optimizer.${i}`] = { data: b, shape: [b.length] }; });
   tensors['training.order'] = { data: Float32Array.from(training.order), shape: [training.order.length] };
   const meta = {
@@ -43,30 +49,53 @@ export function writeCheckpoint(model: Sequential, training: TrainingState): Uin
     architecture: JSON.stringify(model.config()),
     optimizer: JSON.stringify({ name: opt.name, steps: st.step, buffers: st.buffers.length }),
     training: JSON.stringify({ epoch: training.epoch, shuffleState: training.shuffleState, rngStates: training.rngStates, history: training.history, es: training.es }),
+    crc32: CRC_PLACEHOLDER,
   };
-  const bytes = writeSafetensors(tensors, meta);
-  return writeSafetensors(tensors, { ...meta, crc32: String(dataCrc(bytes)) });
+  return stampCrc(writeSafetensors(tensors, meta));
 }
 
 function bad(msg: string): SimdRnnError {
   return new SimdRnnError('BAD_FILE', `checkpoint: ${msg}`);
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isUint = (v: unknown, hi = Number.MAX_SAFE_INTEGER): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= hi;
+// Losses are numbers, or null where JSON wrote a NaN.
+const isSeries = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.every((x) => x === null || typeof x === 'number');
+
+function checkHistory(h: unknown): History {
+  if (!isObj(h) || !isSeries(h.loss) || !isSeries(h.valLoss) || !isObj(h.metrics) || !isObj(h.valMetrics) ||
+      !Object.values(h.metrics).every(isSeries) || !Object.values(h.valMetrics).every(isSeries) || !isUint(h.steps) ||
+      (h.skipped !== undefined && !isUint(h.skipped)) || (h.stopped !== undefined && h.stopped !== 'aborted' && h.stopped !== 'earlyStopping')) {
+    throw bad('training metadata has an invalid history');
+  }
+  const nan = (a: (number | null)[]): number[] => a.map((x) => (x === null ? NaN : x));
+  const rec = (r: Record<string, unknown>): Record<string, number[]> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, nan(v as (number | null)[])]));
+  return { loss: nan(h.loss), valLoss: nan(h.valLoss), metrics: rec(h.metrics), valMetrics: rec(h.valMetrics), steps: h.steps, skipped: (h.skipped as number | undefined) ?? 0, ...(h.stopped ? { stopped: h.stopped } : {}) } as History;
+}
+
 export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = readSafetensorsFile(bytes);
-  if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`format is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (metadata.formatVersion !== CHECKPOINT_VERSION) throw bad(`format version is ${JSON.stringify(metadata.formatVersion)}, expected "${CHECKPOINT_VERSION}"`);
-  if (metadata.crc32 === undefined || String(dataCrc(bytes)) !== metadata.crc32) {
+  if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`format is ${describe(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (!READABLE_VERSIONS.includes(metadata.formatVersion ?? '')) {
+    throw bad(`format version is ${describe(metadata.formatVersion)}, expected one of ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')}`);
+  }
+  if (metadata.crc32 === undefined || !crcOk(bytes, metadata.formatVersion!, metadata.crc32)) {
     throw bad('checksum mismatch: the file is corrupted (or was cut short); resume from an earlier checkpoint');
   }
-  let opt: { name: string; steps: number; buffers: number };
-  let tr: { epoch: number; shuffleState: number; rngStates: number[]; history: History; es?: { best: number | null; bad: number } };
-  try {
-    opt = JSON.parse(metadata.optimizer!);
-    tr = JSON.parse(metadata.training!);
-  } catch {
-    throw bad('optimizer or training metadata is not valid JSON');
+  const opt = parseMetaJson(bad, 'optimizer', metadata.optimizer, 1 << 12);
+  const tr = parseMetaJson(bad, 'training', metadata.training, 1 << 26);
+  if (!isObj(opt) || typeof opt.name !== 'string' || !isUint(opt.steps) || !isUint(opt.buffers, 8)) throw bad('optimizer metadata is not { name, steps, buffers }');
+  if (!isObj(tr) || !isUint(tr.epoch) || !isUint(tr.shuffleState, 0xffffffff) || !Array.isArray(tr.rngStates) ||
+      !tr.rngStates.every((r) => isUint(r, 0xffffffff))) {
+    throw bad('training metadata is not { epoch, shuffleState, rngStates, history }');
   }
+  let es: { best: number | null; bad: number } | undefined;
+  if (tr.es !== undefined) {
+    if (!isObj(tr.es) || !(tr.es.best === null || typeof tr.es.best === 'number') || !isUint(tr.es.bad)) throw bad('training metadata has invalid early-stopping state');
+    es = { best: tr.es.best as number | null, bad: tr.es.bad };
+  }
+  const history = checkHistory(tr.history);
   const buffers: Float32Array[] = [];
   for (let i = 0; i < opt.buffers; i++) {
     const b = tensors[`optimizer.${i}`];
@@ -74,13 +103,19 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
     buffers.push(b.data);
   }
   const order = tensors['training.order'];
-  if (!order) throw bad('missing the shuffle order');
+  if (!order || order.shape.length !== 1) throw bad('missing the shuffle order');
+  // The order must be a permutation of 0 … N−1: resume indexes the data with it.
+  const seen = new Uint8Array(order.data.length);
+  for (const v of order.data) {
+    if (!isUint(v, order.data.length - 1) || seen[v]) throw bad('the shuffle order is not a permutation');
+    seen[v] = 1;
+  }
   const weights: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) if (k.startsWith('layers.')) weights[k] = v;
   return {
     weights,
     architecture: metadata.architecture ?? '',
     optimizer: { name: opt.name, steps: opt.steps, buffers },
-    training: { epoch: tr.epoch, shuffleState: tr.shuffleState, rngStates: tr.rngStates, history: tr.history, es: tr.es, order: Int32Array.from(order.data) },
+    training: { epoch: tr.epoch, shuffleState: tr.shuffleState, rngStates: tr.rngStates as number[], history, es, order: Int32Array.from(order.data) },
   };
 }

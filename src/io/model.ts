@@ -1,6 +1,10 @@
 // A model as ONE safetensors file: the weights as `layers.{i}.{name}` (each
 // layer's PyTorch names), the architecture and a format version in the
-// metadata. Loading checks both before building anything.
+// metadata, and a CRC of the whole file. Loading checks all of it before
+// building anything: the architecture against hard limits, and every
+// parameter the architecture implies against a tensor of the same name and
+// shape in the file, so a tiny file cannot make the loader allocate a huge
+// model, and a load that fails frees whatever it built.
 import { SimdRnnError } from '../errors.js';
 import { LSTM } from '../layers/lstm.js';
 import { GRU } from '../layers/gru.js';
@@ -9,12 +13,36 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { Sequential, type ModelLayer } from '../train/sequential.js';
-import { readSafetensorsFile, writeSafetensors } from './safetensors.js';
-import { dataCrc } from './crc32.js';
+import { recurrentParamSpecs } from '../layers/recurrent.js';
+import type { ParamSpec } from '../layers/params.js';
+import type { Tensor } from '../tensor.js';
+import { describe } from '../errors.js';
+import { readSafetensorsFile, writeSafetensors, scanJson, MAX_JSON_DEPTH } from './safetensors.js';
+import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { writeFileAtomic, readFileBytes } from './file.js';
 
 export const MODEL_FORMAT = 'simd-rnn/sequential';
-export const MODEL_FORMAT_VERSION = '1';
+/** Written: 2 (CRC over the whole file). Read: 1 and 2. */
+export const MODEL_FORMAT_VERSION = '2';
+const READABLE_VERSIONS = ['1', '2'];
+
+/**
+ * Hard limits on what a model file may declare, checked before anything is
+ * built (sizes are also checked against the tensors present, which bounds
+ * them by the file's own size).
+ */
+export const LOAD_LIMITS = {
+  /** Layers in a model. */
+  layers: 256,
+  /** Stacked layers inside one recurrent layer (numLayers). */
+  numLayers: 64,
+  /** Any one size: inputSize, hiddenSize, inFeatures, outFeatures, numEmbeddings, embeddingDim. */
+  size: 1 << 24,
+  /** Parameters in a model (1 GiB of f32). */
+  params: 2 ** 28,
+  /** Characters of the architecture metadata. */
+  architectureChars: 1 << 20,
+} as const;
 
 /**
  * @example
@@ -26,13 +54,26 @@ export function save(model: Sequential, metadata: Record<string, string> = {}): 
     throw new SimdRnnError('INVALID_ARGUMENT', `io.save: model is ${typeof model}, expected a Sequential`);
   }
   const dict = model.stateDict();
-  for (const [k, v] of Object.entries(metadata ?? {})) {
+  finiteWeights('io.save', dict);
+  if (metadata === null || typeof metadata !== 'object') throw new SimdRnnError('INVALID_ARGUMENT', `io.save: metadata is ${describe(metadata)}, expected an object of strings`);
+  for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new SimdRnnError('INVALID_ARGUMENT', `io.save: metadata.${k} is ${typeof v}, expected a string`);
   }
   // Caller's metadata first: the format keys always win.
-  const meta = { ...metadata, format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()) };
-  const crc = dataCrc(writeSafetensors(dict, meta));
-  return writeSafetensors(dict, { ...meta, crc32: String(crc) });
+  const meta = { ...metadata, format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
+  return stampCrc(writeSafetensors(dict, meta));
+}
+
+/** @internal Refuses to write weights that are not all finite (a diverged model is not saved as if it were good). */
+export function finiteWeights(where: string, dict: Record<string, Tensor>): void {
+  for (const [k, v] of Object.entries(dict)) {
+    const d = v.data;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i]! - d[i]! !== 0) {
+        throw new SimdRnnError('NON_FINITE', `${where}: parameter "${k}" holds ${d[i]} at element ${i}; a model with non-finite weights is not saved (it diverged: retrain with a lower learning rate)`);
+      }
+    }
+  }
 }
 
 /** Saves a model to a file on Node, atomically. */
@@ -49,6 +90,47 @@ function bad(msg: string): SimdRnnError {
   return new SimdRnnError('BAD_FILE', `io.load: ${msg}`);
 }
 
+/** Parses architecture-like metadata JSON, refusing deep nesting before parsing. */
+export function parseMetaJson(where: (m: string) => SimdRnnError, name: string, text: string | undefined, maxChars: number): unknown {
+  if (typeof text !== 'string') throw where(`metadata has no ${name}`);
+  if (text.length > maxChars) throw where(`${name} metadata is ${text.length} characters, over the limit of ${maxChars}`);
+  if (scanJson(text).depth > MAX_JSON_DEPTH) throw where(`${name} metadata nests deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw where(`${name} metadata is not valid JSON`);
+  }
+}
+
+/** The parameters a layer's config implies, after checking its sizes against the limits; nothing is built. */
+function planLayer(c: Record<string, unknown>, i: number): ParamSpec[] {
+  const type = c.type;
+  const what = `layer ${i} (${typeof type === 'string' ? type.slice(0, 20) : describe(type)})`;
+  const int = (name: string, lo: number, hi: number, dflt?: number): number => {
+    const v = c[name] === undefined ? dflt : c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(`${what}: ${name} is ${describe(v)}, expected an integer in [${lo}, ${hi}]`);
+    return v;
+  };
+  const bool = (name: string, dflt: boolean): boolean => {
+    const v = c[name] === undefined ? dflt : c[name];
+    if (typeof v !== 'boolean') throw bad(`${what}: ${name} is ${describe(v)}, expected true or false`);
+    return v;
+  };
+  const S = LOAD_LIMITS.size;
+  switch (type) {
+    case 'LSTM': case 'GRU': case 'RNN':
+      return recurrentParamSpecs(type === 'LSTM' ? 4 : type === 'GRU' ? 3 : 1, int('inputSize', 1, S), int('hiddenSize', 1, S),
+        int('numLayers', 1, LOAD_LIMITS.numLayers, 1), bool('bidirectional', false) ? 2 : 1, bool('bias', true));
+    case 'Linear': {
+      const I = int('inFeatures', 1, S), O = int('outFeatures', 1, S);
+      return bool('bias', true) ? [{ name: 'weight', shape: [O, I] }, { name: 'bias', shape: [O] }] : [{ name: 'weight', shape: [O, I] }];
+    }
+    case 'Embedding': return [{ name: 'weight', shape: [int('numEmbeddings', 1, S), int('embeddingDim', 1, S)] }];
+    case 'Dropout': return [];
+    default: throw bad(`layer ${i} has unknown type ${describe(type)}`);
+  }
+}
+
 function buildLayer(c: Record<string, unknown>, i: number): ModelLayer {
   const { type, ...o } = c;
   try {
@@ -58,55 +140,88 @@ function buildLayer(c: Record<string, unknown>, i: number): ModelLayer {
       case 'RNN': return new RNN(o as never);
       case 'Linear': return new Linear(o as never);
       case 'Dropout': return new Dropout(o as never);
-      case 'Embedding': return new Embedding(o as never);
-      default: throw bad(`layer ${i} has unknown type ${JSON.stringify(type)}`);
+      default: return new Embedding(o as never);
     }
   } catch (e) {
-    if (e instanceof SimdRnnError && e.code === 'BAD_FILE') throw e;
+    if (e instanceof SimdRnnError && e.code === 'OUT_OF_MEMORY') throw e;
     throw bad(`layer ${i} (${String(type)}) has invalid options: ${(e as Error).message}`);
   }
 }
 
+/**
+ * Checks a model file's architecture against the limits and its weights:
+ * every tensor the architecture implies is present with its shape, no other
+ * `layers.*` tensor is, and all are finite. Returns the parsed architecture.
+ */
+export function checkModel(tensors: Record<string, Tensor>, architecture: string | undefined, fail: (m: string) => SimdRnnError = bad): { output: unknown; layers: Record<string, unknown>[] } {
+  const arch = parseMetaJson(fail, 'architecture', architecture, LOAD_LIMITS.architectureChars) as { output?: unknown; layers?: unknown } | null;
+  if (!arch || typeof arch !== 'object' || !Array.isArray(arch.layers) || arch.layers.some((l) => l === null || typeof l !== 'object' || Array.isArray(l))) {
+    throw fail('architecture metadata has no layer list');
+  }
+  const layers = arch.layers as Record<string, unknown>[];
+  if (layers.length < 1 || layers.length > LOAD_LIMITS.layers) throw fail(`architecture has ${layers.length} layers, expected 1 to ${LOAD_LIMITS.layers}`);
+  const expected = new Set<string>();
+  let params = 0;
+  layers.forEach((c, i) => {
+    for (const s of planLayer(c, i)) {
+      const key = `layers.${i}.${s.name}`, t = Object.prototype.hasOwnProperty.call(tensors, key) ? tensors[key] : undefined;
+      const want = `[${s.shape.join(',')}]`;
+      if (!t) throw fail(`the architecture's layer ${i} needs a tensor "${key}" of shape ${want}; the file has none`);
+      if (t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
+        throw fail(`tensor "${key}" has shape [${t.shape.join(',')}], the architecture implies ${want}`);
+      }
+      params += t.data.length;
+      if (params > LOAD_LIMITS.params) throw fail(`the model has over ${LOAD_LIMITS.params} parameters (the limit)`);
+      expected.add(key);
+    }
+  });
+  for (const k of Object.keys(tensors)) {
+    if (k.startsWith('layers.') && !expected.has(k)) throw fail(`tensor "${k}" is not a parameter of the architecture`);
+  }
+  for (const k of expected) {
+    const d = tensors[k]!.data;
+    for (let i = 0; i < d.length; i++) if (d[i]! - d[i]! !== 0) throw fail(`tensor "${k}" holds ${d[i]} at element ${i}; weights must be finite`);
+  }
+  return { output: arch.output, layers };
+}
+
 export function load(bytes: Uint8Array): Sequential {
   const { tensors, metadata } = readSafetensorsFile(bytes);
-  if (metadata.format === 'simd-rnn/checkpoint') {
-    // A checkpoint holds the model too: take its weights.
-    for (const k of Object.keys(tensors)) if (!k.startsWith('layers.')) delete tensors[k];
-  } else if (metadata.format !== MODEL_FORMAT) {
-    throw bad(`format is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+  const checkpoint = metadata.format === 'simd-rnn/checkpoint';
+  if (!checkpoint && metadata.format !== MODEL_FORMAT) {
+    throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}"${metadata.format === undefined ? ' (not a simd-rnn model file: a PyTorch state dict loads into a layer with loadStateDict(io.readSafetensors(bytes)))' : ''}`);
   }
-  if (metadata.crc32 !== undefined && String(dataCrc(bytes)) !== metadata.crc32) {
+  if (!READABLE_VERSIONS.includes(metadata.formatVersion ?? '')) {
+    throw bad(`format version is ${describe(metadata.formatVersion)}, expected one of ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')} (written by a newer simd-rnn?)`);
+  }
+  if (!crcOk(bytes, metadata.formatVersion!, metadata.crc32) || (checkpoint && metadata.crc32 === undefined)) {
     throw bad('checksum mismatch: the file is corrupted');
   }
-  if (metadata.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw bad(`format version is ${JSON.stringify(metadata.formatVersion)}, expected "${MODEL_FORMAT_VERSION}" (written by a newer simd-rnn?)`);
+  if (checkpoint) for (const k of Object.keys(tensors)) if (!k.startsWith('layers.')) delete tensors[k];
+  const arch = checkModel(tensors, metadata.architecture);
+  if (arch.output !== undefined && arch.output !== 'last' && arch.output !== 'mean' && arch.output !== 'all') {
+    throw bad(`architecture output is ${describe(arch.output)}, expected "last", "mean" or "all"`);
   }
-  let arch: { output?: unknown; layers?: unknown };
+  const built: ModelLayer[] = [];
+  let model: Sequential | null = null;
   try {
-    arch = JSON.parse(metadata.architecture ?? '');
-  } catch {
-    throw bad('architecture metadata is not valid JSON');
-  }
-  if (!arch || !Array.isArray(arch.layers) || arch.layers.some((l) => l === null || typeof l !== 'object')) {
-    throw bad('architecture metadata has no layer list');
-  }
-  for (const [k, v] of Object.entries(tensors)) {
-    for (let i = 0; i < v.data.length; i++) {
-      if (!Number.isFinite(v.data[i]!)) throw bad(`tensor "${k}" holds ${v.data[i]} at element ${i}; weights must be finite`);
+    for (const [i, c] of arch.layers.entries()) built.push(buildLayer(c, i));
+    try {
+      model = new Sequential(built, { output: arch.output as 'last' | 'mean' | 'all' | undefined });
+    } catch (e) {
+      throw bad(`architecture is not a valid model: ${(e as Error).message}`);
     }
-  }
-  const layers = (arch.layers as Record<string, unknown>[]).map(buildLayer);
-  let model: Sequential;
-  try {
-    model = new Sequential(layers, { output: arch.output as 'last' | 'mean' | 'all' });
+    try {
+      model.loadStateDict(tensors);
+    } catch (e) {
+      throw bad(`weights do not fit the architecture: ${(e as Error).message}`);
+    }
+    return model;
   } catch (e) {
-    throw bad(`architecture is not a valid model: ${(e as Error).message}`);
+    // A failed load frees all it built.
+    const m = model as Sequential | null;
+    if (m) m.dispose();
+    else for (const l of built) l.dispose();
+    throw e;
   }
-  try {
-    model.loadStateDict(tensors);
-  } catch (e) {
-    model.dispose();
-    throw bad(`weights do not fit the architecture: ${(e as Error).message}`);
-  }
-  return model;
 }

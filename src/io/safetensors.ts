@@ -9,6 +9,18 @@ import type { Tensor } from '../tensor.js';
 /** Largest header accepted (the format's own readers use 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** Deepest nesting of arrays and objects accepted in a header (a valid one needs 3). */
+export const MAX_JSON_DEPTH = 16;
+
+/**
+ * Names that could change an object's prototype or shadow its methods if
+ * used as keys (`__proto__`, `constructor`, `toString` …): refused as tensor
+ * names and metadata keys, in files read and written.
+ */
+export function reservedName(name: string): boolean {
+  return name === '__proto__' || name === 'prototype' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
+}
+
 const DTYPE_BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, U16: 2, U32: 4, U64: 8,
 };
@@ -37,15 +49,23 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
   const n = hi * 2 ** 32 + lo;
   if (n > MAX_HEADER_BYTES) throw bad(`header length ${n} is over the limit of ${MAX_HEADER_BYTES} bytes`);
   if (8 + n > bytes.length) throw bad(`header length ${n} runs past the end of the ${bytes.length}-byte file`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch (e) {
+    throw bad(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  // Before parsing: nesting depth (nothing downstream may recurse on it) and duplicate keys.
+  const scan = scanJson(text);
+  if (scan.depth > MAX_JSON_DEPTH) throw bad(`header nests ${scan.depth > 1000 ? 'over 1000' : scan.depth} levels deep, over the limit of ${MAX_JSON_DEPTH}`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(text);
   } catch (e) {
     throw bad(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
-  const dup = duplicateKey(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  if (dup !== null) throw bad(`header has the key ${JSON.stringify(dup)} twice`);
+  if (scan.duplicate !== null) throw bad(`header has the key ${JSON.stringify(scan.duplicate)} twice`);
   const dataStart = 8 + n, dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
@@ -53,19 +73,21 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
     if (name === '__metadata__') {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('__metadata__ is not an object');
       for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
+        if (reservedName(mk)) throw bad(`metadata key ${JSON.stringify(mk)} is a reserved name`);
         if (typeof mv !== 'string') throw bad(`metadata "${mk}" is not a string`);
         metadata[mk] = mv;
       }
       continue;
     }
+    if (reservedName(name)) throw bad(`tensor name ${JSON.stringify(name)} is a reserved name`);
     if (v === null || typeof v !== 'object') throw bad(`entry "${name}" is not an object`);
     const { dtype, shape, data_offsets: off } = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw bad(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw bad(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.length > 8 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw bad(`tensor "${name}" has an invalid shape ${short(shape)} (expected up to 8 integers ≥ 0, each below 2^53)`);
     }
     if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0) || off[0] > off[1]) {
-      throw bad(`tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`);
+      throw bad(`tensor "${name}" has invalid data_offsets ${short(off)}`);
     }
     let count = 1;
     for (const d of shape as number[]) {
@@ -92,30 +114,40 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
-// JSON.parse keeps the last of duplicate keys silently; a file that names a
-// tensor twice is ambiguous, so find top-level duplicates in the raw text.
-function duplicateKey(json: string): string | null {
+/** A value for an error message, without recursing into it (it may be nested thousands deep). */
+function short(v: unknown): string {
+  if (!Array.isArray(v)) return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v);
+  return `[${v.slice(0, 8).map((x) => (Array.isArray(x) ? '[…]' : x !== null && typeof x === 'object' ? '{…}' : String(x))).join(',')}${v.length > 8 ? ',…' : ''}]`;
+}
+
+/**
+ * One pass over raw JSON text, without recursion: the deepest nesting, and
+ * the first top-level key that appears twice (JSON.parse keeps the last of
+ * duplicate keys silently; a file that names a tensor twice is ambiguous).
+ */
+export function scanJson(json: string): { depth: number; duplicate: string | null } {
   const seen = new Set<string>();
-  let depth = 0;
+  let depth = 0, max = 0, duplicate: string | null = null;
   for (let i = 0; i < json.length; i++) {
     const ch = json[i];
     if (ch === '"') {
       let j = i + 1;
       while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
-      if (depth === 1) {
+      if (depth === 1 && duplicate === null) {
         let k = j + 1;
         while (k < json.length && /\s/.test(json[k]!)) k++;
         if (json[k] === ':') {
-          const key = JSON.parse(json.slice(i, j + 1)) as string;
-          if (seen.has(key)) return key;
+          let key: string;
+          try { key = JSON.parse(json.slice(i, j + 1)) as string; } catch { key = json.slice(i + 1, j); }
+          if (seen.has(key)) duplicate = key;
           seen.add(key);
         }
       }
       i = j;
-    } else if (ch === '{' || ch === '[') depth++;
+    } else if (ch === '{' || ch === '[') { depth++; if (depth > max) max = depth; }
     else if (ch === '}' || ch === ']') depth--;
   }
-  return null;
+  return { depth: max, duplicate };
 }
 
 function decode(dtype: string, bytes: Uint8Array, at: number, count: number, name: string): Float32Array {
@@ -131,8 +163,12 @@ function decode(dtype: string, bytes: Uint8Array, at: number, count: number, nam
         const size = DTYPE_BYTES[dtype]!;
         let v: number;
         switch (dtype) {
-          case 'I64': v = Number(dv.getBigInt64(8 * i, true)); break;
-          case 'U64': v = Number(dv.getBigUint64(8 * i, true)); break;
+          case 'I64': case 'U64': {
+            const b = dtype === 'I64' ? dv.getBigInt64(8 * i, true) : dv.getBigUint64(8 * i, true);
+            v = Number(b);
+            if (BigInt(v) !== b) throw bad(`tensor "${name}" holds ${b}, which f32 cannot represent exactly`);
+            break;
+          }
           case 'I32': v = dv.getInt32(4 * i, true); break;
           case 'U32': v = dv.getUint32(4 * i, true); break;
           case 'I16': v = dv.getInt16(2 * i, true); break;
@@ -172,6 +208,7 @@ export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== 'object') throw argError('writeSafetensors', 'metadata', 'an object of strings', metadata);
     for (const [k, v] of Object.entries(metadata)) {
+      if (reservedName(k)) throw argError('writeSafetensors', 'metadata', 'no key that is a reserved name (__proto__, constructor, …)', k);
       if (typeof v !== 'string') throw argError('writeSafetensors', `metadata.${k}`, 'a string', v);
     }
     header.__metadata__ = metadata;
@@ -180,7 +217,7 @@ export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record
   const names = Object.keys(dict);
   for (const name of names) {
     const t = dict[name]!;
-    if (name === '__metadata__') throw argError('writeSafetensors', 'dict', 'no tensor named "__metadata__"', name);
+    if (name === '__metadata__' || reservedName(name)) throw argError('writeSafetensors', 'dict', 'no tensor named "__metadata__" or a reserved name (__proto__, constructor, …)', name);
     if (!t || typeof t !== 'object' || !Array.isArray(t.shape)) {
       throw argError('writeSafetensors', `dict["${name}"]`, 'a tensor { data: Float32Array, shape }', t);
     }

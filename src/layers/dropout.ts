@@ -5,6 +5,7 @@ import type { Backend } from '../backend/backend.js';
 import { argError } from '../errors.js';
 import { randomSeed, Random } from '../util/rng.js';
 import { checkInt } from './validate.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 
 export interface DropoutOptions {
   p: number;
@@ -22,6 +23,10 @@ export class Dropout {
   readonly random: Random;
   private buf = { n: 0, mask: 0, y: 0 };
   private active = false;
+  private readonly life: Lifetime;
+  /** @internal The model this layer belongs to. */
+  model: object | null = null;
+  declare [Symbol.dispose]: () => void;
 
   constructor(opts: DropoutOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Dropout', 'options', 'an object', opts);
@@ -30,6 +35,7 @@ export class Dropout {
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Dropout', 'seed', opts.seed, 0, 2 ** 32 - 1);
     this.random = new Random(seed);
     this.be = getBackend();
+    this.life = new Lifetime(this.be.heap, 'Dropout', this);
   }
 
   /** @internal y for n features at x; in inference (or p = 0) returns x itself. */
@@ -37,8 +43,8 @@ export class Dropout {
     this.active = train && this.p > 0;
     if (!this.active) return x;
     if (this.buf.n < n) {
-      if (this.buf.mask) this.be.heap.free(this.buf.mask);
-      const mask = this.be.heap.alloc(2 * n);
+      if (this.buf.mask) this.be.heap.free(this.buf.mask, this.life.owner);
+      const mask = this.be.heap.alloc(2 * n, this.life.owner);
       this.buf = { n, mask, y: mask + 4 * n };
     }
     const keep = 1 - this.p, scale = 1 / keep, m = this.be.heap.view(this.buf.mask, n);
@@ -55,11 +61,18 @@ export class Dropout {
 
   /** The options that rebuild this layer (for saving). */
   config(): Record<string, unknown> {
+    this.life.check('Dropout.config');
     return { type: 'Dropout', p: this.p };
   }
 
+  /** Whether dispose() was called (on this layer or on its model). */
+  get disposed(): boolean { return this.life.disposed; }
+  /** @internal Throws DISPOSED if this layer was disposed. */
+  checkAlive(where: string): void { this.life.check(where); }
+
+  /** Frees the mask buffer; afterwards every call throws 'DISPOSED'. A second call does nothing. */
   dispose(): void {
-    if (this.buf.mask) this.be.heap.free(this.buf.mask);
-    this.buf = { n: 0, mask: 0, y: 0 };
+    if (this.life.dispose()) this.buf = { n: 0, mask: 0, y: 0 };
   }
 }
+disposable(Dropout);

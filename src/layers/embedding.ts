@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { Random, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
 import { checkInt } from './validate.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
@@ -30,6 +31,10 @@ export class Embedding {
   readonly paddingIdx: number | null;
   readonly params: Params;
   private readonly be: Backend;
+  private readonly life: Lifetime;
+  /** @internal The model this layer belongs to. */
+  model: object | null = null;
+  declare [Symbol.dispose]: () => void;
 
   constructor(opts: EmbeddingOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Embedding', 'options', 'an object', opts);
@@ -38,7 +43,8 @@ export class Embedding {
     this.paddingIdx = opts.paddingIdx === undefined ? null : checkInt('Embedding', 'paddingIdx', opts.paddingIdx, 0, this.numEmbeddings - 1);
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Embedding', 'seed', opts.seed, 0, 2 ** 32 - 1);
     this.be = getBackend();
-    this.params = new Params(this.be, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim] }]);
+    this.life = new Lifetime(this.be.heap, 'Embedding', this);
+    this.params = new Params(this.be, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim] }], this.life.owner);
     // N(0, 1) by Box–Muller from the seeded generator.
     const r = new Random(seed), v = this.be.heap.view(this.params.ptr, this.params.size);
     for (let i = 0; i < v.length; i++) {
@@ -72,28 +78,39 @@ export class Embedding {
 
   /** Looks up indices of any shape → [...shape, embeddingDim]. */
   forward(indices: Tensor | Int32Array): Tensor {
+    this.life.check('Embedding.forward');
     const data = indices instanceof Int32Array ? indices : indices?.data;
     if (!(data instanceof Int32Array || data instanceof Float32Array)) throw argError('Embedding.forward', 'indices', 'an Int32Array or a tensor of indices', indices);
     const shape = indices instanceof Int32Array ? [indices.length] : (indices as Tensor).shape;
     this.checkIndices('Embedding.forward', 'indices', data);
-    const heap = this.be.heap, n = data.length, pi = heap.alloc(n), po = heap.alloc(n * this.embeddingDim);
+    const heap = this.be.heap, n = data.length, own = this.life.owner, pi = heap.alloc(n, own), po = heap.alloc(n * this.embeddingDim, own);
     heap.i32.set(data, pi >> 2);
     this.runForward(n, pi, po);
     const out = heap.read(po, n * this.embeddingDim);
-    heap.free(pi); heap.free(po);
+    heap.free(pi, own); heap.free(po, own);
     return { data: out, shape: [...shape, this.embeddingDim] };
   }
 
   config(): Record<string, unknown> {
+    this.life.check('Embedding.config');
     const c: Record<string, unknown> = { type: 'Embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
     if (this.paddingIdx !== null) c.paddingIdx = this.paddingIdx;
     return c;
   }
 
-  stateDict(): Record<string, Tensor> { return this.params.stateDict(); }
-  gradStateDict(): Record<string, Tensor> { return this.params.gradStateDict(); }
-  loadStateDict(dict: Record<string, Tensor>): void { this.params.load('Embedding.loadStateDict', dict); }
-  zeroGrad(): void { this.params.zeroGrad(); }
-  get numParams(): number { return this.params.size; }
-  dispose(): void { this.params.dispose(); }
+  stateDict(): Record<string, Tensor> { this.life.check('Embedding.stateDict'); return this.params.stateDict(); }
+  gradStateDict(): Record<string, Tensor> { this.life.check('Embedding.gradStateDict'); return this.params.gradStateDict(); }
+  loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Embedding.loadStateDict'); this.params.load('Embedding.loadStateDict', dict); }
+  zeroGrad(): void { this.life.check('Embedding.zeroGrad'); this.params.zeroGrad(); }
+  get numParams(): number { this.life.check('Embedding.numParams'); return this.params.size; }
+  /** Whether dispose() was called (on this layer or on its model). */
+  get disposed(): boolean { return this.life.disposed; }
+  /** @internal Throws DISPOSED if this layer was disposed. */
+  checkAlive(where: string): void { this.life.check(where); }
+
+  /** Frees the layer's heap regions; afterwards every call throws 'DISPOSED'. A second call does nothing. */
+  dispose(): void {
+    if (this.life.dispose()) this.params.detach();
+  }
 }
+disposable(Embedding);

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
 import { checkInt, checkBool, checkTensor, checkFinite, dflt } from './validate.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 
 export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
 
@@ -38,6 +39,10 @@ export class Linear {
   private ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
   // Wᵀ packed once per parameter version (a streaming step would otherwise repack it every call).
   private packed = { ptr: 0, version: -1 };
+  private readonly life: Lifetime;
+  /** @internal The model this layer belongs to. */
+  model: object | null = null;
+  declare [Symbol.dispose]: () => void;
 
   constructor(opts: LinearOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Linear', 'options', 'an object', opts);
@@ -49,9 +54,10 @@ export class Linear {
     this.activation = act;
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Linear', 'seed', opts.seed, 0, 2 ** 32 - 1);
     this.be = getBackend();
+    this.life = new Lifetime(this.be.heap, 'Linear', this);
     const specs = [{ name: 'weight', shape: [this.outFeatures, this.inFeatures] }];
     if (this.bias) specs.push({ name: 'bias', shape: [this.outFeatures] });
-    this.params = new Params(this.be, specs);
+    this.params = new Params(this.be, specs, this.life.owner);
     const r = rng(seed), k = 1 / Math.sqrt(this.inFeatures);
     const v = this.be.heap.view(this.params.ptr, this.params.size);
     for (let i = 0; i < v.length; i++) v[i] = (2 * r() - 1) * k;
@@ -61,8 +67,8 @@ export class Linear {
   prepare(rows: number): number {
     if (this.ws.rows < rows) {
       const heap = this.be.heap, I = this.inFeatures, O = this.outFeatures;
-      if (this.ws.ptr) heap.free(this.ws.ptr);
-      const ptr = heap.alloc(rows * (2 * I + 2 * O) + 64);
+      if (this.ws.ptr) heap.free(this.ws.ptr, this.life.owner);
+      const ptr = heap.alloc(rows * (2 * I + 2 * O) + 64, this.life.owner);
       this.ws = { rows, ptr, x: ptr, y: ptr + 4 * rows * I, dz: ptr + 4 * rows * (I + O), dx: ptr + 4 * rows * (I + 2 * O) };
     }
     return this.ws.x;
@@ -72,7 +78,7 @@ export class Linear {
   runForward(rows: number): number {
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws;
     if (this.packed.version !== this.params.version) {
-      if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O));
+      if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
       k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
       this.packed.version = this.params.version;
     }
@@ -103,6 +109,7 @@ export class Linear {
 
   /** y = act(x·Wᵀ + b) for x [..., inFeatures]. */
   forward(x: Tensor): Tensor {
+    this.life.check('Linear.forward');
     const shape = x?.shape;
     checkTensor('Linear.forward', 'x', x, [...(Array.isArray(shape) ? shape.slice(0, -1).map(() => '*') : []), this.inFeatures], `[..., inFeatures], inFeatures = ${this.inFeatures}`);
     checkFinite('Linear.forward', 'x', x.data, x.shape);
@@ -117,34 +124,41 @@ export class Linear {
 
   /** Accumulates dW, db from dy (shape of the last forward output); returns dx. */
   backward(dy: Tensor): { dx: Tensor } {
+    this.life.check('Linear.backward');
     const rows = this.lastRows;
     if (!rows) throw argError('Linear.backward', 'this', 'a layer with a forward pass to backpropagate through', 'none');
     checkTensor('Linear.backward', 'dy', dy, [...dy.shape.slice(0, -1).map(() => '*'), this.outFeatures]);
     if (dy.data.length !== rows * this.outFeatures) throw argError('Linear.backward', 'dy.data.length', `${rows * this.outFeatures}`, dy.data.length);
-    const p = this.be.heap.alloc(dy.data.length);
+    const p = this.be.heap.alloc(dy.data.length, this.life.owner);
     this.be.heap.write(p, dy.data);
     const dx = this.runBackward(rows, p);
     const out = this.be.heap.read(dx, rows * this.inFeatures);
-    this.be.heap.free(p);
+    this.be.heap.free(p, this.life.owner);
     return { dx: { data: out, shape: [...dy.shape.slice(0, -1), this.inFeatures] } };
   }
 
   /** The options that rebuild this layer (for saving). */
   config(): Record<string, unknown> {
+    this.life.check('Linear.config');
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias, activation: this.activation };
   }
 
-  stateDict(): Record<string, Tensor> { return this.params.stateDict(); }
-  gradStateDict(): Record<string, Tensor> { return this.params.gradStateDict(); }
-  loadStateDict(dict: Record<string, Tensor>): void { this.params.load('Linear.loadStateDict', dict); }
-  zeroGrad(): void { this.params.zeroGrad(); }
-  get numParams(): number { return this.params.size; }
+  stateDict(): Record<string, Tensor> { this.life.check('Linear.stateDict'); return this.params.stateDict(); }
+  gradStateDict(): Record<string, Tensor> { this.life.check('Linear.gradStateDict'); return this.params.gradStateDict(); }
+  loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Linear.loadStateDict'); this.params.load('Linear.loadStateDict', dict); }
+  zeroGrad(): void { this.life.check('Linear.zeroGrad'); this.params.zeroGrad(); }
+  get numParams(): number { this.life.check('Linear.numParams'); return this.params.size; }
+  /** Whether dispose() was called (on this layer or on its model). */
+  get disposed(): boolean { return this.life.disposed; }
+  /** @internal Throws DISPOSED if this layer was disposed. */
+  checkAlive(where: string): void { this.life.check(where); }
 
+  /** Frees the layer's heap regions; afterwards every call throws 'DISPOSED'. A second call does nothing. */
   dispose(): void {
-    if (this.ws.ptr) this.be.heap.free(this.ws.ptr);
-    this.be.heap.free(this.packed.ptr);
+    if (!this.life.dispose()) return;
     this.packed = { ptr: 0, version: -1 };
     this.ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
-    this.params.dispose();
+    this.params.detach();
   }
 }
+disposable(Linear);

@@ -4,9 +4,10 @@
 // copy. `version` changes whenever parameters are written, so layers know
 // when to re-pack their weights.
 import type { Backend } from '../backend/backend.js';
+import type { HeapOwner } from '../backend/heap.js';
 import { SimdRnnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkTensor, shapeStr } from './validate.js';
+import { checkTensor, checkFinite, shapeStr } from './validate.js';
 
 export interface ParamSpec {
   name: string;
@@ -24,9 +25,12 @@ export class Params {
   ptr: number;
   gptr: number;
   version = 0;
+  /** Who holds the regions: the layer, until a model takes them over (rebind). */
+  private holder: HeapOwner | null;
 
-  constructor(be: Backend, specs: ParamSpec[]) {
+  constructor(be: Backend, specs: ParamSpec[], owner: HeapOwner) {
     this.be = be;
+    this.holder = owner;
     this.specs = specs;
     const offsets = new Map<string, number>();
     let n = 0;
@@ -36,8 +40,8 @@ export class Params {
     }
     this.offsets = offsets;
     this.size = n;
-    this.ptr = be.heap.zeros(n);
-    this.gptr = be.heap.zeros(n);
+    this.ptr = be.heap.zeros(n, owner);
+    this.gptr = be.heap.zeros(n, owner);
   }
 
   /** Byte offset of parameter `name`. */
@@ -72,14 +76,18 @@ export class Params {
     if (dict === null || typeof dict !== 'object') {
       throw new SimdRnnError('INVALID_ARGUMENT', `${where}: dict is ${String(dict)}, expected an object of tensors`);
     }
+    if (Object.getPrototypeOf(dict) !== Object.prototype && Object.getPrototypeOf(dict) !== null) {
+      throw new SimdRnnError('INVALID_ARGUMENT', `${where}: dict has a prototype other than Object's (a "__proto__" key?)`);
+    }
     for (const key of Object.keys(dict)) {
       if (!this.offsets.has(key)) {
         throw new SimdRnnError('INVALID_ARGUMENT', `${where}: unexpected key "${key}" (expected ${this.specs.map((s) => s.name).join(', ')})`);
       }
     }
     for (const s of this.specs) {
-      if (!(s.name in dict)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "${s.name}" (shape ${shapeStr(s.shape)})`);
+      if (!Object.prototype.hasOwnProperty.call(dict, s.name)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "${s.name}" (shape ${shapeStr(s.shape)})`);
       checkTensor(where, s.name, dict[s.name], s.shape);
+      checkFinite(where, s.name, dict[s.name]!.data, s.shape);
     }
     for (const s of this.specs) this.be.heap.write(this.p(s.name), dict[s.name]!.data);
     this.version++;
@@ -97,25 +105,21 @@ export class Params {
     const { k, heap } = this.be;
     k.f32_copy(this.size, this.ptr, ptr);
     k.f32_copy(this.size, this.gptr, gptr);
-    if (this.owned) { heap.free(this.ptr); heap.free(this.gptr); }
+    if (this.holder) { heap.free(this.ptr, this.holder); heap.free(this.gptr, this.holder); }
     this.ptr = ptr;
     this.gptr = gptr;
-    this.owned = false;
+    this.holder = null;
     this.version++;
   }
-
-  private owned = true;
 
   /** Marks parameters as changed (after an optimizer step). */
   touch(): void {
     this.version++;
   }
 
-  dispose(): void {
-    if (this.owned) {
-      this.be.heap.free(this.ptr);
-      this.be.heap.free(this.gptr);
-    }
+  /** Forgets the regions (their holder frees them: the layer's or the model's lifetime). */
+  detach(): void {
     this.ptr = this.gptr = 0;
+    this.holder = null;
   }
 }

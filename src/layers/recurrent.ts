@@ -24,6 +24,7 @@ import type { Tensor } from '../tensor.js';
 import { rng, randomSeed, Random } from '../util/rng.js';
 import { Params, type ParamSpec } from './params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, dflt } from './validate.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 
 export type CellType = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
 
@@ -150,6 +151,24 @@ interface ForwardRecord {
   rdrop: boolean;
 }
 
+/**
+ * PyTorch's parameter names and shapes for a recurrent layer with `gates`
+ * gates per unit (RNN 1, GRU 3, LSTM 4) and D directions, in state-dict order.
+ * Pure: the file loader checks a model file's tensors against it before
+ * building anything.
+ */
+export function recurrentParamSpecs(gates: number, I: number, H: number, L: number, D: number, bias: boolean): ParamSpec[] {
+  const G = gates * H, out: ParamSpec[] = [];
+  for (let l = 0; l < L; l++) {
+    for (let d = 0; d < D; d++) {
+      const s = `l${l}${d ? '_reverse' : ''}`;
+      out.push({ name: `weight_ih_${s}`, shape: [G, l === 0 ? I : D * H] }, { name: `weight_hh_${s}`, shape: [G, H] });
+      if (bias) out.push({ name: `bias_ih_${s}`, shape: [G] }, { name: `bias_hh_${s}`, shape: [G] });
+    }
+  }
+  return out;
+}
+
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
 export class Recurrent {
@@ -174,6 +193,12 @@ export class Recurrent {
   private bs: BackSpace | null = null;
   private last: ForwardRecord | null = null;
   private readonly name: string;
+  private readonly life: Lifetime;
+  /** Live streaming states' lifetimes (freed with the layer). */
+  private readonly states = new Set<Lifetime>();
+  /** @internal The model this layer belongs to (its parameters live in the model's region). */
+  model: object | null = null;
+  declare [Symbol.dispose]: () => void;
 
   constructor(cell: CellType, opts: RecurrentOptions) {
     const name = TAG[cell];
@@ -196,7 +221,8 @@ export class Recurrent {
     this.gates = cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1;
     this.D = this.bidirectional ? 2 : 1;
     this.be = getBackend();
-    this.params = new Params(this.be, this.specs());
+    this.life = new Lifetime(this.be.heap, name, this);
+    this.params = new Params(this.be, recurrentParamSpecs(this.gates, this.inputSize, this.hiddenSize, this.numLayers, this.D, this.bias), this.life.owner);
     // PyTorch's default: every parameter ~ U(−1/√H, 1/√H), in state-dict order.
     const init = rng(seed);
     const k = 1 / Math.sqrt(this.hiddenSize);
@@ -214,17 +240,6 @@ export class Recurrent {
     return l === 0 ? this.inputSize : this.D * this.hiddenSize;
   }
 
-  private specs(): ParamSpec[] {
-    const H = this.hiddenSize, G = this.gates * H, out: ParamSpec[] = [];
-    for (let l = 0; l < this.numLayers; l++) {
-      for (let d = 0; d < this.D; d++) {
-        const s = this.suffix(l, d);
-        out.push({ name: `weight_ih_${s}`, shape: [G, this.layerInput(l)] }, { name: `weight_hh_${s}`, shape: [G, H] });
-        if (this.bias) out.push({ name: `bias_ih_${s}`, shape: [G] }, { name: `bias_hh_${s}`, shape: [G] });
-      }
-    }
-    return out;
-  }
 
   // ------------------------------------------------------------ weights --
 
@@ -232,13 +247,14 @@ export class Recurrent {
     if (this.packedVersion === this.params.version) return;
     const { k, heap } = this.be, H = this.hiddenSize, G = this.gates * H;
     if (this.packs.length === 0) {
+      const own = this.life.owner;
       for (let l = 0; l < this.numLayers; l++) {
         const I = this.layerInput(l), row: DirPack[] = [];
         for (let d = 0; d < this.D; d++) {
           row.push({
-            wih: heap.alloc(packedSize(I, G)), whh: heap.alloc(packedSize(H, G)),
-            wihB: heap.alloc(packedSize(G, I)), whhB: heap.alloc(packedSize(G, H)),
-            bsum: heap.alloc(G), wcat: 0, bih: 0, bhh: 0,
+            wih: heap.alloc(packedSize(I, G), own), whh: heap.alloc(packedSize(H, G), own),
+            wihB: heap.alloc(packedSize(G, I), own), whhB: heap.alloc(packedSize(G, H), own),
+            bsum: heap.alloc(G, own), wcat: 0, bih: 0, bhh: 0,
           });
         }
         this.packs.push(row);
@@ -267,12 +283,13 @@ export class Recurrent {
   private packCat(l: number, d: number): void {
     const { k, heap } = this.be, H = this.hiddenSize, G = this.gates * H, I = this.layerInput(l);
     const pk = this.packs[l]![d]!, s = this.suffix(l, d);
-    if (!pk.wcat) pk.wcat = heap.alloc(packedSize(I + H, G));
-    const tmp = heap.alloc(G * (I + H));
+    const own = this.life.owner;
+    if (!pk.wcat) pk.wcat = heap.alloc(packedSize(I + H, G), own);
+    const tmp = heap.alloc(G * (I + H), own);
     k.f32_copy2d(G, I, this.params.p(`weight_ih_${s}`), I, tmp, I + H);
     k.f32_copy2d(G, H, this.params.p(`weight_hh_${s}`), H, tmp + 4 * I, I + H);
     k.f32_pack_b(1, I + H, G, tmp, I + H, pk.wcat);
-    heap.free(tmp);
+    heap.free(tmp, own);
   }
 
   // ---------------------------------------------------------- workspace --
@@ -281,8 +298,8 @@ export class Recurrent {
     const ws = this.ws;
     if (ws && ws.T >= T && ws.B === B) return ws;
     const cap = ws && ws.B === B ? Math.max(T, ws.T) : T;
-    if (ws) this.be.heap.free(ws.ptr);
-    if (this.bs) { this.be.heap.free(this.bs.ptr); this.bs = null; }
+    if (ws) this.be.heap.free(ws.ptr, this.life.owner);
+    if (this.bs) { this.be.heap.free(this.bs.ptr, this.life.owner); this.bs = null; }
     const H = this.hiddenSize, G = this.gates * H, DH = this.D * H, L = this.numLayers;
     let off = 0;
     const take = (n: number): number => { const o = off; off += Math.ceil(n / 16) * 16; return o; };
@@ -303,7 +320,7 @@ export class Recurrent {
       }
       g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl);
     }
-    const ptr = this.be.heap.alloc(off);
+    const ptr = this.be.heap.alloc(off, this.life.owner);
     const b = (o: number): number => ptr + 4 * o;
     this.ws = {
       T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
@@ -317,7 +334,7 @@ export class Recurrent {
   private ensureBackSpace(T: number, B: number): BackSpace {
     const bs = this.bs;
     if (bs && bs.T >= T && bs.B === B) return bs;
-    if (bs) this.be.heap.free(bs.ptr);
+    if (bs) this.be.heap.free(bs.ptr, this.life.owner);
     const cap = this.ws!.T, H = this.hiddenSize, G = this.gates * H, DH = this.D * H;
     let off = 0;
     const take = (n: number): number => { const o = off; off += Math.ceil(n / 16) * 16; return o; };
@@ -325,7 +342,7 @@ export class Recurrent {
     const dy: number[] = [];
     for (let l = 0; l < this.numLayers; l++) dy.push(take(cap * B * DH));
     const dx0 = take(cap * B * this.inputSize), dh = take(B * H), dc = take(B * H), tmp = take(B * H);
-    const ptr = this.be.heap.alloc(off);
+    const ptr = this.be.heap.alloc(off, this.life.owner);
     const b = (o: number): number => ptr + 4 * o;
     this.bs = { T: cap, B, ptr, dg: b(dg), dgh: b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc), tmp: b(tmp) };
     return this.bs;
@@ -373,6 +390,7 @@ export class Recurrent {
    */
   forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
     const where = `${this.name}.forward`;
+    this.life.check(where);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
     checkTensor(where, 'x', x, this.batchFirst ? ['*', '*', this.inputSize] : ['*', '*', this.inputSize],
       `${this.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]'}, inputSize = ${this.inputSize}`);
@@ -562,6 +580,7 @@ export class Recurrent {
    */
   backward(dOutput: Tensor, opts: BackwardOptions = {}): BackwardResult {
     const where = `${this.name}.backward`;
+    this.life.check(where);
     const rec = this.last;
     if (!rec) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
@@ -673,40 +692,48 @@ export class Recurrent {
    */
   zeroState(batch = 1): StreamState & { readonly _ptrs: StatePtrs } {
     const where = `${this.name}.zeroState`;
+    this.life.check(where);
     if (this.bidirectional) throw argError(where, 'this.bidirectional', 'false (a reverse direction needs the whole sequence)', true);
     const B = checkInt(where, 'batch', batch, 1);
     const { heap } = this.be, H = this.hiddenSize, G = this.gates * H, L = this.numLayers;
+    const states = this.states;
+    const state = {} as StreamState & { readonly _ptrs: StatePtrs };
+    // The state's blocks have their own owner: freed by its dispose(), by the
+    // layer's, or when the program drops the state.
+    const life: Lifetime = new Lifetime(heap, `${this.name} streaming state`, state, () => { states.delete(life); });
+    states.add(life);
+    const own = life.owner;
     const xh: number[] = [], h: number[] = [], c: number[] = [];
     for (let l = 0; l < L; l++) {
-      xh.push(heap.zeros(B * (this.layerInput(l) + H)));
-      h.push(heap.zeros(B * H));
-      c.push(this.cell === 'LSTM' ? heap.zeros(B * H) : 0);
+      xh.push(heap.zeros(B * (this.layerInput(l) + H), own));
+      h.push(heap.zeros(B * H, own));
+      c.push(this.cell === 'LSTM' ? heap.zeros(B * H, own) : 0);
     }
-    const g = heap.alloc(B * G), gh = this.cell === 'GRU' ? heap.alloc(B * G) : 0;
-    const ptrs: StatePtrs = { B, xh, h, c, g, gh, out: { data: new Float32Array(B * H), shape: [B, H] }, owner: this };
+    const g = heap.alloc(B * G, own), gh = this.cell === 'GRU' ? heap.alloc(B * G, own) : 0;
+    const ptrs: StatePtrs = { B, xh, h, c, g, gh, out: { data: new Float32Array(B * H), shape: [B, H] }, owner: this, life };
     const self = this;
     const read = (arr: number[]): Tensor => {
+      life.check(`${self.name} state`);
       const out = new Float32Array(L * B * H);
       arr.forEach((p, l) => out.set(heap.view(p, B * H), l * B * H));
       return { data: out, shape: [L, B, H] };
     };
-    return {
-      batch: B,
-      _ptrs: ptrs,
-      get h() { return read(h); },
-      get c() { return self.cell === 'LSTM' ? read(c) : undefined; },
-      reset() {
+    return Object.defineProperties(state, {
+      batch: { value: B, enumerable: true },
+      _ptrs: { value: ptrs },
+      h: { get() { return read(h); }, enumerable: true },
+      c: { get() { return self.cell === 'LSTM' ? read(c) : undefined; }, enumerable: true },
+      reset: { value() {
+        life.check(`${self.name} state.reset`);
         for (let l = 0; l < L; l++) {
           self.be.k.f32_fill(B * (self.layerInput(l) + H), 0, xh[l]!);
           self.be.k.f32_fill(B * H, 0, h[l]!);
           if (c[l]) self.be.k.f32_fill(B * H, 0, c[l]!);
         }
-      },
-      dispose() {
-        for (const p of [...xh, ...h, ...c, g, gh]) heap.free(p);
-        xh.length = 0;
-      },
-    };
+      } },
+      dispose: { value() { life.dispose(); } },
+      ...(Symbol.dispose ? { [Symbol.dispose]: { value() { life.dispose(); } } } : {}),
+    });
   }
 
   /**
@@ -717,9 +744,10 @@ export class Recurrent {
    */
   step(xt: Tensor | Float32Array, state: StreamState): Tensor {
     const where = `${this.name}.step`;
+    this.life.check(where);
     const ps = (state as { _ptrs?: StatePtrs } | null)?._ptrs;
     if (!ps || ps.owner !== this) throw argError(where, 'state', 'a state from this layer\'s zeroState()', state);
-    if (ps.xh.length === 0) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: state was disposed; make a new one with zeroState()`);
+    if (ps.life.disposed) throw new SimdRnnError('DISPOSED', `${where}: state was disposed; make a new one with zeroState()`);
     const B = ps.B, H = this.hiddenSize, G = this.gates * H;
     // The common, valid case is checked without allocating (no wrapper, no
     // subarray: this runs every step); anything else gets the full check.
@@ -763,25 +791,30 @@ export class Recurrent {
 
   /** Copies of the parameters, with PyTorch's names and shapes. */
   stateDict(): Record<string, Tensor> {
+    this.life.check(`${this.name}.stateDict`);
     return this.params.stateDict();
   }
 
   /** Copies of the accumulated gradients, with the parameters' names. */
   gradStateDict(): Record<string, Tensor> {
+    this.life.check(`${this.name}.gradStateDict`);
     return this.params.gradStateDict();
   }
 
   /** Loads a PyTorch-style state dict; strict: every name and shape must match. */
   loadStateDict(dict: Record<string, Tensor>): void {
+    this.life.check(`${this.name}.loadStateDict`);
     this.params.load(`${this.name}.loadStateDict`, dict);
   }
 
   zeroGrad(): void {
+    this.life.check(`${this.name}.zeroGrad`);
     this.params.zeroGrad();
   }
 
   /** The options that rebuild this layer (for saving). */
   config(): Record<string, unknown> {
+    this.life.check(`${this.name}.config`);
     const type = this.cell === 'LSTM' ? 'LSTM' : this.cell === 'GRU' ? 'GRU' : 'RNN';
     const c: Record<string, unknown> = {
       type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
@@ -794,21 +827,35 @@ export class Recurrent {
 
   /** Number of parameters. */
   get numParams(): number {
+    this.life.check(`${this.name}.numParams`);
     return this.params.size;
   }
 
-  /** Frees every heap region this layer holds. */
+  /** Whether dispose() was called (on this layer or on its model). */
+  get disposed(): boolean {
+    return this.life.disposed;
+  }
+
+  /** @internal Throws DISPOSED if this layer was disposed. */
+  checkAlive(where: string): void {
+    this.life.check(where);
+  }
+
+  /**
+   * Frees every heap region this layer holds (and its streaming states').
+   * Afterwards every call throws a SimdRnnError with code 'DISPOSED'; a second
+   * dispose() does nothing. A layer inside a model is disposed with the model.
+   */
   dispose(): void {
-    const heap = this.be.heap;
-    if (this.ws) heap.free(this.ws.ptr);
-    if (this.bs) heap.free(this.bs.ptr);
-    for (const row of this.packs) for (const p of row) for (const q of [p.wih, p.whh, p.wihB, p.whhB, p.bsum, p.wcat]) heap.free(q);
+    for (const st of [...this.states]) st.dispose();
+    if (!this.life.dispose()) return;
     this.packs = [];
     this.ws = this.bs = null;
     this.last = null;
-    this.params.dispose();
+    this.params.detach();
   }
 }
+disposable(Recurrent);
 
 interface StatePtrs {
   B: number;
@@ -819,4 +866,5 @@ interface StatePtrs {
   gh: number;
   out: Tensor;
   owner: Recurrent;
+  life: Lifetime;
 }

@@ -2,7 +2,8 @@
 // fused kernel call; schedules scale the learning rate per step. The
 // optimizer is a separate object from the model (compile() takes it).
 import type { Backend } from '../backend/backend.js';
-import { argError } from '../errors.js';
+import { SimdRnnError, argError } from '../errors.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 
 export interface OptimizerState {
   step: number;
@@ -13,14 +14,24 @@ export interface OptimizerState {
 export interface Optimizer {
   readonly name: string;
   readonly lr: number;
-  /** @internal Allocates state for n parameters on a backend. */
-  bind(be: Backend, n: number): void;
+  /**
+   * @internal Allocates state for n parameters on a backend, for one model:
+   * an optimizer belongs to the first model it is compiled into.
+   */
+  bind(be: Backend, n: number, model: object): void;
   /** @internal One update of all n parameters at p with gradients g, at learning rate lr. */
   update(p: number, g: number, lr: number): void;
+  /** @internal Saves the state (moments, step count) so that the next update can be undone. */
+  snapshot(): void;
+  /** @internal Undoes the updates since the last snapshot (the state only; the model restores its parameters). */
+  restore(): void;
   /** Steps taken. */
   readonly steps: number;
+  /** Whether dispose() was called (on it, or on the model it was compiled into). */
+  readonly disposed: boolean;
   getState(): OptimizerState;
   setState(s: OptimizerState): void;
+  /** Frees its state; afterwards every call throws 'DISPOSED'. A second call does nothing. */
   dispose(): void;
 }
 
@@ -38,35 +49,84 @@ abstract class Base implements Optimizer {
   protected be: Backend | null = null;
   protected n = 0;
   protected bufs: number[] = [];
-  steps = 0;
+  private backup = 0; // nBufs·n floats: the state before the last update (see snapshot)
+  private backupSteps = 0;
+  private life: Lifetime | null = null;
+  private model: object | null = null;
+  private dead = false;
+  private steps_ = 0;
+  declare [Symbol.dispose]: () => void;
   constructor(lr: number, private readonly nBufs: number) {
     this.lr = lr;
   }
-  bind(be: Backend, n: number): void {
+  get steps(): number {
+    return this.steps_;
+  }
+  protected set steps(v: number) {
+    this.steps_ = v;
+  }
+  get disposed(): boolean {
+    return this.dead;
+  }
+  protected check(where: string): void {
+    if (this.dead) {
+      throw new SimdRnnError('DISPOSED', `${this.name}.${where}: this optimizer was disposed (with its model, or by dispose()); make a new one`);
+    }
+  }
+  bind(be: Backend, n: number, model: object): void {
+    this.check('bind');
+    if (this.model !== null && this.model !== model) {
+      throw new SimdRnnError('INVALID_ARGUMENT',
+        `compile: this ${this.name} optimizer is already compiled into another model; an optimizer belongs to one model (make a new one with optim.${this.name}())`);
+    }
     if (this.be === be && this.n === n) return;
-    this.dispose();
+    this.life?.dispose();
+    this.model = model;
     this.be = be;
     this.n = n;
-    this.bufs = Array.from({ length: this.nBufs }, () => be.heap.zeros(n));
+    this.life = new Lifetime(be.heap, `${this.name} optimizer`, this);
+    const own = this.life.owner;
+    this.bufs = Array.from({ length: this.nBufs }, () => be.heap.zeros(n, own));
+    this.backup = 0;
   }
   abstract update(p: number, g: number, lr: number): void;
+  snapshot(): void {
+    this.check('snapshot');
+    const be = this.be!;
+    if (!this.backup && this.nBufs) this.backup = be.heap.alloc(this.nBufs * this.n, this.life!.owner);
+    this.bufs.forEach((b, i) => be.k.f32_copy(this.n, b, this.backup + 4 * i * this.n));
+    this.backupSteps = this.steps_;
+  }
+  restore(): void {
+    this.check('restore');
+    const be = this.be!;
+    this.bufs.forEach((b, i) => be.k.f32_copy(this.n, this.backup + 4 * i * this.n, b));
+    this.steps_ = this.backupSteps;
+  }
   getState(): OptimizerState {
+    this.check('getState');
     return { step: this.steps, buffers: this.bufs.map((b) => this.be!.heap.read(b, this.n)) };
   }
   setState(s: OptimizerState): void {
+    this.check('setState');
     if (!this.be) throw argError(`${this.name}.setState`, 'this', 'an optimizer bound to a model (compile first)', 'unbound');
-    if (s.buffers.length !== this.bufs.length || s.buffers.some((b) => b.length !== this.n)) {
-      throw argError(`${this.name}.setState`, 'state.buffers', `${this.bufs.length} arrays of ${this.n}`, `${s.buffers.length} arrays`);
+    if (s === null || typeof s !== 'object' || !Array.isArray(s.buffers)) throw argError(`${this.name}.setState`, 'state', '{ step, buffers }', s);
+    if (s.buffers.length !== this.bufs.length || s.buffers.some((b) => !(b instanceof Float32Array) || b.length !== this.n)) {
+      throw argError(`${this.name}.setState`, 'state.buffers', `${this.bufs.length} Float32Arrays of ${this.n}`, `${s.buffers.length} arrays`);
     }
+    if (!Number.isSafeInteger(s.step) || s.step < 0) throw argError(`${this.name}.setState`, 'state.step', 'an integer ≥ 0', s.step);
     s.buffers.forEach((b, i) => this.be!.heap.write(this.bufs[i]!, b));
     this.steps = s.step;
   }
   dispose(): void {
-    if (this.be) for (const b of this.bufs) this.be.heap.free(b);
+    if (this.dead) return;
+    this.dead = true;
+    this.life?.dispose();
     this.bufs = [];
     this.be = null;
   }
 }
+disposable(Base);
 
 export interface SGDOptions { lr?: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
 class SGD extends Base {
@@ -83,6 +143,7 @@ class SGD extends Base {
     }
   }
   update(p: number, g: number, lr: number): void {
+    this.check('update');
     this.steps++;
     this.be!.k.f32_sgd_update(this.n, p, g, this.bufs[0]!, lr, this.momentum, this.dampening, this.weightDecay,
       this.nesterov ? 1 : 0, this.steps === 1 ? 1 : 0);
@@ -102,6 +163,7 @@ class Adam extends Base {
     this.weightDecay = num(`optim.${name}`, 'weightDecay', o.weightDecay, name === 'adamw' ? 0.01 : 0, 0);
   }
   update(p: number, g: number, lr: number): void {
+    this.check('update');
     this.steps++;
     const t = this.steps, bc1 = 1 - this.b1 ** t, bc2 = 1 - this.b2 ** t;
     const f = this.name === 'adam' ? this.be!.k.f32_adam_update : this.be!.k.f32_adamw_update;
@@ -122,6 +184,7 @@ class RMSprop extends Base {
     this.centered = o.centered ?? false;
   }
   update(p: number, g: number, lr: number): void {
+    this.check('update');
     this.steps++;
     this.be!.k.f32_rmsprop_update(this.n, p, g, this.bufs[0]!, this.bufs[1]!, this.bufs[2]!, lr, this.alpha, this.eps,
       this.weightDecay, this.momentum, this.centered ? 1 : 0);
@@ -139,12 +202,13 @@ class Adagrad extends Base {
     this.weightDecay = num('optim.adagrad', 'weightDecay', o.weightDecay, 0, 0);
     this.init = num('optim.adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue, 0, 0);
   }
-  override bind(be: Backend, n: number): void {
+  override bind(be: Backend, n: number, model: object): void {
     const fresh = !(this.be === be && this.n === n);
-    super.bind(be, n);
+    super.bind(be, n, model);
     if (fresh && this.init) be.k.f32_fill(n, this.init, this.bufs[0]!);
   }
   update(p: number, g: number, lr: number): void {
+    this.check('update');
     this.steps++;
     this.be!.k.f32_adagrad_update(this.n, p, g, this.bufs[0]!, lr, this.eps, this.weightDecay, this.lrDecay, this.steps);
   }

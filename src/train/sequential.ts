@@ -17,6 +17,7 @@ import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
 import { checkInt, checkBool, checkTensor, checkFinite, dflt } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
+import { Lifetime, disposable } from '../util/lifetime.js';
 import { writeCheckpoint, readCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic, readFileBytes } from '../io/file.js';
 import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES, type LossName, type LossOptions, type MetricName } from './losses.js';
@@ -44,7 +45,12 @@ export interface CompileOptions {
   /** Learning-rate factor per optimizer step (see optim.schedules). */
   schedule?: Schedule;
   metrics?: MetricName[];
-  /** A NaN/Inf loss or gradient norm: stop with an error (default) or skip the update. */
+  /**
+   * A NaN/Inf loss or gradient norm, or an update that would leave a
+   * parameter NaN/Inf: stop with a NON_FINITE error (default) or skip that
+   * update. Either way the parameters and the optimizer's state stay as they
+   * were before the bad step; `history.skipped` counts the skipped ones.
+   */
   onNonFinite?: 'throw' | 'skip';
 }
 
@@ -92,6 +98,8 @@ export interface ModelState {
   readonly idx: number;
   readonly emb: number;
   readonly embIn: Float32Array | null;
+  /** Whether dispose() was called (on it, or on its model). */
+  readonly disposed: boolean;
   reset(): void;
   dispose(): void;
 }
@@ -105,6 +113,8 @@ export interface History {
   stopped?: 'aborted' | 'earlyStopping';
   /** Optimizer steps taken. */
   steps: number;
+  /** Updates skipped because of a non-finite loss, gradient or result (onNonFinite: 'skip'). */
+  skipped: number;
 }
 
 interface Data {
@@ -151,6 +161,11 @@ export class Sequential {
   private readonly pPtr: number;
   private readonly gPtr: number;
   private compiled: Compiled | null = null;
+  private readonly life: Lifetime;
+  private busy = false;
+  private backup = 0; // the parameters before the last update, to undo a non-finite one
+  private skipped = 0;
+  declare [Symbol.dispose]: () => void;
   private buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
   private js = { target: new Float32Array(0) as Float32Array | Int32Array, weight: new Float32Array(0), grad: new Float32Array(0) };
 
@@ -162,6 +177,16 @@ export class Sequential {
     this.output = output;
     this.layers = [...layers];
     this.be = getBackend();
+    const seen = new Set<ModelLayer>();
+    for (const [j, l] of layers.entries()) {
+      if (!(l instanceof Embedding || l instanceof Recurrent || l instanceof Linear || l instanceof Dropout)) {
+        throw argError(where, `layers[${j}]`, 'an Embedding, LSTM, GRU, RNN, Dropout or Linear layer', l);
+      }
+      l.checkAlive(`${where}: layers[${j}]`);
+      if (seen.has(l)) throw argError(where, `layers[${j}]`, 'a layer not already in this model (a layer cannot appear twice)', l);
+      seen.add(l);
+      if (l.model !== null) throw argError(where, `layers[${j}]`, 'a layer that belongs to no other model (a layer belongs to one model)', l);
+    }
     let i = 0;
     this.embedding = layers[0] instanceof Embedding ? layers[0] : null;
     if (this.embedding) {
@@ -204,8 +229,10 @@ export class Sequential {
     // One region for all parameters, one for all gradients.
     this.params = layers.filter((l): l is Embedding | Recurrent | Linear => !(l instanceof Dropout)).map((l) => l.params);
     this.numParams = this.params.reduce((a, p) => a + p.size, 0);
-    this.pPtr = this.be.heap.alloc(this.numParams);
-    this.gPtr = this.be.heap.zeros(this.numParams);
+    this.life = new Lifetime(this.be.heap, 'Sequential', this);
+    this.pPtr = this.be.heap.alloc(this.numParams, this.life.owner);
+    this.gPtr = this.be.heap.zeros(this.numParams, this.life.owner);
+    for (const l of layers) l.model = this;
     let off = 0;
     for (const p of this.params) {
       p.rebind(this.pPtr + 4 * off, this.gPtr + 4 * off);
@@ -213,8 +240,28 @@ export class Sequential {
     }
   }
 
+  /** Throws DISPOSED if the model or any of its layers was disposed. */
+  private alive(where: string): void {
+    this.life.check(where);
+    const ls = this.layers;
+    for (let i = 0; i < ls.length; i++) {
+      if (ls[i]!.disposed) throw new SimdRnnError('DISPOSED', `${where}: layer ${i} of this model was disposed; the model cannot run without it`);
+    }
+  }
+
+  private notBusy(where: string): void {
+    if (this.busy) throw new SimdRnnError('BUSY', `${where}: a fit() is running on this model; wait for it (or abort it with its signal) first`);
+  }
+
+  /** Whether dispose() was called. */
+  get disposed(): boolean {
+    return this.life.disposed;
+  }
+
   compile(opts: CompileOptions): void {
     const where = 'Sequential.compile';
+    this.alive(where);
+    this.notBusy(where);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
     const o = opts.optimizer;
     if (!o || typeof o.update !== 'function') throw argError(where, 'optimizer', 'an optimizer from optim.*', o);
@@ -232,7 +279,13 @@ export class Sequential {
     const onNonFinite = dflt(opts.onNonFinite, 'throw');
     if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
     if (opts.loss === 'crossEntropy' && this.outputSize < 2) throw argError(where, 'loss', "a regression loss for a model with one output ('crossEntropy' needs ≥ 2 classes)", opts.loss);
-    o.bind(this.be, this.numParams);
+    if (lo.delta !== undefined && !(typeof lo.delta === 'number' && lo.delta > 0 && Number.isFinite(lo.delta))) throw argError(where, 'lossOptions.delta', 'a finite number > 0', lo.delta);
+    if (lo.ignoreIndex !== undefined && !Number.isSafeInteger(lo.ignoreIndex)) throw argError(where, 'lossOptions.ignoreIndex', 'an integer', lo.ignoreIndex);
+    if (o.disposed) throw new SimdRnnError('DISPOSED', `${where}: the optimizer was disposed (with the model it was compiled into?); make a new one`);
+    o.bind(this.be, this.numParams, this); // throws if it belongs to another model
+    const previous = this.compiled?.optimizer;
+    if (previous && previous !== o) previous.dispose();
+    if (!this.backup) this.backup = this.be.heap.alloc(this.numParams, this.life.owner);
     this.compiled = { ...opts, lossOptions: dflt(opts.lossOptions, {}), metrics, onNonFinite };
   }
 
@@ -302,13 +355,13 @@ export class Sequential {
   private ensureBuffers(T: number, B: number): void {
     const b = this.buf;
     if (b.B === B && b.T >= T) return;
-    if (b.ptr) this.be.heap.free(b.ptr);
+    if (b.ptr) this.be.heap.free(b.ptr, this.life.owner);
     const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
     const gatherW = D * last.hiddenSize, rows = this.perSeq ? B : T * B;
     const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
     const sizes = [T * B, T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
     const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
-    const ptr = this.be.heap.alloc(total);
+    const ptr = this.be.heap.alloc(total, this.life.owner);
     let off = 0;
     const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
     this.buf = {
@@ -497,8 +550,8 @@ export class Sequential {
   private meanScratch = { n: 0, ptr: 0 };
   private meanGradScratch(n: number): number {
     if (this.meanScratch.n < n) {
-      if (this.meanScratch.ptr) this.be.heap.free(this.meanScratch.ptr);
-      this.meanScratch = { n, ptr: this.be.heap.alloc(n) };
+      if (this.meanScratch.ptr) this.be.heap.free(this.meanScratch.ptr, this.life.owner);
+      this.meanScratch = { n, ptr: this.be.heap.alloc(n, this.life.owner) };
     }
     return this.meanScratch.ptr;
   }
@@ -527,29 +580,53 @@ export class Sequential {
 
   private lastPred = 0;
 
-  /** One optimizer step from the gradients in the gradient region; returns false if skipped. */
+  /**
+   * One optimizer step from the gradients in the gradient region; returns
+   * false if skipped. A step whose loss, gradient norm or resulting
+   * parameters are not finite is undone (parameters and optimizer state as
+   * before it) and then thrown or skipped by onNonFinite.
+   */
   private applyUpdate(loss: number): boolean {
-    const c = this.compiled!, { k } = this.be, n = this.numParams;
+    const c = this.compiled!, { k } = this.be, n = this.numParams, opt = c.optimizer;
     if (c.clipValue !== undefined) k.f32_clip_value(n, this.gPtr, -c.clipValue, c.clipValue);
     const norm = Math.sqrt(k.f32_sumsq(n, this.gPtr));
+    const step = opt.steps + 1;
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-      if (c.onNonFinite === 'throw') {
-        throw new SimdRnnError('NON_FINITE', `Sequential.fit: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${c.optimizer.steps + 1}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
-      }
-      return false;
+      return this.nonFinite(`the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${step}`);
     }
     if (c.clipNorm !== undefined) {
       const coef = c.clipNorm / (norm + 1e-6);
       if (coef < 1) k.f32_scale(n, coef, this.gPtr);
     }
-    const lr = c.optimizer.lr * (c.schedule ? c.schedule(c.optimizer.steps + 1) : 1);
-    c.optimizer.update(this.pPtr, this.gPtr, lr);
+    const factor = c.schedule ? c.schedule(step) : 1;
+    const lr = opt.lr * factor;
+    if (typeof factor !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw argError('Sequential.fit', `schedule(${step})`, 'a finite factor ≥ 0 (giving a finite learning rate)', factor);
+    }
+    opt.snapshot();
+    k.f32_copy(n, this.pPtr, this.backup);
+    opt.update(this.pPtr, this.gPtr, lr);
     for (const p of this.params) p.touch();
+    if (!Number.isFinite(k.f32_sumsq(n, this.pPtr))) {
+      k.f32_copy(n, this.backup, this.pPtr);
+      opt.restore();
+      for (const p of this.params) p.touch();
+      return this.nonFinite(`the update at step ${step} (learning rate ${lr}) would make a parameter non-finite; it was undone`);
+    }
     return true;
+  }
+
+  private nonFinite(what: string): false {
+    if (this.compiled!.onNonFinite === 'throw') {
+      throw new SimdRnnError('NON_FINITE', `Sequential.fit: ${what}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
+    }
+    this.skipped++;
+    return false;
   }
 
   /** Sets every gradient to zero (one fill over the model's gradient region). */
   zeroGrad(): void {
+    this.alive('Sequential.zeroGrad');
     this.be.k.f32_fill(this.numParams, 0, this.gPtr);
   }
 
@@ -569,7 +646,7 @@ export class Sequential {
       if (this.output === 'last' && !lastChunk) continue; // no target before the end: forward only
       const r = this.lossOf(rows, true, metrics);
       if (r.count === 0) continue;
-      this.zeroGrad();
+      this.be.k.f32_fill(this.numParams, 0, this.gPtr);
       this.backwardStaged(T, B);
       this.applyUpdate(r.loss);
       sum += r.loss * r.count;
@@ -614,6 +691,18 @@ export class Sequential {
    */
   async fit(x: Tensor, y: Tensor | Int32Array, opts: FitOptions = {}): Promise<History> {
     const where = 'Sequential.fit';
+    this.alive(where);
+    this.notBusy(where);
+    this.busy = true;
+    try {
+      return await this.fitInner(x, y, opts);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async fitInner(x: Tensor, y: Tensor | Int32Array, opts: FitOptions): Promise<History> {
+    const where = 'Sequential.fit';
     const c = this.compiled;
     if (!c) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: call compile({ optimizer, loss }) first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
@@ -638,8 +727,22 @@ export class Sequential {
       [train, val] = [this.slice(all, 0, all.N - nVal), this.slice(all, all.N - nVal, all.N)];
     }
     const es = opts.earlyStopping;
-    if (es !== undefined) checkInt(where, 'options.earlyStopping.patience', es?.patience, 1);
+    if (es !== undefined) {
+      if (es === null || typeof es !== 'object') throw argError(where, 'options.earlyStopping', '{ patience, monitor?, minDelta? }', es);
+      checkInt(where, 'options.earlyStopping.patience', es.patience, 1);
+      if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && es.minDelta >= 0 && Number.isFinite(es.minDelta))) {
+        throw argError(where, 'options.earlyStopping.minDelta', 'a finite number ≥ 0', es.minDelta);
+      }
+      if (es.monitor !== undefined && es.monitor !== 'loss' && es.monitor !== 'valLoss') throw argError(where, 'options.earlyStopping.monitor', "'loss' or 'valLoss'", es.monitor);
+      if (es.monitor === 'valLoss' && !val) throw argError(where, 'options.earlyStopping.monitor', "'loss' (there is no validation data to monitor)", es.monitor);
+    }
     const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
+    const shuffle = checkBool(where, 'options.shuffle', dflt(opts.shuffle, true));
+    if (opts.callbacks !== undefined) {
+      const cb = opts.callbacks;
+      if (cb === null || typeof cb !== 'object') throw argError(where, 'options.callbacks', '{ onBatchEnd?, onEpochEnd? }', cb);
+      for (const k of ['onBatchEnd', 'onEpochEnd'] as const) if (cb[k] !== undefined && typeof cb[k] !== 'function') throw argError(where, `options.callbacks.${k}`, 'a function', cb[k]);
+    }
     const ck = opts.checkpoint;
     if (ck !== undefined) {
       if (ck === null || typeof ck !== 'object') throw argError(where, 'options.checkpoint', '{ every?, path?, save? }', ck);
@@ -648,7 +751,8 @@ export class Sequential {
       if (ck.save !== undefined && typeof ck.save !== 'function') throw argError(where, 'options.checkpoint.save', 'a function', ck.save);
     }
     const random = new Random(seed);
-    let history: History = { loss: [], valLoss: [], metrics: {}, valMetrics: {}, steps: 0 };
+    let history: History = { loss: [], valLoss: [], metrics: {}, valMetrics: {}, steps: 0, skipped: 0 };
+    this.skipped = 0;
     for (const m of c.metrics) { history.metrics[m] = []; history.valMetrics[m] = []; }
     let best = Infinity, bad = 0, start = 0;
     const order = Int32Array.from({ length: train.N }, (_, i) => i);
@@ -666,18 +770,19 @@ export class Sequential {
       if (cp.training.order.length !== train.N || cp.training.rngStates.length !== rngs.length) {
         throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint was made on ${cp.training.order.length} training samples, this data has ${train.N}`);
       }
-      this.loadStateDict(cp.weights);
+      this.loadWeights(`${where} (resume)`, cp.weights);
       c.optimizer.setState({ step: cp.optimizer.steps, buffers: cp.optimizer.buffers });
       random.state = cp.training.shuffleState;
       order.set(cp.training.order);
       cp.training.rngStates.forEach((st, i) => { rngs[i]!.state = st; });
       history = cp.training.history;
+      this.skipped = history.skipped ?? 0;
       start = cp.training.epoch;
       const es2 = cp.training.es;
       if (es2) { best = es2.best ?? Infinity; bad = es2.bad; }
     }
     for (let epoch = start; epoch < epochs; epoch++) {
-      if (checkBool(where, 'options.shuffle', dflt(opts.shuffle, true))) {
+      if (shuffle) {
         for (let i = train.N - 1; i > 0; i--) {
           const j = Math.floor(random.next() * (i + 1));
           const t = order[i]!; order[i] = order[j]!; order[j] = t;
@@ -687,6 +792,7 @@ export class Sequential {
       let sum = 0, count = 0, bi = 0;
       for (const idx of this.batches(train.N, batchSize, order)) {
         if (opts.signal?.aborted) { history.stopped = 'aborted'; return this.finish(history); }
+        this.alive(where); // a callback may have disposed the model
         const r = this.trainBatch(train, idx, tbptt, ms);
         if (r.count) { sum += r.loss * r.count; count += r.count; }
         await opts.callbacks?.onBatchEnd?.(bi++, { loss: r.loss });
@@ -708,7 +814,9 @@ export class Sequential {
         if (v < best - (es.minDelta ?? 0)) { best = v; bad = 0; } else if (++bad >= es.patience) { history.stopped = 'earlyStopping'; stop = true; }
       }
       if (ck && ((epoch + 1) % (ck.every ?? 1) === 0 || stop || epoch + 1 === epochs)) {
+        this.alive(where);
         history.steps = c.optimizer.steps;
+        history.skipped = this.skipped;
         const bytes = writeCheckpoint(this, {
           epoch: epoch + 1, shuffleState: random.state, order, rngStates: rngs.map((r) => r.state), history,
           es: { best: Number.isFinite(best) ? best : null, bad },
@@ -723,6 +831,7 @@ export class Sequential {
 
   private finish(h: History): History {
     h.steps = this.compiled!.optimizer.steps;
+    h.skipped = this.skipped;
     return h;
   }
 
@@ -750,6 +859,8 @@ export class Sequential {
    * per batch, without shuffling, callbacks or yielding. Returns the loss.
    */
   trainOnBatch(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; mask?: Tensor; tbptt?: number } = {}): number {
+    this.alive('Sequential.trainOnBatch');
+    this.notBusy('Sequential.trainOnBatch');
     if (!this.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.trainOnBatch: call compile({ optimizer, loss }) first');
     const d = this.data('Sequential.trainOnBatch', x, y, opts?.lengths, opts?.mask);
     const tbptt = checkInt('Sequential.trainOnBatch', 'options.tbptt', opts?.tbptt ?? 0, 0);
@@ -758,6 +869,7 @@ export class Sequential {
 
   /** Loss (and compiled metrics) over a data set, in inference mode. */
   evaluate(x: Tensor, y: Tensor | Int32Array, opts: { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number } = {}): Logs {
+    this.alive('Sequential.evaluate');
     if (!this.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.evaluate: call compile({ optimizer, loss }) first');
     const d = this.data('Sequential.evaluate', x, y, opts?.lengths, opts?.mask);
     return this.evaluateData(d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
@@ -765,6 +877,7 @@ export class Sequential {
 
   /** Predictions for x [N, T, F]: [N, outputs] ('last') or [N, T, outputs] ('all'). */
   predict(x: Tensor, opts: { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number } = {}): Tensor {
+    this.alive('Sequential.predict');
     const d = this.data('Sequential.predict', x, null, opts?.lengths, opts?.mask);
     const batchSize = checkInt('Sequential.predict', 'options.batchSize', opts?.batchSize ?? 32, 1);
     const O = this.outputSize;
@@ -783,21 +896,32 @@ export class Sequential {
    * for (const xt of stream) { const y = model.step(xt, state); }   // y [1, outputs]
    */
   zeroState(batch = 1): ModelState {
+    this.alive('Sequential.zeroState');
     const B = checkInt('Sequential.zeroState', 'batch', batch, 1);
     if (this.output === 'mean') throw argError('Sequential.zeroState', 'model', "a model with output 'last' or 'all' (a mean pools the whole sequence)", 'mean');
     if (this.recs.some((r) => r.bidirectional)) throw argError('Sequential.zeroState', 'model', 'a unidirectional model (a reverse direction needs the whole sequence)', 'bidirectional');
     const states = this.recs.map((r) => r.zeroState(B));
-    const idx = this.embedding ? this.be.heap.alloc(B) : 0;
-    const emb = this.embedding ? this.be.heap.alloc(B * this.embedding.embeddingDim) : 0;
+    const heap = this.be.heap;
+    const st = {} as ModelState;
+    // Its own blocks (the embedding's index and output rows) have their own owner, freed with the model too.
+    const life = new Lifetime(heap, 'Sequential streaming state', st);
+    this.stateLives.add(life);
+    const idx = this.embedding ? heap.alloc(B, life.owner) : 0;
+    const emb = this.embedding ? heap.alloc(B * this.embedding.embeddingDim, life.owner) : 0;
     const embIn = this.embedding ? new Float32Array(B * this.embedding.embeddingDim) : null;
     const out: Tensor = { data: new Float32Array(B * this.outputSize), shape: [B, this.outputSize] };
-    const heap = this.be.heap;
-    return {
+    const lives = this.stateLives;
+    const dispose = (): void => { states.forEach((s) => s.dispose()); life.dispose(); lives.delete(life); };
+    return Object.assign(st, {
       batch: B, states, owner: this, out, idx, emb, embIn,
-      reset() { states.forEach((s) => s.reset()); },
-      dispose() { states.forEach((s) => s.dispose()); if (idx) heap.free(idx); if (emb) heap.free(emb); },
-    };
+      get disposed() { return life.disposed; },
+      reset() { life.check('Sequential state.reset'); states.forEach((s) => s.reset()); },
+      dispose,
+      ...(Symbol.dispose ? { [Symbol.dispose]: dispose } : {}),
+    });
   }
+
+  private readonly stateLives = new Set<Lifetime>();
 
   /**
    * One step for every sequence of a streaming state: xt [B, F] (or B
@@ -808,7 +932,9 @@ export class Sequential {
    */
   step(xt: Tensor | Float32Array | Int32Array, state: ModelState): Tensor {
     const where = 'Sequential.step';
+    this.alive(where);
     if (!state || state.owner !== this) throw argError(where, 'state', "a state from this model's zeroState()", state);
+    if (state.disposed) throw new SimdRnnError('DISPOSED', `${where}: state was disposed; make a new one with zeroState()`);
     const B = state.batch;
     // Runs every step: no wrapper objects; Recurrent.step takes a bare Float32Array.
     let input: Tensor | Float32Array;
@@ -843,11 +969,13 @@ export class Sequential {
 
   /** The optimizer given to compile (for checkpoints). */
   get optimizer(): Optimizer | null {
+    this.life.check('Sequential.optimizer');
     return this.compiled?.optimizer ?? null;
   }
 
   /** The gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> {
+    this.alive('Sequential.gradStateDict');
     return this.named((l) => l.gradStateDict());
   }
 
@@ -863,18 +991,26 @@ export class Sequential {
 
   /** Architecture, for saving: the layers' options and the output mode. */
   config(): { output: 'last' | 'mean' | 'all'; layers: Record<string, unknown>[] } {
+    this.alive('Sequential.config');
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }
 
   /** All parameters, named `layers.{i}.{name}`. */
   stateDict(): Record<string, Tensor> {
+    this.alive('Sequential.stateDict');
     return this.named((l) => l.stateDict());
   }
 
   loadStateDict(dict: Record<string, Tensor>): void {
     const where = 'Sequential.loadStateDict';
+    this.alive(where);
+    this.notBusy(where);
+    this.loadWeights(where, dict);
+  }
+
+  private loadWeights(where: string, dict: Record<string, Tensor>): void {
     if (dict === null || typeof dict !== 'object') throw argError(where, 'dict', 'an object of tensors', dict);
-    const per: Record<string, Tensor>[] = this.layers.map(() => ({}));
+    const per: Record<string, Tensor>[] = this.layers.map(() => Object.create(null) as Record<string, Tensor>);
     for (const [key, v] of Object.entries(dict)) {
       const m = /^layers\.(\d+)\.(.+)$/.exec(key);
       const i = m ? Number(m[1]) : -1;
@@ -886,19 +1022,28 @@ export class Sequential {
       if (l instanceof Dropout) return;
       const want = l.stateDict();
       for (const k of Object.keys(want)) {
-        if (!(k in per[i]!)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "layers.${i}.${k}"`);
+        if (!Object.prototype.hasOwnProperty.call(per[i]!, k)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "layers.${i}.${k}"`);
         checkTensor(where, `layers.${i}.${k}`, per[i]![k], want[k]!.shape);
       }
     });
     this.layers.forEach((l, i) => { if (!(l instanceof Dropout)) l.loadStateDict(per[i]!); });
   }
 
+  /**
+   * Frees the model's heap regions, its layers', its streaming states' and
+   * its optimizer's. Afterwards every call on any of them throws a
+   * SimdRnnError with code 'DISPOSED'; a second dispose() does nothing.
+   * Models the program drops without dispose() are freed when collected.
+   */
   dispose(): void {
+    if (this.life.disposed) return;
+    for (const st of [...this.stateLives]) st.dispose();
     for (const l of this.layers) l.dispose();
-    const heap = this.be.heap;
-    heap.free(this.pPtr);
-    heap.free(this.gPtr);
-    if (this.buf.ptr) heap.free(this.buf.ptr);
     this.compiled?.optimizer.dispose();
+    this.life.dispose();
+    this.buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, carryH: [], carryC: [] };
+    this.meanScratch = { n: 0, ptr: 0 };
+    this.backup = 0;
   }
 }
+disposable(Sequential);

@@ -912,13 +912,13 @@ export class Sequential {
     const out: Tensor = { data: new Float32Array(B * this.outputSize), shape: [B, this.outputSize] };
     const lives = this.stateLives;
     const dispose = (): void => { states.forEach((s) => s.dispose()); life.dispose(); lives.delete(life); };
-    return Object.assign(st, {
+    Object.assign(st, {
       batch: B, states, owner: this, out, idx, emb, embIn,
-      get disposed() { return life.disposed; },
       reset() { life.check('Sequential state.reset'); states.forEach((s) => s.reset()); },
       dispose,
       ...(Symbol.dispose ? { [Symbol.dispose]: dispose } : {}),
     });
+    return Object.defineProperty(st, 'disposed', { get: () => life.disposed, enumerable: true });
   }
 
   private readonly stateLives = new Set<Lifetime>();

@@ -10,7 +10,9 @@ export type ErrorCode =
   /** The object was disposed (or its model was); make a new one. */
   | 'DISPOSED'
   /** The model is training (a fit() is running on it). */
-  | 'BUSY';
+  | 'BUSY'
+  /** A file could not be read or written (the message names it and why: ENOENT, ENOSPC …). */
+  | 'IO_ERROR';
 
 /**
  * Every error this library throws on purpose. The message names the
@@ -22,8 +24,8 @@ export type ErrorCode =
  */
 export class SimdRnnError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SimdRnnError';
     this.code = code;
   }

@@ -1,5 +1,7 @@
-// A small flag parser for the CLI: --name value, --name=value, --flag; typed,
-// validated, with generated help. Misuse is a UsageError (exit code 2).
+// The CLI's flags: Node's util.parseArgs in strict mode (unknown flags,
+// undefined single-dash forms and stray arguments are errors), then typed and
+// range-checked here, with generated help. Misuse is a UsageError (exit 2).
+import { parseArgs as nodeParseArgs } from 'node:util';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -23,50 +25,65 @@ export interface Parsed {
   [flag: string]: string | number | boolean | string[] | undefined;
 }
 
-export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[]): Parsed {
-  const out: Parsed = { _: [] };
-  for (const f of flags) if (f.default !== undefined) out[f.name] = f.default;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) { out._.push(a); continue; }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    const f = flags.find((x) => x.name === name);
-    if (!f) throw new UsageError(`${cmd}: unknown flag --${name} (see simd-rnn ${cmd} --help)`);
-    if (f.type === 'bool') {
-      if (eq >= 0) {
-        const v = a.slice(eq + 1);
-        if (v !== 'true' && v !== 'false') throw new UsageError(`${cmd}: --${name} is "${v}", expected true or false`);
-        out[name] = v === 'true';
-      } else out[name] = true;
+/**
+ * Parses argv for `cmd`. `positionals` names the positional arguments the
+ * command takes (e.g. ['MODEL']); `required` of them must be given.
+ */
+export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[], positionals: readonly string[] = [], required = 0): Parsed {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const f of flags) options[f.name] = { type: f.type === 'bool' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>, rest: string[];
+  try {
+    ({ values, positionals: rest } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const name = /'([^']+)'/.exec(err.message)?.[1]?.replace(/ <value>$/, '');
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${cmd}: unknown flag ${name ?? ''} (see simd-rnn ${cmd} --help)`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const f = flags.find((x) => `--${x.name}` === name);
+      if (f?.type === 'bool') throw new UsageError(`${cmd}: ${name} takes no value (it is a switch)`);
+      throw new UsageError(`${cmd}: ${name ?? 'a flag'} needs a value${/starting with a dash/.test(err.message) ? ` (write ${name}=VALUE for a value that starts with -)` : ''}`);
+    }
+    throw new UsageError(`${cmd}: ${err.message}`);
+  }
+  if (rest.length > positionals.length) {
+    const extra = rest.slice(positionals.length).map((a) => JSON.stringify(a)).join(' ');
+    throw new UsageError(`${cmd}: unexpected argument ${extra} (${positionals.length ? `it takes ${positionals.join(' ')}` : 'it takes no arguments'}; see simd-rnn ${cmd} --help)`);
+  }
+  if (rest.length < required) throw new UsageError(`${cmd}: give ${positionals.slice(0, required).join(' ')} (see simd-rnn ${cmd} --help)`);
+  const out: Parsed = { _: rest };
+  for (const f of flags) {
+    const raw = values[f.name];
+    if (raw === undefined) {
+      if (f.default !== undefined) out[f.name] = f.default;
       continue;
     }
-    const raw = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-    if (raw === undefined) throw new UsageError(`${cmd}: --${name} needs a value`);
+    if (f.type === 'bool') { out[f.name] = raw as boolean; continue; }
+    const s = raw as string;
     if (f.type === 'string') {
-      if (f.choices && !f.choices.includes(raw)) throw new UsageError(`${cmd}: --${name} is "${raw}", expected one of ${f.choices.join(', ')}`);
-      out[name] = raw;
-    } else {
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v) || (f.type === 'int' && !Number.isInteger(v))) {
-        throw new UsageError(`${cmd}: --${name} is "${raw}", expected ${f.type === 'int' ? 'an integer' : 'a number'}`);
-      }
-      if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
-        throw new UsageError(`${cmd}: --${name} is ${v}, expected a value in [${f.min ?? '-∞'}, ${f.max ?? '∞'}]`);
-      }
-      out[name] = v;
+      if (f.choices && !f.choices.includes(s)) throw new UsageError(`${cmd}: --${f.name} is "${s}", expected one of ${f.choices.join(', ')}`);
+      out[f.name] = s;
+      continue;
     }
+    const v = Number(s);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) || !Number.isFinite(v) || (f.type === 'int' && !Number.isInteger(v))) {
+      throw new UsageError(`${cmd}: --${f.name} is "${s}", expected ${f.type === 'int' ? 'an integer' : 'a number'}`);
+    }
+    if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
+      throw new UsageError(`${cmd}: --${f.name} is ${v}, expected a value in [${f.min ?? '-∞'}, ${f.max ?? '∞'}]`);
+    }
+    out[f.name] = v;
   }
   return out;
 }
 
 export function helpText(cmd: string, usage: string, about: string, flags: readonly Flag[]): string {
-  const lines = [`Usage: simd-rnn ${cmd} ${usage}`, '', about, ''];
-  if (flags.length) lines.push('Options:');
+  const lines = [`Usage: simd-rnn ${cmd} ${usage}`, '', about, '', 'Options:'];
   for (const f of flags) {
     const v = f.type === 'bool' ? '' : f.choices ? ` <${f.choices.join('|')}>` : ` <${f.type}>`;
-    const d = f.default !== undefined && f.default !== false ? ` (default ${f.default})` : '';
+    const d = f.default !== undefined && f.default !== false && f.default !== '' ? ` (default ${f.default})` : '';
     lines.push(`  --${f.name}${v}`.padEnd(34) + f.help + d);
   }
+  lines.push('  --help, -h'.padEnd(34) + 'show this help');
   return lines.join('\n');
 }

@@ -15,24 +15,66 @@ export function buildVocab(lines: string[]): Vocab {
   return { chars: ['\n', ...[...set].filter((c) => c !== '\n').sort()] };
 }
 
+/** A vocabulary read from a model file's metadata: distinct single characters, the boundary first. */
+export function vocabOf(chars: unknown): Vocab | null {
+  if (!Array.isArray(chars) || chars.length < 2 || chars.length > 1 << 20 || chars[0] !== '\n') return null;
+  if (!chars.every((c) => typeof c === 'string' && charCount(c) === 1 && c.length <= 2)) return null;
+  if (new Set(chars).size !== chars.length) return null;
+  return { chars: chars as string[] };
+}
+
 export function indexOf(v: Vocab): Map<string, number> {
   return new Map(v.chars.map((c, i) => [c, i]));
 }
 
-/** x: boundary + line (ids), y: line + boundary, padded to T with ignored targets. */
+/** Most steps (sequences × padded length) the CLI stages at once: x and y take 8 bytes a step. */
+export const MAX_TEXT_STEPS = 1 << 26;
+
+/** Length of a string in characters (code points), without making an array of them. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+  }
+  return n;
+}
+
+/**
+ * x: boundary + line (ids), y: line + boundary, padded to T with ignored
+ * targets. Lines longer than T − 1 characters are an error, not cut.
+ */
 export function encodeLines(lines: string[], v: Vocab, T: number): { x: Tensor; y: Int32Array; lengths: Int32Array } {
   const ix = indexOf(v), N = lines.length;
   const x = new Float32Array(N * T), y = new Int32Array(N * T).fill(-100), lengths = new Int32Array(N);
   lines.forEach((line, n) => {
-    const ids = [...line].slice(0, T - 1).map((c) => ix.get(c) ?? 0);
-    const seq = [0, ...ids];
-    for (let t = 0; t < seq.length; t++) {
-      x[n * T + t] = seq[t]!;
-      y[n * T + t] = t + 1 < seq.length ? seq[t + 1]! : 0;
+    let t = 0;
+    x[n * T] = 0;
+    for (const ch of line) {
+      if (t + 1 >= T) throw new RangeError(`line ${n + 1} is longer than ${T - 1} characters`);
+      const id = ix.get(ch) ?? 0;
+      y[n * T + t] = id;
+      x[n * T + t + 1] = id;
+      t++;
     }
-    lengths[n] = seq.length;
+    y[n * T + t] = 0;
+    lengths[n] = t + 1;
   });
   return { x: { data: x, shape: [N, T] }, y, lengths };
+}
+
+/**
+ * The whole text as one stream of characters (line ends included), cut into
+ * consecutive windows of T characters: x is a window, y the same shifted by
+ * one character.
+ */
+export function encodeStream(text: string, v: Vocab, T: number): { x: Tensor; y: Int32Array } {
+  const ix = indexOf(v), ids: number[] = [];
+  for (const ch of text) ids.push(ix.get(ch) ?? 0);
+  const N = Math.floor((ids.length - 1) / T);
+  const x = new Float32Array(N * T), y = new Int32Array(N * T);
+  for (let i = 0; i < N * T; i++) { x[i] = ids[i]!; y[i] = ids[i + 1]!; }
+  return { x: { data: x, shape: [N, T] }, y };
 }
 
 /** Samples one line: softmax(logits / temperature), until the boundary or maxLen characters. */

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// The simd-rnn command-line program.
+// The simd-rnn command-line program. Exit codes: 0 done, 2 bad input (flags,
+// files, data, hostile or corrupt model files, file-system errors such as a
+// missing directory or a full disk), 1 a failure while working (training
+// diverged), 130 stopped by Ctrl-C. Every error is one line on stderr.
+import { readFileSync } from 'node:fs';
 import { SimdRnnError } from '../errors.js';
 import { UsageError, helpText, type Flag } from './args.js';
 import { demo, demoFlags } from './commands/demo.js';
-import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, bench } from './commands/model.js';
+import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags } from './commands/model.js';
 
 interface Command {
   run: (argv: string[]) => Promise<void>;
@@ -14,19 +18,26 @@ interface Command {
 
 const commands: Record<string, Command> = {
   demo: { run: demo, usage: '[options]', about: 'Train a character-level GRU on real first names and invent new ones (npm start).', flags: demoFlags },
-  train: { run: train, usage: '--csv FILE | --text FILE [options]', about: 'Train a model on a CSV time series or on text (one sequence per line). Ctrl-C stops after the current batch; the last checkpoint stays intact.', flags: trainFlags },
+  train: { run: train, usage: '--csv FILE | --text FILE [options]', about: 'Train a model on a CSV time series or on text (one sequence per line, or --stream). Ctrl-C stops after the current batch; the last checkpoint stays intact.', flags: trainFlags },
   predict: { run: predict, usage: 'MODEL --csv FILE [--steps N]', about: 'Forecast N steps after the end of a CSV series.', flags: predictFlags },
   generate: { run: generate, usage: 'MODEL [options]', about: 'Sample text from a model trained on text.', flags: generateFlags },
   eval: { run: evaluate, usage: 'MODEL --csv FILE | --text FILE', about: 'Report metrics on held-out data.', flags: evalFlags },
-  info: { run: info, usage: '[MODEL]', about: "Print a model's architecture and parameter count, and which backend runs.", flags: [] },
-  bench: { run: bench, usage: '[MODEL] [--batch B] [--steps T]', about: 'Time forward passes on wasm SIMD and on pure JS.', flags: [] },
+  info: { run: info, usage: '[MODEL] [options]', about: "Print a model's architecture and parameter count, and which backend runs.", flags: infoFlags },
+  bench: { run: bench, usage: '[MODEL] [options]', about: 'Time forward passes on wasm SIMD and on pure JS.', flags: benchFlags },
 };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function usage(): string {
   return ['Usage: simd-rnn <command> [options]', '', 'Commands:',
     ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)}${c.about}`),
-    '', 'simd-rnn <command> --help shows its options.'].join('\n');
+    '', 'simd-rnn <command> --help shows its options; simd-rnn --version the version.'].join('\n');
 }
+
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -34,9 +45,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const cmd = commands[name];
+  if (name === '--version' || name === '-v') {
+    console.log(version());
+    return 0;
+  }
+  const cmd = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!cmd) {
-    console.error(`simd-rnn: unknown command "${name}"\n\n${usage()}`);
+    console.error(`simd-rnn: unknown ${name.startsWith('-') ? 'flag' : 'command'} ${JSON.stringify(name)} (simd-rnn --help lists the commands)`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -48,12 +63,18 @@ async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`simd-rnn ${e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`}`);
+      console.error(oneLine(`simd-rnn ${e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`}`));
       return 2;
     }
     if (e instanceof SimdRnnError) {
-      console.error(`simd-rnn ${name}: ${e.message}`);
-      return e.code === 'BAD_FILE' || e.code === 'INVALID_ARGUMENT' || e.code === 'SHAPE_MISMATCH' ? 2 : 1;
+      const hint = e.code === 'OUT_OF_MEMORY' ? ' (try a smaller --batch, --hidden or --window, or --tbptt)' : '';
+      console.error(oneLine(`simd-rnn ${name}: ${e.message}${hint}`));
+      return e.code === 'NON_FINITE' ? 1 : 2;
+    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      console.error(oneLine(`simd-rnn ${name}: ${(e as Error).message}`));
+      return 2;
     }
     throw e;
   }

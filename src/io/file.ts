@@ -1,5 +1,7 @@
 // Files on Node: written atomically (temporary file, fsync, rename, fsync of
-// the directory), so a crash mid-write leaves the previous file intact.
+// the directory), so a crash mid-write leaves the previous file intact. A
+// failure (missing directory, disk full …) removes the temporary file and is
+// a SimdRnnError 'IO_ERROR' naming the file and the reason.
 import { SimdRnnError } from '../errors.js';
 
 async function nodeFs(where: string): Promise<typeof import('node:fs/promises')> {
@@ -10,21 +12,42 @@ async function nodeFs(where: string): Promise<typeof import('node:fs/promises')>
   }
 }
 
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
+};
+
+function ioError(verb: string, path: string, e: unknown): SimdRnnError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why = typeof code === 'string' ? `${REASONS[code] ?? (e as Error).message} (${code})` : String((e as Error)?.message ?? e);
+  return new SimdRnnError('IO_ERROR', `cannot ${verb} ${path}: ${why}`, { cause: e });
+}
+
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const fs = await nodeFs('writeFileAtomic');
   const { dirname } = await import('node:path');
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await fs.open(tmp, 'w');
+  let fh: import('node:fs/promises').FileHandle;
+  try {
+    fh = await fs.open(tmp, 'w');
+  } catch (e) {
+    throw ioError('write', path, e);
+  }
   try {
     await fh.writeFile(bytes);
     await fh.sync();
-  } catch (e) {
     await fh.close();
-    await fs.rm(tmp, { force: true });
-    throw e;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError('write', path, e);
   }
-  await fh.close();
-  await fs.rename(tmp, path);
+  try {
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError('write', path, e);
+  }
   try {
     const dir = await fs.open(dirname(path), 'r');
     try { await dir.sync(); } finally { await dir.close(); }
@@ -35,6 +58,10 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 
 export async function readFileBytes(path: string): Promise<Uint8Array> {
   const fs = await nodeFs('readFile');
-  const b = await fs.readFile(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  try {
+    const b = await fs.readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw ioError('read', path, e);
+  }
 }

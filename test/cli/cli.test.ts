@@ -86,16 +86,16 @@ t.test('every error path: a clear message and exit code 2', async (t) => {
     [['train', '--text', 'names.txt', '--bogus'], /train: unknown flag --bogus/],
     [['train', '--text', 'names.txt', '--epochs', 'many'], /train: --epochs is "many", expected an integer/],
     [['train', '--text', 'names.txt', '--epochs', '0'], /train: --epochs is 0, expected a value in \[1, ∞\]/],
-    [['train', '--text', 'missing.txt'], /train: cannot read missing.txt \(no such file\)/],
+    [['train', '--text', 'missing.txt'], /train: cannot read missing.txt: no such file \(ENOENT\)/],
     [['train'], /give exactly one of --csv FILE or --text FILE/],
     [['train', '--csv', 'series.csv', '--columns', 'nope'], /series\.csv:1: no column "nope"/],
     [['train', '--text', 'names.txt', '--cell', 'transformer'], /--cell is "transformer", expected one of lstm, gru, rnn/],
-    [['generate'], /generate: give the model file/],
+    [['generate'], /generate: give MODEL \(see simd-rnn generate --help\)/],
     [['generate', 'names.txt'], /names\.txt is not a usable model/],
     [['predict', 'series.safetensors'], /predict: give --csv FILE/],
   ];
   writeFileSync(join(dir, 'bad.csv'), 't,temp,load\n1,2,3\n2,oops,4\n3,4\n');
-  cases.push([['train', '--csv', 'bad.csv'], /bad\.csv:3: column "temp" is "oops", expected a number/]);
+  cases.push([['train', '--csv', 'bad.csv'], /bad\.csv:3: column "temp" is "oops", expected a decimal number/]);
   writeFileSync(join(dir, 'short.csv'), 't,temp,load\n1,2,3\n2,3\n');
   cases.push([['train', '--csv', 'short.csv'], /short\.csv:3: 2 fields, expected 3/]);
   for (const [args, msg] of cases) {

@@ -1,5 +1,6 @@
 // train, predict, generate, eval, info, bench: the CLI's work on the user's
-// own data (CSV time series or text, one sequence per line).
+// own data (CSV time series, or text: one sequence per line, or --stream,
+// the whole file as one stream of characters).
 import { readFileBytes } from '../../io/file.js';
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import { load, saveFile } from '../../io/model.js';
@@ -12,13 +13,16 @@ import { Embedding } from '../../layers/embedding.js';
 import { Sequential, type ModelLayer } from '../../train/sequential.js';
 import { optim, type Optimizer } from '../../train/optim.js';
 import { SimdRnnError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
 import { Random } from '../../util/rng.js';
 import { parseArgs, UsageError, type Flag } from '../args.js';
 import { Progress } from '../progress.js';
-import { buildVocab, encodeLines, sampleLine, type Vocab } from '../chars.js';
-import { readText, parseCsv, fitScaler, windows, type Scaler } from '../data.js';
+import { buildVocab, charCount, encodeLines, encodeStream, sampleLine, vocabOf, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
+import { parseCsv, csvHeader, fitScaler, windows, type Scaler } from '../data.js';
+import { readTextFile, checkWritable, exists } from '../files.js';
+import { randomSplit } from '../split.js';
 
-const BACKEND: Flag = { name: 'backend', type: 'string', choices: ['auto', 'wasm-simd', 'wasm', 'js'], default: 'auto', help: 'which backend runs' };
+export const BACKEND: Flag = { name: 'backend', type: 'string', choices: ['auto', 'wasm-simd', 'wasm', 'js'], default: 'auto', help: 'which backend runs' };
 
 async function start(a: Record<string, unknown>): Promise<void> {
   if (a.backend === 'auto' || a.backend === undefined) await init();
@@ -26,15 +30,16 @@ async function start(a: Record<string, unknown>): Promise<void> {
 }
 
 export const trainFlags: Flag[] = [
-  { name: 'csv', type: 'string', help: 'time series: a CSV file with a header row' },
-  { name: 'text', type: 'string', help: 'text: one sequence per line (character level)' },
+  { name: 'csv', type: 'string', help: 'time series: a CSV file (RFC 4180) with a header row' },
+  { name: 'text', type: 'string', help: 'text: one sequence per line (character level), UTF-8' },
+  { name: 'stream', type: 'bool', default: false, help: 'text: read the file as one stream of characters, in windows of --window' },
   { name: 'columns', type: 'string', help: 'CSV: input columns, comma-separated (default: all)' },
   { name: 'target', type: 'string', help: 'CSV: the column to predict (default: the last input column)' },
-  { name: 'window', type: 'int', default: 24, min: 1, help: 'CSV: steps per input window' },
+  { name: 'window', type: 'int', min: 1, help: 'steps per window: CSV rows (default 24), or --stream characters (default 100)' },
   { name: 'horizon', type: 'int', default: 1, min: 1, help: 'CSV: how many steps ahead to predict' },
   { name: 'cell', type: 'string', choices: ['lstm', 'gru', 'rnn'], default: 'gru', help: 'recurrent cell' },
-  { name: 'hidden', type: 'int', default: 64, min: 1, help: 'hidden size' },
-  { name: 'layers', type: 'int', default: 1, min: 1, help: 'stacked layers' },
+  { name: 'hidden', type: 'int', default: 64, min: 1, max: 1 << 16, help: 'hidden size' },
+  { name: 'layers', type: 'int', default: 1, min: 1, max: 64, help: 'stacked layers' },
   { name: 'bidirectional', type: 'bool', default: false, help: 'add a reverse direction (CSV only)' },
   { name: 'dropout', type: 'number', default: 0, min: 0, max: 0.99, help: 'dropout between layers' },
   { name: 'epochs', type: 'int', default: 10, min: 1, help: 'passes over the data' },
@@ -42,8 +47,8 @@ export const trainFlags: Flag[] = [
   { name: 'tbptt', type: 'int', default: 0, min: 0, help: 'truncated BPTT chunk length (0: full)' },
   { name: 'optimizer', type: 'string', choices: ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'], default: 'adam', help: 'optimizer' },
   { name: 'lr', type: 'number', default: 0.005, min: 0, help: 'learning rate' },
-  { name: 'val', type: 'number', default: 0.1, min: 0, max: 0.9, help: 'fraction held out for validation' },
-  { name: 'seed', type: 'int', default: 1, min: 0, help: 'seed of everything random' },
+  { name: 'val', type: 'number', default: 0.1, min: 0, max: 0.9, help: 'fraction held out for validation, drawn at random (seeded)' },
+  { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'seed of everything random' },
   { name: 'out', type: 'string', default: 'model.safetensors', help: 'where the trained model goes' },
   { name: 'checkpoint', type: 'string', help: 'checkpoint file, written after every epoch (default: <out>.ckpt)' },
   { name: 'resume', type: 'bool', default: false, help: 'continue from the checkpoint' },
@@ -66,60 +71,115 @@ function recurrent(cell: string, o: Record<string, unknown>): ModelLayer {
   return new GRU(o as never);
 }
 
+/** Non-empty lines of a text, line ends (LF, CRLF, CR) removed. */
+function linesOf(text: string): string[] {
+  return text.split(/\r\n|\n|\r/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+}
+
+/** The longest line in characters, and a refusal when lines × length would not fit. */
+function paddedLength(cmd: string, path: string, lines: string[]): number {
+  let longest = 0, at = 0;
+  lines.forEach((l, i) => { const n = charCount(l); if (n > longest) { longest = n; at = i; } });
+  const T = longest + 1;
+  if (lines.length * T > MAX_TEXT_STEPS) {
+    throw new UsageError(`${cmd}: ${path} has ${lines.length} lines padded to its longest (line ${at + 1}, ${longest} characters): ` +
+      `${lines.length * T} steps, over the limit of ${MAX_TEXT_STEPS}; use --stream (the file as one stream, in windows of --window characters)`);
+  }
+  return T;
+}
+
+
+interface Samples { x: Tensor; y: Tensor | Int32Array; lengths?: Int32Array }
+
+/** The samples at idx (rows of x, y and lengths). */
+function take(s: Samples, idx: Int32Array): Samples {
+  const N = s.x.shape[0]!, per = s.x.data.length / N;
+  const x = new Float32Array(idx.length * per);
+  idx.forEach((n, i) => x.set(s.x.data.subarray(n * per, (n + 1) * per), i * per));
+  const yd = s.y instanceof Int32Array ? s.y : s.y.data, py = yd.length / N;
+  const y = s.y instanceof Int32Array ? new Int32Array(idx.length * py) : new Float32Array(idx.length * py);
+  idx.forEach((n, i) => y.set(yd.subarray(n * py, (n + 1) * py), i * py));
+  const out: Samples = { x: { data: x, shape: [idx.length, ...s.x.shape.slice(1)] }, y: s.y instanceof Int32Array ? y as Int32Array : { data: y as Float32Array, shape: [idx.length, ...s.y.shape.slice(1)] } };
+  if (s.lengths) out.lengths = Int32Array.from(idx, (n) => s.lengths![n]!);
+  return out;
+}
+
 export async function train(argv: string[]): Promise<void> {
   const a = parseArgs('train', argv, trainFlags);
   if (!a.csv === !a.text) throw new UsageError('train: give exactly one of --csv FILE or --text FILE');
+  if (a.stream && !a.text) throw new UsageError('train: --stream goes with --text');
+  const out = a.out as string, ckpt = (a.checkpoint as string | undefined) ?? `${out}.ckpt`;
+  // Everything that can fail before training does, before training.
+  await checkWritable(out, 'train', '--out');
+  await checkWritable(ckpt, 'train', '--checkpoint');
+  if (a.resume && !(await exists(ckpt))) throw new UsageError(`train: --resume: there is no checkpoint at ${ckpt} (nothing to resume; train without --resume)`);
   await start(a);
   const seed = a.seed as number, H = a.hidden as number, L = a.layers as number;
   const rec = { hiddenSize: H, numLayers: L, dropout: a.dropout, seed };
-  let model: Sequential, x, y, lengths: Int32Array | undefined, meta: Record<string, string>;
+  let model: Sequential, all: Samples, meta: Record<string, string>;
   if (a.text) {
     if (a.bidirectional) throw new UsageError('train: --bidirectional does not fit a text model (it generates left to right)');
-    const lines = (await readText(a.text as string, 'train')).split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
-    if (lines.length < 2) throw new UsageError(`train: ${a.text} has fewer than 2 non-empty lines`);
-    const vocab = buildVocab(lines), V = vocab.chars.length;
-    const T = Math.min(256, Math.max(...lines.map((l) => [...l].length)) + 1);
-    const enc = encodeLines(lines, vocab, T);
-    x = enc.x; y = enc.y; lengths = enc.lengths;
+    const text = await readTextFile(a.text as string, 'train');
+    let vocab: Vocab;
+    if (a.stream) {
+      const W = (a.window as number | undefined) ?? 100, chars = charCount(text);
+      if (chars > MAX_TEXT_STEPS) throw new UsageError(`train: ${a.text} has ${chars} characters, over the limit of ${MAX_TEXT_STEPS}`);
+      if (chars < 2 * W + 1) throw new UsageError(`train: ${a.text} has ${chars} characters; --stream needs at least 2 windows of ${W} (lower --window)`);
+      vocab = buildVocab([text]);
+      const enc = encodeStream(text, vocab, W);
+      all = { x: enc.x, y: enc.y };
+      meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(Math.min(W, 1000)), stream: 'true' };
+      console.log(`text (stream): ${chars} characters in ${enc.x.shape[0]} windows of ${W}, ${vocab.chars.length} distinct`);
+    } else {
+      const lines = linesOf(text);
+      if (lines.length < 2) throw new UsageError(`train: ${a.text} has fewer than 2 non-empty lines`);
+      const T = paddedLength('train', a.text as string, lines);
+      vocab = buildVocab(lines);
+      const enc = encodeLines(lines, vocab, T);
+      all = { x: enc.x, y: enc.y, lengths: enc.lengths };
+      meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(T - 1) };
+      console.log(`text: ${lines.length} lines, ${vocab.chars.length - 1} characters, up to ${T - 1} per line`);
+    }
+    const V = vocab.chars.length;
     model = new Sequential([
       new Embedding({ numEmbeddings: V, embeddingDim: Math.min(32, V), seed }),
       recurrent(a.cell as string, { inputSize: Math.min(32, V), ...rec }),
       new Linear({ inFeatures: H, outFeatures: V, seed: seed + 1 }),
     ], { output: 'all' });
     model.compile({ optimizer: optimizerOf(a.optimizer as string, a.lr as number), loss: 'crossEntropy', clipNorm: 1 });
-    meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(T - 1) };
-    console.log(`text: ${lines.length} lines, ${V - 1} characters, up to ${T - 1} per line`);
   } else {
-    const text = await readText(a.csv as string, 'train');
-    const header = (text.split(/\r?\n/)[0] ?? '').split(',').map((h) => h.trim());
-    const columns = a.columns ? String(a.columns).split(',').map((c) => c.trim()) : header;
+    const text = await readTextFile(a.csv as string, 'train');
+    const columns = a.columns ? String(a.columns).split(',').map((c) => c.trim()) : csvHeader(text, a.csv as string);
+    const table = parseCsv(text, a.csv as string, columns); // the header first: names, duplicates
+    if (new Set(columns).size !== columns.length) throw new UsageError(`train: --columns names a column twice (${columns.join(', ')})`);
     const target = (a.target as string | undefined) ?? columns[columns.length - 1]!;
     const ti = columns.indexOf(target);
     if (ti < 0) throw new UsageError(`train: --target "${target}" must be one of the input columns (${columns.join(', ')})`);
-    const table = parseCsv(text, a.csv as string, columns);
-    const scaler = fitScaler(table.rows);
-    ({ x, y } = windows(table.rows, scaler, a.window as number, a.horizon as number, ti));
+    const scaler = fitScaler(table.rows), W = (a.window as number | undefined) ?? 24;
+    all = windows(table.rows, scaler, W, a.horizon as number, ti);
     const D = a.bidirectional ? 2 : 1;
     model = new Sequential([
       recurrent(a.cell as string, { inputSize: columns.length, bidirectional: a.bidirectional, ...rec }),
       new Linear({ inFeatures: D * H, outFeatures: 1, seed: seed + 1 }),
     ]);
     model.compile({ optimizer: optimizerOf(a.optimizer as string, a.lr as number), loss: 'mse', clipNorm: 1, metrics: ['mae'] });
-    meta = { kind: 'csv', columns: JSON.stringify(columns), target, window: String(a.window), horizon: String(a.horizon), scaler: JSON.stringify(scaler) };
-    console.log(`csv: ${table.rows.length} rows, ${x.shape[0]} windows of ${a.window} × ${columns.length}, predicting ${target} ${a.horizon} step(s) ahead`);
+    meta = { kind: 'csv', columns: JSON.stringify(columns), target, window: String(W), horizon: String(a.horizon), scaler: JSON.stringify(scaler) };
+    console.log(`csv: ${table.rows.length} rows, ${all.x.shape[0]} windows of ${W} × ${columns.length}, predicting ${target} ${a.horizon} step(s) ahead`);
   }
-  const ckpt = (a.checkpoint as string | undefined) ?? `${a.out as string}.ckpt`;
+  const N = all.x.shape[0]!, split = randomSplit(N, a.val as number, seed);
+  if (split.train.length < 1) throw new UsageError(`train: --val ${a.val} leaves no sample to train on (${N} in all)`);
+  const trainSet = split.val.length ? take(all, split.train) : all, valSet = split.val.length ? take(all, split.val) : null;
   const ctl = new AbortController();
   const onSigint = (): void => { ctl.abort(); };
   process.once('SIGINT', onSigint);
   const progress = new Progress();
-  const N = x.shape[0]!, nTrain = N - Math.floor(N * (a.val as number)), epochs = a.epochs as number;
-  const perEpoch = Math.ceil(nTrain / (a.batch as number));
+  const epochs = a.epochs as number, perEpoch = Math.ceil(split.train.length / (a.batch as number));
   let done = 0, ema = NaN;
   const t0 = performance.now();
   try {
-    const h = await model.fit(x, y, {
-      lengths, epochs, batchSize: a.batch as number, tbptt: a.tbptt as number, seed, validationSplit: a.val as number,
+    const h = await model.fit(trainSet.x, trainSet.y, {
+      lengths: trainSet.lengths, epochs, batchSize: a.batch as number, tbptt: a.tbptt as number, seed,
+      validationData: valSet ? { x: valSet.x, y: valSet.y, lengths: valSet.lengths } : undefined,
       signal: ctl.signal, checkpoint: { path: ckpt }, resume: a.resume ? ckpt : undefined,
       callbacks: {
         onBatchEnd: (_b, logs) => {
@@ -135,15 +195,17 @@ export async function train(argv: string[]): Promise<void> {
     });
     if (h.stopped === 'aborted') {
       progress.end();
-      console.log(`stopped; the last checkpoint (${ckpt}) is intact: resume with --resume`);
+      console.log(await exists(ckpt)
+        ? `stopped; the last checkpoint (${ckpt}) is intact: resume with --resume`
+        : 'stopped before the first checkpoint was written: none exists, there is nothing to resume');
       process.exitCode = 130;
       return;
     }
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
-  await saveFile(model, a.out as string, meta);
-  console.log(`wrote ${a.out as string} (${model.numParams} parameters) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backend()}`);
+  await saveFile(model, out, meta);
+  console.log(`wrote ${out} (${model.numParams} parameters) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backend()}`);
 }
 
 async function openModel(cmd: string, path: string | undefined): Promise<{ model: Sequential; meta: Record<string, string> }> {
@@ -152,7 +214,7 @@ async function openModel(cmd: string, path: string | undefined): Promise<{ model
   try {
     bytes = await readFileBytes(path);
   } catch (e) {
-    throw new UsageError(`${cmd}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`${cmd}: ${(e as Error).message}`);
   }
   try {
     return { model: load(bytes), meta: readSafetensorsFile(bytes).metadata };
@@ -162,43 +224,86 @@ async function openModel(cmd: string, path: string | undefined): Promise<{ model
   }
 }
 
+/** JSON from a model file's metadata, or a one-line UsageError (the file may be hostile). */
+function metaJson(cmd: string, path: string, key: string, text: string | undefined): unknown {
+  if (typeof text !== 'string' || text.length > 1 << 24) throw new UsageError(`${cmd}: ${path} has no usable "${key}" metadata`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${cmd}: ${path} has "${key}" metadata that is not valid JSON`);
+  }
+}
+
+function metaInt(cmd: string, path: string, key: string, text: string | undefined, hi: number): number {
+  const v = Number(text);
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || v < 1 || v > hi) throw new UsageError(`${cmd}: ${path} has "${key}" metadata ${JSON.stringify(String(text).slice(0, 20))}, expected an integer in [1, ${hi}]`);
+  return v;
+}
+
+function textModel(cmd: string, path: string, model: Sequential, meta: Record<string, string>): { vocab: Vocab; maxLen: number } {
+  if (meta.kind !== 'text') throw new UsageError(`${cmd}: this model was not trained on text (no vocabulary)`);
+  const vocab = vocabOf(metaJson(cmd, path, 'vocab', meta.vocab));
+  if (!vocab) throw new UsageError(`${cmd}: ${path} has a "vocab" that is not a list of distinct characters starting with the line end`);
+  const first = model.config().layers[0]!;
+  if (first.type !== 'Embedding' || first.numEmbeddings !== vocab.chars.length || model.outputSize !== vocab.chars.length || model.output !== 'all') {
+    throw new UsageError(`${cmd}: ${path}'s model does not fit its vocabulary of ${vocab.chars.length} characters`);
+  }
+  return { vocab, maxLen: metaInt(cmd, path, 'maxLen', meta.maxLen, 1 << 20) };
+}
+
 export const generateFlags: Flag[] = [
   { name: 'n', type: 'int', default: 10, min: 1, help: 'how many lines' },
   { name: 'temperature', type: 'number', default: 0.8, min: 0.01, max: 10, help: 'sampling temperature' },
   { name: 'prefix', type: 'string', default: '', help: 'start every line with this' },
   { name: 'max', type: 'int', min: 1, help: 'longest line (default: the training maximum)' },
-  { name: 'seed', type: 'int', default: 1, min: 0, help: 'sampling seed' },
+  { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'sampling seed' },
   BACKEND,
 ];
 
 export async function generate(argv: string[]): Promise<void> {
-  const a = parseArgs('generate', argv, generateFlags);
+  const a = parseArgs('generate', argv, generateFlags, ['MODEL'], 1);
   await start(a);
-  const { model, meta } = await openModel('generate', a._[0]);
-  if (meta.kind !== 'text' && meta.vocab === undefined) throw new UsageError('generate: this model was not trained on text (no vocabulary)');
-  const vocab: Vocab = { chars: JSON.parse(meta.vocab!) as string[] };
-  const r = new Random(a.seed as number), max = (a.max as number | undefined) ?? Number(meta.maxLen ?? 32);
+  const path = a._[0]!;
+  const { model, meta } = await openModel('generate', path);
+  const { vocab, maxLen } = textModel('generate', path, model, meta);
+  const known = new Set(vocab.chars);
+  for (const ch of a.prefix as string) if (!known.has(ch)) throw new UsageError(`generate: --prefix has ${JSON.stringify(ch)}, which the model never saw`);
+  const r = new Random(a.seed as number), max = (a.max as number | undefined) ?? maxLen;
   for (let i = 0; i < (a.n as number); i++) console.log(sampleLine(model, vocab, r, a.temperature as number, max, a.prefix as string));
 }
 
 export const predictFlags: Flag[] = [
   { name: 'csv', type: 'string', help: 'the series to continue (same columns as training)' },
-  { name: 'steps', type: 'int', default: 1, min: 1, help: 'how many steps ahead to forecast' },
+  { name: 'steps', type: 'int', default: 1, min: 1, max: 1e6, help: 'how many steps ahead to forecast' },
   BACKEND,
 ];
 
-function csvModel(cmd: string, meta: Record<string, string>): { columns: string[]; target: string; window: number; horizon: number; scaler: Scaler } {
+function csvModel(cmd: string, path: string, model: Sequential, meta: Record<string, string>): { columns: string[]; target: string; window: number; horizon: number; scaler: Scaler } {
   if (meta.kind !== 'csv') throw new UsageError(`${cmd}: this model was not trained on a CSV time series`);
-  return { columns: JSON.parse(meta.columns!), target: meta.target!, window: Number(meta.window), horizon: Number(meta.horizon), scaler: JSON.parse(meta.scaler!) };
+  const columns = metaJson(cmd, path, 'columns', meta.columns);
+  if (!Array.isArray(columns) || columns.length < 1 || !columns.every((c) => typeof c === 'string' && c !== '') || new Set(columns).size !== columns.length) {
+    throw new UsageError(`${cmd}: ${path} has "columns" metadata that is not a list of distinct names`);
+  }
+  if (typeof meta.target !== 'string' || !columns.includes(meta.target)) throw new UsageError(`${cmd}: ${path}'s target is not one of its columns`);
+  const scaler = metaJson(cmd, path, 'scaler', meta.scaler) as Scaler;
+  const okArr = (v: unknown, pos: boolean): boolean => Array.isArray(v) && v.length === columns.length && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!pos || x > 0));
+  if (!scaler || typeof scaler !== 'object' || !okArr(scaler.mean, false) || !okArr(scaler.std, true)) {
+    throw new UsageError(`${cmd}: ${path} has a "scaler" that is not { mean, std } with ${columns.length} finite numbers each (std > 0)`);
+  }
+  if (model.inputSize !== columns.length || model.outputSize !== 1 || model.output === 'all') {
+    throw new UsageError(`${cmd}: ${path}'s model does not fit its ${columns.length} columns`);
+  }
+  return { columns, target: meta.target, window: metaInt(cmd, path, 'window', meta.window, 1e6), horizon: metaInt(cmd, path, 'horizon', meta.horizon, 1e6), scaler };
 }
 
 export async function predict(argv: string[]): Promise<void> {
-  const a = parseArgs('predict', argv, predictFlags);
+  const a = parseArgs('predict', argv, predictFlags, ['MODEL'], 1);
   if (!a.csv) throw new UsageError('predict: give --csv FILE');
   await start(a);
-  const { model, meta } = await openModel('predict', a._[0]);
-  const c = csvModel('predict', meta);
-  const rows = parseCsv(await readText(a.csv as string, 'predict'), a.csv as string, c.columns).rows;
+  const path = a._[0]!;
+  const { model, meta } = await openModel('predict', path);
+  const c = csvModel('predict', path, model, meta);
+  const rows = parseCsv(await readTextFile(a.csv as string, 'predict'), a.csv as string, c.columns).rows;
   if (rows.length < c.window) throw new UsageError(`predict: ${a.csv} has ${rows.length} rows, the model needs a window of ${c.window}`);
   const ti = c.columns.indexOf(c.target), F = c.columns.length, steps = a.steps as number;
   if (steps > c.horizon && F > 1) {
@@ -225,22 +330,24 @@ export const evalFlags: Flag[] = [
 ];
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const a = parseArgs('eval', argv, evalFlags);
+  const a = parseArgs('eval', argv, evalFlags, ['MODEL'], 1);
   await start(a);
-  const { model, meta } = await openModel('eval', a._[0]);
+  const path = a._[0]!;
+  const { model, meta } = await openModel('eval', path);
   if (meta.kind === 'text') {
     if (!a.text) throw new UsageError('eval: give --text FILE for a text model');
-    const vocab: Vocab = { chars: JSON.parse(meta.vocab!) };
-    const lines = (await readText(a.text as string, 'eval')).split(/\r?\n/).filter((l) => l.length > 0);
-    const enc = encodeLines(lines, vocab, Number(meta.maxLen) + 1);
+    const { vocab } = textModel('eval', path, model, meta);
+    const lines = linesOf(await readTextFile(a.text as string, 'eval'));
+    if (lines.length < 1) throw new UsageError(`eval: ${a.text} has no non-empty line`);
+    const enc = encodeLines(lines, vocab, paddedLength('eval', a.text as string, lines));
     model.compile({ optimizer: optim.sgd(), loss: 'crossEntropy', metrics: ['accuracy'] });
     const r = model.evaluate(enc.x, enc.y, { lengths: enc.lengths });
     console.log(`lines ${lines.length}\nloss ${r.loss.toFixed(4)} nats/char\naccuracy ${r.accuracy!.toFixed(4)} (next character)`);
     return;
   }
   if (!a.csv) throw new UsageError('eval: give --csv FILE for a CSV model');
-  const c = csvModel('eval', meta);
-  const rows = parseCsv(await readText(a.csv as string, 'eval'), a.csv as string, c.columns).rows;
+  const c = csvModel('eval', path, model, meta);
+  const rows = parseCsv(await readTextFile(a.csv as string, 'eval'), a.csv as string, c.columns).rows;
   const ti = c.columns.indexOf(c.target);
   const { x, y } = windows(rows, c.scaler, c.window, c.horizon, ti);
   const p = model.predict(x).data;
@@ -253,8 +360,10 @@ export async function evaluate(argv: string[]): Promise<void> {
   console.log(`windows ${p.length}\nMAE ${mae.toPrecision(5)}\nRMSE ${Math.sqrt(mse).toPrecision(5)}   (in ${c.target}'s units)`);
 }
 
+export const infoFlags: Flag[] = [BACKEND];
+
 export async function info(argv: string[]): Promise<void> {
-  const a = parseArgs('info', argv, [BACKEND]);
+  const a = parseArgs('info', argv, infoFlags, ['[MODEL]']);
   await start(a);
   if (!a._[0]) {
     console.log(`backend: ${backend()}`);
@@ -268,12 +377,19 @@ export async function info(argv: string[]): Promise<void> {
     const { type, ...rest } = l;
     console.log(`  ${i}: ${String(type)} ${JSON.stringify(rest)}`);
   });
-  if (meta.kind) console.log(`trained on: ${meta.kind}${meta.kind === 'csv' ? ` (${meta.columns} → ${meta.target}, window ${meta.window}, horizon ${meta.horizon})` : ''}`);
+  if (meta.kind === 'csv' || meta.kind === 'text') {
+    console.log(`trained on: ${meta.kind}${meta.kind === 'csv' ? ` (${String(meta.columns).slice(0, 200)} → ${String(meta.target).slice(0, 40)}, window ${String(meta.window).slice(0, 10)}, horizon ${String(meta.horizon).slice(0, 10)})` : ''}`);
+  }
   console.log(`backend: ${backend()}`);
 }
 
+export const benchFlags: Flag[] = [
+  { name: 'batch', type: 'int', default: 32, min: 1, max: 4096, help: 'sequences per batch' },
+  { name: 'steps', type: 'int', default: 50, min: 1, max: 100000, help: 'time steps' },
+];
+
 export async function bench(argv: string[]): Promise<void> {
-  const a = parseArgs('bench', argv, [{ name: 'batch', type: 'int', default: 32, min: 1, help: 'sequences per batch' }, { name: 'steps', type: 'int', default: 50, min: 1, help: 'time steps' }]);
+  const a = parseArgs('bench', argv, benchFlags, ['[MODEL]']);
   const results: string[] = [];
   for (const name of ['wasm-simd', 'js'] as const) {
     await init({ backend: name });
@@ -288,6 +404,7 @@ export async function bench(argv: string[]): Promise<void> {
     const s = performance.now();
     while (performance.now() - s < 1000) { model.predict(x, { batchSize: B }); n++; }
     results.push(`${name}: ${((n * B * 1000) / (performance.now() - s)).toFixed(0)} sequences/s (forward, batch ${B}, ${T} steps)`);
+    model.dispose();
   }
   console.log(results.join('\n'));
 }

@@ -6,7 +6,7 @@
 import { SimdRnnError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Sequential, History } from '../train/sequential.js';
-import { readSafetensorsFile, writeSafetensors } from './safetensors.js';
+import { readSafetensorsHeader, decodeTensors, writeSafetensors } from './safetensors.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { finiteWeights, parseMetaJson } from './model.js';
 
@@ -75,7 +75,7 @@ function checkHistory(h: unknown): History {
 }
 
 export function readCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { tensors, metadata } = readSafetensorsFile(bytes);
+  const header = readSafetensorsHeader(bytes), { metadata } = header;
   if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`format is ${describe(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);
   if (!READABLE_VERSIONS.includes(metadata.formatVersion ?? '')) {
     throw bad(`format version is ${describe(metadata.formatVersion)}, expected one of ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')}`);
@@ -96,6 +96,7 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
     es = { best: tr.es.best as number | null, bad: tr.es.bad };
   }
   const history = checkHistory(tr.history);
+  const tensors = decodeTensors(bytes, header);
   const buffers: Float32Array[] = [];
   for (let i = 0; i < opt.buffers; i++) {
     const b = tensors[`optimizer.${i}`];

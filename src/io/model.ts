@@ -17,7 +17,7 @@ import { recurrentParamSpecs } from '../layers/recurrent.js';
 import type { ParamSpec } from '../layers/params.js';
 import type { Tensor } from '../tensor.js';
 import { describe } from '../errors.js';
-import { readSafetensorsFile, writeSafetensors, scanJson, MAX_JSON_DEPTH } from './safetensors.js';
+import { readSafetensorsHeader, decodeTensors, writeSafetensors, scanJson, MAX_JSON_DEPTH } from './safetensors.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { writeFileAtomic, readFileBytes } from './file.js';
 
@@ -64,15 +64,20 @@ export function save(model: Sequential, metadata: Record<string, string> = {}): 
   return stampCrc(writeSafetensors(dict, meta));
 }
 
+/** The first element of a dict that is NaN or ±Infinity, if any. */
+function firstNonFinite(dict: Record<string, Tensor>): { key: string; i: number; v: number } | null {
+  for (const [key, t] of Object.entries(dict)) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (d[i]! - d[i]! !== 0) return { key, i, v: d[i]! };
+  }
+  return null;
+}
+
 /** @internal Refuses to write weights that are not all finite (a diverged model is not saved as if it were good). */
 export function finiteWeights(where: string, dict: Record<string, Tensor>): void {
-  for (const [k, v] of Object.entries(dict)) {
-    const d = v.data;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i]! - d[i]! !== 0) {
-        throw new SimdRnnError('NON_FINITE', `${where}: parameter "${k}" holds ${d[i]} at element ${i}; a model with non-finite weights is not saved (it diverged: retrain with a lower learning rate)`);
-      }
-    }
+  const f = firstNonFinite(dict);
+  if (f) {
+    throw new SimdRnnError('NON_FINITE', `${where}: parameter "${f.key}" holds ${f.v} at element ${f.i}; a model with non-finite weights is not saved (it diverged: retrain with a lower learning rate)`);
   }
 }
 
@@ -153,7 +158,7 @@ function buildLayer(c: Record<string, unknown>, i: number): ModelLayer {
  * every tensor the architecture implies is present with its shape, no other
  * `layers.*` tensor is, and all are finite. Returns the parsed architecture.
  */
-export function checkModel(tensors: Record<string, Tensor>, architecture: string | undefined, fail: (m: string) => SimdRnnError = bad): { output: unknown; layers: Record<string, unknown>[] } {
+export function checkModel(shapes: Record<string, readonly number[]>, architecture: string | undefined, fail: (m: string) => SimdRnnError = bad): { output: unknown; layers: Record<string, unknown>[] } {
   const arch = parseMetaJson(fail, 'architecture', architecture, LOAD_LIMITS.architectureChars) as { output?: unknown; layers?: unknown } | null;
   if (!arch || typeof arch !== 'object' || !Array.isArray(arch.layers) || arch.layers.some((l) => l === null || typeof l !== 'object' || Array.isArray(l))) {
     throw fail('architecture metadata has no layer list');
@@ -164,29 +169,27 @@ export function checkModel(tensors: Record<string, Tensor>, architecture: string
   let params = 0;
   layers.forEach((c, i) => {
     for (const s of planLayer(c, i)) {
-      const key = `layers.${i}.${s.name}`, t = Object.prototype.hasOwnProperty.call(tensors, key) ? tensors[key] : undefined;
+      const key = `layers.${i}.${s.name}`, t = Object.prototype.hasOwnProperty.call(shapes, key) ? shapes[key] : undefined;
       const want = `[${s.shape.join(',')}]`;
       if (!t) throw fail(`the architecture's layer ${i} needs a tensor "${key}" of shape ${want}; the file has none`);
-      if (t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
-        throw fail(`tensor "${key}" has shape [${t.shape.join(',')}], the architecture implies ${want}`);
+      if (t.length !== s.shape.length || t.some((d, j) => d !== s.shape[j])) {
+        throw fail(`tensor "${key}" has shape [${t.join(',')}], the architecture implies ${want}`);
       }
-      params += t.data.length;
+      params += s.shape.reduce((a, b) => a * b, 1);
       if (params > LOAD_LIMITS.params) throw fail(`the model has over ${LOAD_LIMITS.params} parameters (the limit)`);
       expected.add(key);
     }
   });
-  for (const k of Object.keys(tensors)) {
+  for (const k of Object.keys(shapes)) {
     if (k.startsWith('layers.') && !expected.has(k)) throw fail(`tensor "${k}" is not a parameter of the architecture`);
-  }
-  for (const k of expected) {
-    const d = tensors[k]!.data;
-    for (let i = 0; i < d.length; i++) if (d[i]! - d[i]! !== 0) throw fail(`tensor "${k}" holds ${d[i]} at element ${i}; weights must be finite`);
   }
   return { output: arch.output, layers };
 }
 
 export function load(bytes: Uint8Array): Sequential {
-  const { tensors, metadata } = readSafetensorsFile(bytes);
+  // Cheap checks first (header, format, CRC, architecture against the tensors'
+  // shapes); the data is decoded only for a file that passes them.
+  const header = readSafetensorsHeader(bytes), { metadata } = header;
   const checkpoint = metadata.format === 'simd-rnn/checkpoint';
   if (!checkpoint && metadata.format !== MODEL_FORMAT) {
     throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}"${metadata.format === undefined ? ' (not a simd-rnn model file: a PyTorch state dict loads into a layer with loadStateDict(io.readSafetensors(bytes)))' : ''}`);
@@ -197,11 +200,15 @@ export function load(bytes: Uint8Array): Sequential {
   if (!crcOk(bytes, metadata.formatVersion!, metadata.crc32) || (checkpoint && metadata.crc32 === undefined)) {
     throw bad('checksum mismatch: the file is corrupted');
   }
-  if (checkpoint) for (const k of Object.keys(tensors)) if (!k.startsWith('layers.')) delete tensors[k];
-  const arch = checkModel(tensors, metadata.architecture);
+  const shapes: Record<string, number[]> = {};
+  for (const e of header.entries) if (!checkpoint || e.name.startsWith('layers.')) shapes[e.name] = e.shape;
+  const arch = checkModel(shapes, metadata.architecture);
   if (arch.output !== undefined && arch.output !== 'last' && arch.output !== 'mean' && arch.output !== 'all') {
     throw bad(`architecture output is ${describe(arch.output)}, expected "last", "mean" or "all"`);
   }
+  const tensors = decodeTensors(bytes, header, (name) => !checkpoint || name.startsWith('layers.'));
+  const nonFinite = firstNonFinite(tensors);
+  if (nonFinite) throw bad(`tensor "${nonFinite.key}" holds ${nonFinite.v} at element ${nonFinite.i}; weights must be finite`);
   const built: ModelLayer[] = [];
   let model: Sequential | null = null;
   try {

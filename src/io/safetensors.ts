@@ -41,7 +41,45 @@ export interface SafetensorsFile {
  * @example
  * const { tensors, metadata } = readSafetensorsFile(bytes);
  */
+/** One tensor's place in a file, checked against the file but not yet decoded. */
+export interface TensorEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A file's parsed and checked header: decode tensors from it with decodeTensors. */
+export interface SafetensorsHeader {
+  entries: TensorEntry[];
+  metadata: Record<string, string>;
+  /** Byte offset of the data section. */
+  dataStart: number;
+}
+
 export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
+  const h = readSafetensorsHeader(bytes);
+  return { tensors: decodeTensors(bytes, h), metadata: h.metadata };
+}
+
+/** The tensors of a checked header (all of them, or those `keep` accepts), as f32. */
+export function decodeTensors(bytes: Uint8Array, h: SafetensorsHeader, keep: (name: string) => boolean = () => true): Record<string, Tensor> {
+  const tensors: Record<string, Tensor> = {};
+  for (const e of h.entries) {
+    if (!keep(e.name)) continue;
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    tensors[e.name] = { data: decode(e.dtype, bytes, h.dataStart + e.begin, count, e.name), shape: e.shape };
+  }
+  return tensors;
+}
+
+/**
+ * Parses and checks a safetensors header (every offset, shape and length
+ * against the file) without decoding any tensor: a caller can refuse a file
+ * by its metadata before paying for its data.
+ */
+export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) throw argError('readSafetensors', 'bytes', 'a Uint8Array', bytes);
   if (bytes.length < 8) throw bad(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -68,8 +106,10 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
   if (scan.duplicate !== null) throw bad(`header has the key ${JSON.stringify(scan.duplicate)} twice`);
   const dataStart = 8 + n, dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
-  for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
+  const entries: TensorEntry[] = [];
+  const h = header as Record<string, unknown>;
+  for (const name of Object.keys(h)) {
+    const v = h[name];
     if (name === '__metadata__') {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('__metadata__ is not an object');
       for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
@@ -83,15 +123,15 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
     if (v === null || typeof v !== 'object') throw bad(`entry "${name}" is not an object`);
     const { dtype, shape, data_offsets: off } = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw bad(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || shape.length > 8 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isCount)) {
       throw bad(`tensor "${name}" has an invalid shape ${short(shape)} (expected up to 8 integers ≥ 0, each below 2^53)`);
     }
-    if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0) || off[0] > off[1]) {
+    if (!Array.isArray(off) || off.length !== 2 || !isCount(off[0]) || !isCount(off[1]) || off[0] > off[1]) {
       throw bad(`tensor "${name}" has invalid data_offsets ${short(off)}`);
     }
     let count = 1;
-    for (const d of shape as number[]) {
-      count *= d;
+    for (let i = 0; i < shape.length; i++) {
+      count *= shape[i] as number;
       if (!Number.isSafeInteger(count)) throw bad(`tensor "${name}" has a shape whose element count overflows`);
     }
     const [begin, end] = off as [number, number];
@@ -106,13 +146,10 @@ export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.begin < sorted[i - 1]!.end) throw bad(`tensors "${sorted[i - 1]!.name}" and "${sorted[i]!.name}" overlap`);
   }
-  const tensors: Record<string, Tensor> = {};
-  for (const e of entries) {
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    tensors[e.name] = { data: decode(e.dtype, bytes, dataStart + e.begin, count, e.name), shape: e.shape };
-  }
-  return { tensors, metadata };
+  return { entries, metadata, dataStart };
 }
+
+const isCount = (d: unknown): boolean => Number.isSafeInteger(d) && (d as number) >= 0;
 
 /** A value for an error message, without recursing into it (it may be nested thousands deep). */
 function short(v: unknown): string {
@@ -127,25 +164,34 @@ function short(v: unknown): string {
  */
 export function scanJson(json: string): { depth: number; duplicate: string | null } {
   const seen = new Set<string>();
+  const n = json.length;
   let depth = 0, max = 0, duplicate: string | null = null;
-  for (let i = 0; i < json.length; i++) {
-    const ch = json[i];
-    if (ch === '"') {
-      let j = i + 1;
-      while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+  for (let i = 0; i < n; i++) {
+    const ch = json.charCodeAt(i);
+    if (ch === 34) { // a string: jump to its closing quote (one not preceded by an odd run of backslashes)
+      let j = json.indexOf('"', i + 1), escaped = false;
+      while (j > 0) {
+        let b = 0;
+        while (json.charCodeAt(j - 1 - b) === 92) b++;
+        if (b === 0) break;
+        escaped = true;
+        if (b % 2 === 0) break;
+        j = json.indexOf('"', j + 1);
+      }
+      if (j < 0) j = n;
       if (depth === 1 && duplicate === null) {
-        let k = j + 1;
-        while (k < json.length && /\s/.test(json[k]!)) k++;
-        if (json[k] === ':') {
-          let key: string;
-          try { key = JSON.parse(json.slice(i, j + 1)) as string; } catch { key = json.slice(i + 1, j); }
+        let k = j + 1, c = json.charCodeAt(k);
+        while (c === 32 || c === 9 || c === 10 || c === 13) c = json.charCodeAt(++k);
+        if (c === 58) { // a key
+          let key = json.slice(i + 1, j);
+          if (escaped) { try { key = JSON.parse(json.slice(i, j + 1)) as string; } catch { /* invalid JSON: JSON.parse reports it */ } }
           if (seen.has(key)) duplicate = key;
           seen.add(key);
         }
       }
       i = j;
-    } else if (ch === '{' || ch === '[') { depth++; if (depth > max) max = depth; }
-    else if (ch === '}' || ch === ']') depth--;
+    } else if (ch === 123 || ch === 91) { if (++depth > max) max = depth; } // { [
+    else if (ch === 125 || ch === 93) depth--; // } ]
   }
   return { depth: max, duplicate };
 }

@@ -4,22 +4,13 @@
 import { readFile, stat, access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.js';
+import { fsReason } from '../io/file.js';
 
 /** Largest input file the CLI reads (its characters and their training arrays must fit in memory). */
 export const MAX_INPUT_BYTES = 1 << 30;
 
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device', EROFS: 'read-only file system',
-  EMFILE: 'too many open files', EDQUOT: 'disk quota exceeded', EIO: 'input/output error',
-};
-
 /** "no such file (ENOENT)" for a Node file-system error. */
-export function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (typeof code === 'string') return `${REASONS[code] ?? 'file error'} (${code})`;
-  return (e as Error)?.message ?? String(e);
-}
+export const reason = fsReason;
 
 /** The byte offset of the first byte that is not valid UTF-8, or −1. */
 export function firstBadUtf8(b: Uint8Array): number {

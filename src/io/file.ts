@@ -13,14 +13,18 @@ async function nodeFs(where: string): Promise<typeof import('node:fs/promises')>
 }
 
 const REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
+  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded', EMFILE: 'too many open files', EIO: 'input/output error',
 };
 
-function ioError(verb: string, path: string, e: unknown): SimdRnnError {
+/** "no space left on device (ENOSPC)" for a Node file-system error; its message otherwise. */
+export function fsReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
-  const why = typeof code === 'string' ? `${REASONS[code] ?? (e as Error).message} (${code})` : String((e as Error)?.message ?? e);
-  return new SimdRnnError('IO_ERROR', `cannot ${verb} ${path}: ${why}`, { cause: e });
+  return typeof code === 'string' ? `${REASONS[code] ?? (e as Error).message} (${code})` : String((e as Error)?.message ?? e);
+}
+
+function ioError(verb: string, path: string, e: unknown): SimdRnnError {
+  return new SimdRnnError('IO_ERROR', `cannot ${verb} ${path}: ${fsReason(e)}`, { cause: e });
 }
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {

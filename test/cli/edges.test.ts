@@ -141,7 +141,7 @@ t.test('file errors: one line, exit 2, before any training', async (t) => {
   refused(t, ['train', '--text', 'names.txt', '--out', 'adir'], /--out adir is a directory/);
   refused(t, ['train', '--text', 'names.txt', '--out', 'fresh.safetensors', '--resume'], /train: --resume: there is no checkpoint at fresh\.safetensors\.ckpt \(nothing to resume/);
   refused(t, ['train', '--text', 'adir'], /cannot read adir: it is a directory \(EISDIR\)/);
-  refused(t, ['info', 'missing.safetensors'], /info: cannot read missing\.safetensors: no such file or directory \(ENOENT\)/);
+  refused(t, ['info', 'missing.safetensors'], /info: cannot read missing\.safetensors: no such file \(ENOENT\)/);
   refused(t, ['predict', 'missing.safetensors', '--csv', 'series.csv'], /cannot read missing\.safetensors/);
 });
 

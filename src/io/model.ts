@@ -13,7 +13,7 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { Sequential, type ModelLayer } from '../train/sequential.js';
-import { recurrentParamSpecs } from '../layers/recurrent.js';
+import { recurrentParamSpecs } from '../layers/recurrent/index.js';
 import type { ParamSpec } from '../layers/params.js';
 import type { Tensor } from '../tensor.js';
 import { describe } from '../errors.js';

@@ -5,7 +5,7 @@
 // [T, B, inputSize]; output "y" [T, B, D·H]. The protobuf is written by hand
 // (a few message types), so no dependency is needed.
 import { SimdRnnError } from '../errors.js';
-import type { Recurrent } from '../layers/recurrent.js';
+import type { Recurrent } from '../layers/recurrent/index.js';
 
 // ---- minimal protobuf writer ----
 class Pb {

@@ -1,4 +1,5 @@
-import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
+import { gruCell } from './recurrent/cells/gru.js';
 
 /**
  * Gated recurrent unit, exactly PyTorch's `nn.GRU`: gates r, z, n with
@@ -10,6 +11,6 @@ import { Recurrent, type RecurrentOptions } from './recurrent.js';
  */
 export class GRU extends Recurrent {
   constructor(opts: RecurrentOptions) {
-    super('GRU', opts);
+    super(gruCell, opts);
   }
 }

@@ -1,4 +1,5 @@
-import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
+import { lstmCell } from './recurrent/cells/lstm.js';
 
 /**
  * Long short-term memory, exactly PyTorch's `nn.LSTM` (gates i, f, g, o;
@@ -12,6 +13,6 @@ import { Recurrent, type RecurrentOptions } from './recurrent.js';
  */
 export class LSTM extends Recurrent {
   constructor(opts: RecurrentOptions) {
-    super('LSTM', opts);
+    super(lstmCell, opts);
   }
 }

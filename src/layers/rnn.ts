@@ -1,5 +1,6 @@
 import { argError } from '../errors.js';
-import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
+import { rnnReluCell, rnnTanhCell } from './recurrent/cells/rnn.js';
 
 export interface RNNOptions extends RecurrentOptions {
   /** h' = tanh(…) (default) or relu(…). */
@@ -17,7 +18,7 @@ export class RNN extends Recurrent {
   constructor(opts: RNNOptions) {
     const nl = opts?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw argError('RNN', 'nonlinearity', "'tanh' or 'relu'", nl);
-    super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', opts);
+    super(nl === 'relu' ? rnnReluCell : rnnTanhCell, opts);
     this.nonlinearity = nl;
   }
 }

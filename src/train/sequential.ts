@@ -10,7 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { Recurrent, type StreamState } from '../layers/recurrent.js';
+import { Recurrent, validSteps, type StreamState } from '../layers/recurrent/index.js';
 import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
@@ -306,24 +306,7 @@ export class Sequential {
     const [N, T] = x.shape as [number, number, number];
     if (N < 1 || T < 1) throw argError(where, 'x.shape', 'at least one sequence of at least one step', x.shape);
     checkFinite(where, 'x', x.data, x.shape);
-    const valid = new Uint8Array(N * T).fill(1);
-    if (lengths !== undefined && mask !== undefined) throw argError(where, 'options', 'either lengths or mask, not both', 'both');
-    if (lengths !== undefined) {
-      if (lengths === null || typeof lengths !== 'object' || lengths.length !== N) {
-        throw argError(where, 'options.lengths', `an array of ${N} integers in [1, ${T}]`, lengths);
-      }
-      for (let n = 0; n < N; n++) {
-        const len = checkInt(where, `options.lengths[${n}]`, lengths[n], 1, T);
-        valid.fill(0, n * T + len, (n + 1) * T);
-      }
-    } else if (mask !== undefined) {
-      checkTensor(where, 'options.mask', mask, [N, T], '[N, T] of 0 and 1');
-      for (let i = 0; i < N * T; i++) {
-        const v = mask.data[i]!;
-        if (v !== 0 && v !== 1) throw argError(where, `options.mask[${Math.floor(i / T)},${i % T}]`, '0 or 1', v);
-        valid[i] = v;
-      }
-    }
+    const valid = validSteps(where, { lengths, mask }, N, T, 1) ?? new Uint8Array(N * T).fill(1);
     let yd: Float32Array | Int32Array = new Float32Array(0);
     let O = this.outputSize;
     if (y !== null) {
@@ -436,7 +419,7 @@ export class Sequential {
         const ws = l.prepare(T, B);
         if (cur) k.f32_copy(T * B * width, cur, ws.x0);
         if (masked) k.f32_copy(T * B, this.buf.mask, ws.mask);
-        const c = carry ? this.buf.carryH[ri]! : null, cc = carry && l.cell === 'LSTM' ? this.buf.carryC[ri]! : null;
+        const c = carry ? this.buf.carryH[ri]! : null, cc = carry && l.hasCellState ? this.buf.carryC[ri]! : null;
         l.runForward(T, B, masked, train, c, cc);
         cur = l.outputPtr();
         width = l.hiddenSize * (l.bidirectional ? 2 : 1);
@@ -480,7 +463,7 @@ export class Sequential {
         for (let d = 0; d < D; d++) {
           const o = 4 * (l * D + d) * n;
           k.f32_copy(n, r.finalStatePtr(l, d), this.buf.carryH[i]! + o);
-          if (r.cell === 'LSTM') k.f32_copy(n, r.finalStatePtr(l, d, true), this.buf.carryC[i]! + o);
+          if (r.hasCellState) k.f32_copy(n, r.finalStatePtr(l, d, true), this.buf.carryC[i]! + o);
         }
       }
     });

@@ -1,0 +1,119 @@
+// The cell contract: what makes an LSTM an LSTM. A cell names its gates and
+// parameters (PyTorch's) and does one time step, forward, backward and
+// streaming, as kernel calls over pointers the runners hand it. Everything
+// else (the input projection of all steps at once, directions, masks,
+// dropout, the weight-gradient GEMMs after the loop, workspaces, the
+// streaming state) is the runners' and is the same for every cell: a new cell
+// is one file in cells/, its kernels with their JS twins, and tests.
+import type { Kernels } from '../../backend/backend.js';
+import type { ParamSpec } from '../params.js';
+
+/** The public name of a cell ('RNN_TANH' / 'RNN_RELU' are the Elman cell's two nonlinearities). */
+export type CellType = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+
+/** One direction of one layer's weights, packed for the GEMMs (rebuilt when the parameters change). */
+export interface DirWeights {
+  /** Whether the layer has biases (bih, bhh are 0 and bsum zeros without). */
+  readonly hasBias: boolean;
+  /** Packed W_ihᵀ (K = I, N = G) and W_hhᵀ (K = H, N = G), for the forward products. */
+  readonly wih: number;
+  readonly whh: number;
+  /** b_ih and b_hh in the parameter region (0 without bias), and their sum. */
+  readonly bih: number;
+  readonly bhh: number;
+  readonly bsum: number;
+  /** Packed [W_ih | W_hh]ᵀ (K = I + H): one product for a streaming step; built on first use. */
+  wcat(): number;
+}
+
+/** One step of the forward pass: pointers into the heap, rows of B sequences. */
+export interface StepIO {
+  B: number;
+  H: number;
+  /** gates·H */
+  G: number;
+  w: DirWeights;
+  /** [B, G]: this step's input projection (W_ih·x plus the cell's inputBias); the cell may overwrite it with what its backward needs. */
+  g: number;
+  /** [B, G]: this step's slot of the recurrent-projection buffer (cells with separateRecurrent; 0 otherwise). */
+  gh: number;
+  /** h_{t−1} as it enters the recurrent product (with recurrent dropout applied). */
+  hIn: number;
+  /** [B, H] states before and after the step; c is 0 for cells without a cell state. */
+  hPrev: number;
+  hNext: number;
+  cPrev: number;
+  cNext: number;
+  /** [B] of 1 (valid) and 0 (padding: carry the state, emit 0), or 0 for all valid. */
+  mask: number;
+  /** Output rows [B, ldy] (the first H columns). */
+  y: number;
+  ldy: number;
+}
+
+/** One step of the backward pass, in reverse order. */
+export interface StepGrad extends StepIO {
+  /** Gradient reaching this step's output [B, ldy], or 0. */
+  dy: number;
+  /** [B, H] in: gradient w.r.t. this step's h (and c); out: what flows to the previous step before dh += dGh·W_hh. */
+  dh: number;
+  dc: number;
+  /** [B, G] written: the gradient w.r.t. g (for dW_ih, db_ih and dX). */
+  dg: number;
+  /** [B, G] written by cells with separateRecurrent: the gradient w.r.t. gh. */
+  dgh: number;
+}
+
+/** A streaming step: x and h side by side in xh (row stride ld = I + H), the state updated in place. */
+export interface StreamIO {
+  B: number;
+  I: number;
+  H: number;
+  G: number;
+  w: DirWeights;
+  xh: number;
+  ld: number;
+  h: number;
+  c: number;
+  /** [B, G] scratch; gh too for cells with separateRecurrent. */
+  g: number;
+  gh: number;
+}
+
+export interface Cell {
+  readonly type: CellType;
+  /** Gate blocks per hidden unit (G = gates·H). */
+  readonly gates: number;
+  /** Carries a cell state c beside h. */
+  readonly hasCell: boolean;
+  /** Keeps the recurrent product in its own buffer (and its gradient in dgh) instead of adding it into g. */
+  readonly separateRecurrent: boolean;
+  /** The bias the input projection adds as it stores (0: none). */
+  inputBias(w: DirWeights): number;
+  /** Recurrent product and pointwise step: writes hNext (cNext) and y. */
+  forward(k: Kernels, s: StepIO): void;
+  /** Pointwise backward: writes dg (dgh); returns the pointer whose product with W_hh the runner adds to dh. */
+  backward(k: Kernels, s: StepGrad): number;
+  /** One streaming step: writes h (c) in place and h into the next layer's slot at xh + I. */
+  stream(k: Kernels, s: StreamIO): void;
+  /** Extra entries of the layer's config (e.g. nonlinearity). */
+  config(): Record<string, unknown>;
+}
+
+/**
+ * PyTorch's parameter names and shapes for a recurrent layer with `gates`
+ * gates per unit (RNN 1, GRU 3, LSTM 4) and D directions, in state-dict order.
+ * Pure: the file loader checks a model file's tensors against it before
+ * building anything.
+ */
+export function recurrentParamSpecs(gates: number, I: number, H: number, L: number, D: number, bias: boolean): ParamSpec[] {
+  const G = gates * H, out: ParamSpec[] = [];
+  for (let l = 0; l < L; l++) {
+    for (let d = 0; d < D; d++) {
+      const s = `l${l}${d ? '_reverse' : ''}`;
+      out.push({ name: `weight_ih_${s}`, shape: [G, l === 0 ? I : D * H] }, { name: `weight_hh_${s}`, shape: [G, H] });
+      if (bias) out.push({ name: `bias_ih_${s}`, shape: [G] }, { name: `bias_hh_${s}`, shape: [G] });
+    }
+  }
+  return out;
+}

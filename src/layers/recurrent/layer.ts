@@ -1,0 +1,404 @@
+// The recurrent layer shared by RNN, LSTM and GRU: PyTorch's options, math
+// and parameter names, for any cell (cells/). The sequence runner
+// (sequence.ts) runs whole sequences forward and backward, the streaming
+// runner (stream.ts) one step at a time; this class checks arguments, moves
+// tensors between the caller's layout and the heap, and owns the memory.
+import { getBackend } from '../../backend/index.js';
+import type { Backend } from '../../backend/backend.js';
+import { SimdRnnError, argError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { rng, randomSeed, Random } from '../../util/rng.js';
+import { Lifetime, disposable } from '../../util/lifetime.js';
+import { Params } from '../params.js';
+import { checkBool, checkInt, checkTensor, checkFinite, dflt } from '../validate.js';
+import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
+import { PackedWeights } from './weights.js';
+import { SequenceRunner, type LayerCore } from './sequence.js';
+import { StreamRunner, type StreamState } from './stream.js';
+import { validSteps } from './masks.js';
+
+export type { CellType } from './cell.js';
+export type { StreamState } from './stream.js';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Run a reverse direction too and concatenate (default false). */
+  bidirectional?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training only (default 0). */
+  dropout?: number;
+  /**
+   * Variational recurrent dropout (Gal & Ghahramani): in training, h_{t−1}
+   * entering the recurrent product is multiplied by one mask per sequence,
+   * the same at every step (default 0).
+   */
+  recurrentDropout?: number;
+  /** Use bias_ih and bias_hh (default true). */
+  bias?: boolean;
+  /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */
+  batchFirst?: boolean;
+  /** Seed of the default initialization U(−1/√H, 1/√H) and of dropout masks. */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /** Initial hidden state [numLayers·D, B, H] (default zeros). */
+  h0?: Tensor;
+  /** Initial cell state [numLayers·D, B, H] (LSTM only; default zeros). */
+  c0?: Tensor;
+  /** Valid length of each sequence (0 ≤ length ≤ T); later steps are padding. */
+  lengths?: ArrayLike<number>;
+  /** Alternative to lengths: [B, T] of 1 (valid) and 0 (padding). */
+  mask?: Tensor;
+  /** Training mode: applies dropout between layers (default false). */
+  train?: boolean;
+}
+
+export interface ForwardResult {
+  /** [B, T, D·H] (batchFirst) or [T, B, D·H]; zeros at padding steps. */
+  output: Tensor;
+  /** Final hidden state per layer and direction [numLayers·D, B, H]. */
+  h: Tensor;
+  /** Final cell state (LSTM only). */
+  c?: Tensor;
+}
+
+export interface BackwardOptions {
+  /** Gradient w.r.t. the final hidden state h [numLayers·D, B, H]. */
+  dh?: Tensor;
+  /** Gradient w.r.t. the final cell state c (LSTM). */
+  dc?: Tensor;
+}
+
+export interface BackwardResult {
+  /** Gradient w.r.t. x, in x's layout. */
+  dx: Tensor;
+  /** Gradient w.r.t. h0 [numLayers·D, B, H]. */
+  dh0: Tensor;
+  /** Gradient w.r.t. c0 (LSTM). */
+  dc0?: Tensor;
+}
+
+const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
+
+export class Recurrent {
+  readonly cell: CellType;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly params: Params;
+  /** Dropout masks' generator (its state is saved in checkpoints). */
+  readonly random: Random;
+  protected readonly be: Backend;
+  private readonly plugin: Cell;
+  private readonly D: number;
+  private readonly name: string;
+  private readonly life: Lifetime;
+  private readonly weights: PackedWeights;
+  private readonly seq: SequenceRunner;
+  private readonly streams: StreamRunner;
+  /** @internal The model this layer belongs to (its parameters live in the model's region). */
+  model: object | null = null;
+  declare [Symbol.dispose]: () => void;
+
+  constructor(cell: Cell, opts: RecurrentOptions) {
+    const name = TAG[cell.type];
+    this.name = name;
+    if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
+    this.plugin = cell;
+    this.cell = cell.type;
+    this.inputSize = checkInt(name, 'inputSize', opts.inputSize, 1);
+    this.hiddenSize = checkInt(name, 'hiddenSize', opts.hiddenSize, 1);
+    this.numLayers = checkInt(name, 'numLayers', dflt(opts.numLayers, 1), 1);
+    this.bidirectional = checkBool(name, 'bidirectional', dflt(opts.bidirectional, false));
+    this.bias = checkBool(name, 'bias', dflt(opts.bias, true));
+    this.batchFirst = checkBool(name, 'batchFirst', dflt(opts.batchFirst, false));
+    const p = dflt(opts.dropout, 0);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, 'dropout', 'a number in [0, 1)', p);
+    this.dropout = p;
+    const rp = dflt(opts.recurrentDropout, 0);
+    if (typeof rp !== 'number' || !(rp >= 0 && rp < 1)) throw argError(name, 'recurrentDropout', 'a number in [0, 1)', rp);
+    this.recurrentDropout = rp;
+    const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.D = this.bidirectional ? 2 : 1;
+    this.be = getBackend();
+    this.life = new Lifetime(this.be.heap, name, this);
+    const H = this.hiddenSize, G = cell.gates * H;
+    this.params = new Params(this.be, recurrentParamSpecs(cell.gates, this.inputSize, H, this.numLayers, this.D, this.bias), this.life.owner);
+    // PyTorch's default: every parameter ~ U(−1/√H, 1/√H), in state-dict order.
+    const init = rng(seed);
+    const k = 1 / Math.sqrt(H);
+    const v = this.be.heap.view(this.params.ptr, this.params.size);
+    for (let i = 0; i < v.length; i++) v[i] = (2 * init() - 1) * k;
+    this.params.touch();
+    this.random = new Random((seed ^ 0x9e3779b9) >>> 0);
+    this.weights = new PackedWeights(this.be, this.params, this.life.owner, this.inputSize, H, G, this.numLayers, this.D, this.bias);
+    const core: LayerCore = {
+      be: this.be, cell, I: this.inputSize, H, L: this.numLayers, D: this.D, bias: this.bias, dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout, random: this.random, params: this.params, owner: this.life.owner, weights: this.weights,
+    };
+    this.seq = new SequenceRunner(core);
+    this.streams = new StreamRunner(core, name, this);
+  }
+
+  /** Whether the cell carries a cell state c (LSTM). */
+  get hasCellState(): boolean {
+    return this.plugin.hasCell;
+  }
+
+  // ----------------------------------------------------------- layout I/O --
+
+  /** Copies a [B, T, F] or [T, B, F] tensor into time-major heap rows. */
+  private putSeq(src: Float32Array, T: number, B: number, F: number, dst: number): void {
+    const f = this.be.heap.f32, o = dst >> 2;
+    // [T, B, F], and [B, T, F] with B = 1, are the heap layout already.
+    if (!this.batchFirst || B === 1) { f.set(src.length === T * B * F ? src : src.subarray(0, T * B * F), o); return; }
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
+    }
+  }
+
+  /** Reads time-major heap rows back into the caller's layout. */
+  private getSeq(src: number, T: number, B: number, F: number): Float32Array {
+    const f = this.be.heap.f32, o = src >> 2;
+    if (!this.batchFirst || B === 1) return f.slice(o, o + T * B * F);
+    const out = new Float32Array(T * B * F);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
+    }
+    return out;
+  }
+
+  private seqShape(T: number, B: number, F: number): number[] {
+    return this.batchFirst ? [B, T, F] : [T, B, F];
+  }
+
+  private stateShape(B: number): number[] {
+    return [this.numLayers * this.D, B, this.hiddenSize];
+  }
+
+  // -------------------------------------------------------------- forward --
+
+  /**
+   * Runs the whole sequence. See {@link ForwardOptions}.
+   *
+   * @example
+   * const lstm = new LSTM({ inputSize: 8, hiddenSize: 16, batchFirst: true, seed: 1 });
+   * const { output, h, c } = lstm.forward(tensor(x, [4, 10, 8]), { lengths: [10, 7, 3, 10] });
+   */
+  forward(x: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    const where = `${this.name}.forward`;
+    this.life.check(where);
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkTensor(where, 'x', x, this.batchFirst ? ['*', '*', this.inputSize] : ['*', '*', this.inputSize],
+      `${this.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]'}, inputSize = ${this.inputSize}`);
+    const [d0, d1] = x.shape as [number, number, number];
+    const T = this.batchFirst ? d1 : d0, B = this.batchFirst ? d0 : d1;
+    if (T < 1 || B < 1) throw new SimdRnnError('SHAPE_MISMATCH', `${where}: x has shape [${x.shape.join(',')}], expected at least one step and one sequence`);
+    const train = opts.train === undefined ? false : checkBool(where, 'options.train', opts.train);
+    if (opts.h0 !== undefined) {
+      checkTensor(where, 'h0', opts.h0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+      checkFinite(where, 'h0', opts.h0.data, opts.h0.shape);
+    }
+    if (opts.c0 !== undefined) {
+      if (!this.plugin.hasCell) throw argError(where, 'options.c0', `undefined (${this.name} has no cell state)`, opts.c0);
+      checkTensor(where, 'c0', opts.c0, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+      checkFinite(where, 'c0', opts.c0.data, opts.c0.shape);
+    }
+    const valid = validSteps(where, opts, B, T, 0, { lengths: 'options.lengths', mask: 'mask' });
+    const ws = this.prepare(T, B);
+    this.putSeq(x.data, T, B, this.inputSize, ws.x0);
+    // Σx² in float64 is finite exactly when every x is (a finite float32
+    // squared cannot overflow it); one SIMD pass, and the element-wise scan
+    // only to name the culprit.
+    if (!Number.isFinite(this.be.k.f32_sumsq(T * B * this.inputSize, ws.x0))) checkFinite(where, 'x', x.data, x.shape);
+    if (valid) {
+      // Time-major: mask[t, b] = valid[b, t].
+      const f = this.be.heap.f32, m = ws.mask >> 2;
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) f[m + t * B + b] = valid[b * T + t]!;
+    }
+    this.runForward(T, B, valid !== null, train, opts.h0?.data ?? null, opts.c0?.data ?? null);
+    const { heap } = this.be;
+    const H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
+
+    const output: Tensor = { data: this.getSeq(this.outputPtr(), T, B, DH), shape: this.seqShape(T, B, DH) };
+    const h = new Float32Array(L * D * B * H);
+    const c = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) {
+        const o = (l * D + d) * B * H;
+        h.set(heap.view(this.finalStatePtr(l, d), B * H), o);
+        if (c) c.set(heap.view(this.finalStatePtr(l, d, true), B * H), o);
+      }
+    }
+    const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
+    if (c) res.c = { data: c, shape: this.stateShape(B) };
+    return res;
+  }
+
+  /** @internal Makes packed weights and a workspace for (T, B) ready; returns where x and the mask go. */
+  prepare(T: number, B: number): { x0: number; mask: number } {
+    return this.seq.prepare(T, B);
+  }
+
+  /** @internal Heap-level forward for models (see SequenceRunner.forward). */
+  runForward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null): void {
+    this.seq.forward(T, B, masked, train, h0, c0);
+  }
+
+  /** @internal The last layer's output of the last forward pass: [T, B, D·H] time-major. */
+  outputPtr(): number {
+    return this.seq.outputPtr();
+  }
+
+  /** @internal Pointer to the final hidden (or cell) state [B, H] of layer l, direction d. */
+  finalStatePtr(l: number, d: number, cell = false): number {
+    return this.seq.finalStatePtr(l, d, cell);
+  }
+
+  /** @internal Backward space for the last forward pass; dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
+  prepareBackward(): { dy: number; dx: number } {
+    return this.seq.prepareBackward();
+  }
+
+  /** @internal Heap-level backward for models (see SequenceRunner.backward). */
+  runBackward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null): void {
+    this.seq.backward(dh, dc, dh0, dc0);
+  }
+
+  // ------------------------------------------------------------- backward --
+
+  /**
+   * Backpropagates through the last forward call: accumulates (+=) every
+   * parameter's gradient and returns the gradients w.r.t. x, h0 (and c0).
+   *
+   * @example
+   * const { output } = gru.forward(x);
+   * const { dx, dh0 } = gru.backward(dOutput);   // gru.gradStateDict() now holds dW, db
+   */
+  backward(dOutput: Tensor, opts: BackwardOptions = {}): BackwardResult {
+    const where = `${this.name}.backward`;
+    this.life.check(where);
+    if (!this.seq.hasForward) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    const { T, B } = this.seq.lastShape, H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
+    checkTensor(where, 'dOutput', dOutput, this.seqShape(T, B, DH), 'the shape of the last forward output');
+    if (opts.dh !== undefined) checkTensor(where, 'dh', opts.dh, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+    if (opts.dc !== undefined) {
+      if (!this.plugin.hasCell) throw argError(where, 'options.dc', `undefined (${this.name} has no cell state)`, opts.dc);
+      checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
+    }
+    const bs = this.prepareBackward();
+    this.putSeq(dOutput.data, T, B, DH, bs.dy);
+    const dh0 = new Float32Array(L * D * B * H);
+    const dc0 = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
+    this.runBackward(opts.dh?.data ?? null, opts.dc?.data ?? null, dh0, dc0);
+    const res: BackwardResult = {
+      dx: { data: this.getSeq(bs.dx, T, B, this.inputSize), shape: this.seqShape(T, B, this.inputSize) },
+      dh0: { data: dh0, shape: this.stateShape(B) },
+    };
+    if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };
+    return res;
+  }
+
+  // ------------------------------------------------------------ streaming --
+
+  /**
+   * A zeroed streaming state for `batch` sequences (unidirectional layers).
+   *
+   * @example
+   * const state = lstm.zeroState(1);
+   * for (const xt of frames) { const y = lstm.step(xt, state); }
+   */
+  zeroState(batch = 1): StreamState {
+    const where = `${this.name}.zeroState`;
+    this.life.check(where);
+    if (this.bidirectional) throw argError(where, 'this.bidirectional', 'false (a reverse direction needs the whole sequence)', true);
+    return this.streams.zeroState(checkInt(where, 'batch', batch, 1));
+  }
+
+  /**
+   * One time step for every sequence of a streaming state: xt [B, inputSize]
+   * (a tensor, or a Float32Array of B·inputSize) → the last layer's output
+   * [B, hiddenSize]. The state is updated in place.
+   * The returned tensor is reused by the next call on the same state.
+   */
+  step(xt: Tensor | Float32Array, state: StreamState): Tensor {
+    const where = `${this.name}.step`;
+    this.life.check(where);
+    return this.streams.step(where, xt, state);
+  }
+
+  // ----------------------------------------------------------- parameters --
+
+  /** Copies of the parameters, with PyTorch's names and shapes. */
+  stateDict(): Record<string, Tensor> {
+    this.life.check(`${this.name}.stateDict`);
+    return this.params.stateDict();
+  }
+
+  /** Copies of the accumulated gradients, with the parameters' names. */
+  gradStateDict(): Record<string, Tensor> {
+    this.life.check(`${this.name}.gradStateDict`);
+    return this.params.gradStateDict();
+  }
+
+  /** Loads a PyTorch-style state dict; strict: every name and shape must match. */
+  loadStateDict(dict: Record<string, Tensor>): void {
+    this.life.check(`${this.name}.loadStateDict`);
+    this.params.load(`${this.name}.loadStateDict`, dict);
+  }
+
+  zeroGrad(): void {
+    this.life.check(`${this.name}.zeroGrad`);
+    this.params.zeroGrad();
+  }
+
+  /** The options that rebuild this layer (for saving). */
+  config(): Record<string, unknown> {
+    this.life.check(`${this.name}.config`);
+    const c: Record<string, unknown> = {
+      type: this.name, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
+      bidirectional: this.bidirectional, dropout: this.dropout, bias: this.bias, batchFirst: this.batchFirst,
+    };
+    if (this.recurrentDropout > 0) c.recurrentDropout = this.recurrentDropout;
+    return { ...c, ...this.plugin.config() };
+  }
+
+  /** Number of parameters. */
+  get numParams(): number {
+    this.life.check(`${this.name}.numParams`);
+    return this.params.size;
+  }
+
+  /** Whether dispose() was called (on this layer or on its model). */
+  get disposed(): boolean {
+    return this.life.disposed;
+  }
+
+  /** @internal Throws DISPOSED if this layer was disposed. */
+  checkAlive(where: string): void {
+    this.life.check(where);
+  }
+
+  /**
+   * Frees every heap region this layer holds (and its streaming states').
+   * Afterwards every call throws a SimdRnnError with code 'DISPOSED'; a second
+   * dispose() does nothing. A layer inside a model is disposed with the model.
+   */
+  dispose(): void {
+    this.streams.disposeStates();
+    if (!this.life.dispose()) return;
+    this.weights.clear();
+    this.seq.clear();
+    this.params.detach();
+  }
+}
+disposable(Recurrent);

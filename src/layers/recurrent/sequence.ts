@@ -1,0 +1,330 @@
+// The sequence runner: a recurrent layer over whole sequences, for any cell.
+//
+// Data path (DESIGN.md): per layer and direction, one GEMM projects the
+// inputs of all T steps at once ([T·B, I] × [I, G·H]); each step then does
+// the cell's step (its recurrent GEMM and one fused pointwise kernel).
+// Backward runs the cell's backward per step, adds dGh·W_hh into dh, keeps
+// the gate gradients of all steps, and computes dW_ih, dW_hh and dX as three
+// big GEMMs after the loop.
+//
+// Inside, everything is time-major: x is [T, B, I], a layer's output is
+// [T, B, D·H] with direction d in columns d·H … d·H+H, and each direction
+// keeps its states in S[0..T] ([T+1, B, H]): the forward direction reads
+// S[t] and writes S[t+1]; the reverse one reads S[t+1] and writes S[t], so
+// its initial state sits in S[T]. Padding steps (mask 0) carry state
+// through and emit zeros, which gives PyTorch's packed-sequence results: the
+// reverse direction starts each sequence at its own last valid step.
+import type { Backend } from '../../backend/backend.js';
+import type { HeapOwner } from '../../backend/heap.js';
+import type { Random } from '../../util/rng.js';
+import type { Params } from '../params.js';
+import type { Cell, StepGrad } from './cell.js';
+import type { PackedWeights } from './weights.js';
+
+/** What the runner needs of its layer. */
+export interface LayerCore {
+  readonly be: Backend;
+  readonly cell: Cell;
+  readonly I: number;
+  readonly H: number;
+  readonly L: number;
+  readonly D: number;
+  readonly bias: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly random: Random;
+  readonly params: Params;
+  readonly owner: HeapOwner;
+  readonly weights: PackedWeights;
+}
+
+interface Workspace {
+  T: number;
+  B: number;
+  ptr: number;
+  x0: number; // [T, B, I]
+  mask: number; // [T, B]
+  y: number[]; // per layer [T, B, D·H]
+  drop: number[]; // per layer < L−1: dropout multipliers [T, B, D·H]
+  dropped: number[]; // per layer < L−1: y ⊙ drop
+  g: number[][]; // [l][d] gates [T, B, G]
+  gh: number[][]; // [l][d] recurrent products [T, B, G] (cells with separateRecurrent)
+  sh: number[][]; // [l][d] hidden states [T+1, B, H]
+  sc: number[][]; // [l][d] cell states [T+1, B, H] (cells with a cell state)
+  rdm: number[][]; // [l][d] recurrent dropout masks [B, H] (0 if none)
+  hm: number[][]; // [l][d] masked h_{t−1} per step [T, B, H] (0 if none)
+}
+
+interface BackSpace {
+  T: number;
+  B: number;
+  ptr: number;
+  dg: number; // [T, B, G]
+  dgh: number; // [T, B, G] (cells with separateRecurrent)
+  dy: number[]; // per layer [T, B, D·H]
+  dx0: number; // [T, B, I]
+  dh: number; // [B, H]
+  dc: number; // [B, H]
+  tmp: number; // [B, H]
+}
+
+interface ForwardRecord {
+  T: number;
+  B: number;
+  masked: boolean;
+  dropout: boolean;
+  rdrop: boolean;
+}
+
+/** Sizes carved one after another out of one block, 16-float aligned. */
+function carve(): { take: (n: number) => number; total: () => number } {
+  let off = 0;
+  return { take: (n) => { const o = off; off += Math.ceil(n / 16) * 16; return o; }, total: () => off };
+}
+
+export class SequenceRunner {
+  private ws: Workspace | null = null;
+  private bs: BackSpace | null = null;
+  private last: ForwardRecord | null = null;
+
+  constructor(private readonly c: LayerCore) {}
+
+  private layerInput(l: number): number {
+    return l === 0 ? this.c.I : this.c.D * this.c.H;
+  }
+
+  private suffix(l: number, d: number): string {
+    return `l${l}${d ? '_reverse' : ''}`;
+  }
+
+  /** Whether a forward pass has run (and can be backpropagated through). */
+  get hasForward(): boolean {
+    return this.last !== null;
+  }
+
+  /** T and B of the last forward pass. */
+  get lastShape(): { T: number; B: number } {
+    return { T: this.last!.T, B: this.last!.B };
+  }
+
+  /** Makes packed weights and a workspace for (T, B) ready; returns where x and the mask go. */
+  prepare(T: number, B: number): { x0: number; mask: number } {
+    this.c.weights.get();
+    return this.ensureWorkspace(T, B);
+  }
+
+  private ensureWorkspace(T: number, B: number): Workspace {
+    const ws = this.ws, { be, cell, owner } = this.c;
+    if (ws && ws.T >= T && ws.B === B) return ws;
+    const cap = ws && ws.B === B ? Math.max(T, ws.T) : T;
+    if (ws) be.heap.free(ws.ptr, owner);
+    if (this.bs) { be.heap.free(this.bs.ptr, owner); this.bs = null; }
+    const H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L;
+    const { take, total } = carve();
+    const x0 = take(cap * B * this.c.I), mask = take(cap * B);
+    const y: number[] = [], drop: number[] = [], dropped: number[] = [];
+    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [], rdm: number[][] = [], hm: number[][] = [];
+    for (let l = 0; l < L; l++) {
+      y.push(take(cap * B * DH));
+      if (l < L - 1 && this.c.dropout > 0) { drop.push(take(cap * B * DH)); dropped.push(take(cap * B * DH)); }
+      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [], rl: number[] = [], hl: number[] = [];
+      for (let d = 0; d < this.c.D; d++) {
+        gl.push(take(cap * B * G));
+        ghl.push(cell.separateRecurrent ? take(cap * B * G) : -1);
+        shl.push(take((cap + 1) * B * H));
+        scl.push(cell.hasCell ? take((cap + 1) * B * H) : -1);
+        rl.push(this.c.recurrentDropout > 0 ? take(B * H) : -1);
+        hl.push(this.c.recurrentDropout > 0 ? take(cap * B * H) : -1);
+      }
+      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl);
+    }
+    const ptr = be.heap.alloc(total(), owner);
+    const b = (o: number): number => ptr + 4 * o;
+    const opt = (o: number): number => (o < 0 ? 0 : ptr + 4 * o);
+    this.ws = {
+      T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
+      g: g.map((r) => r.map(b)), gh: gh.map((r) => r.map(opt)), sh: sh.map((r) => r.map(b)), sc: sc.map((r) => r.map(opt)),
+      rdm: rdm.map((r) => r.map(opt)), hm: hm.map((r) => r.map(opt)),
+    };
+    return this.ws;
+  }
+
+  private ensureBackSpace(T: number, B: number): BackSpace {
+    const bs = this.bs, { be, cell, owner } = this.c;
+    if (bs && bs.T >= T && bs.B === B) return bs;
+    if (bs) be.heap.free(bs.ptr, owner);
+    const cap = this.ws!.T, H = this.c.H, G = cell.gates * H, DH = this.c.D * H;
+    const { take, total } = carve();
+    const dg = take(cap * B * G), dgh = cell.separateRecurrent ? take(cap * B * G) : -1;
+    const dy: number[] = [];
+    for (let l = 0; l < this.c.L; l++) dy.push(take(cap * B * DH));
+    const dx0 = take(cap * B * this.c.I), dh = take(B * H), dc = take(B * H), tmp = take(B * H);
+    const ptr = be.heap.alloc(total(), owner);
+    const b = (o: number): number => ptr + 4 * o;
+    this.bs = { T: cap, B, ptr, dg: b(dg), dgh: dgh < 0 ? 0 : b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc), tmp: b(tmp) };
+    return this.bs;
+  }
+
+  private loadState(dst: number, src: Float32Array | number | null, sIdx: number, n: number): void {
+    const { be } = this.c;
+    if (src === null) be.k.f32_fill(n, 0, dst);
+    else if (typeof src === 'number') be.k.f32_copy(n, src + 4 * sIdx, dst);
+    else be.heap.f32.set(src.subarray(sIdx, sIdx + n), dst >> 2);
+  }
+
+  /**
+   * Forward of x already in prepare()'s x0 ([T, B, I] time-major) and, when
+   * masked, the mask in its mask slot. Initial states come from a
+   * Float32Array, a heap pointer to [L·D, B, H], or zeros (null).
+   */
+  forward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null): void {
+    const { be, cell } = this.c, { k } = be;
+    const ws = this.ws!, packs = this.c.weights.get();
+    const H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
+    const mask = masked ? ws.mask : 0;
+    const useDropout = train && this.c.dropout > 0 && L > 1;
+    const rdrop = train && this.c.recurrentDropout > 0;
+    const step = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH };
+
+    let input = ws.x0;
+    for (let l = 0; l < L; l++) {
+      const I = this.layerInput(l);
+      for (let d = 0; d < D; d++) {
+        const w = packs[l]![d]!;
+        const g = ws.g[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, gh = ws.gh[l]![d]!;
+        const rev = d === 1;
+        const start = rev ? T : 0; // index of the initial state in S
+        const sIdx = (l * D + d) * B * H;
+        this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
+        if (cell.hasCell) this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
+        // Input projection of every step at once; the GEMM adds the cell's input bias as it stores.
+        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w));
+        const yBase = ws.y[l]! + 4 * d * H;
+        const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
+        if (rdrop) {
+          const keep = 1 - this.c.recurrentDropout, scale = 1 / keep, m = be.heap.view(rdm, B * H);
+          for (let i = 0; i < B * H; i++) m[i] = this.c.random.next() < keep ? scale : 0;
+        }
+        step.w = w;
+        for (let s = 0; s < T; s++) {
+          const t = rev ? T - 1 - s : s;
+          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+          step.hPrev = sh + 4 * prev * B * H;
+          step.hNext = sh + 4 * next * B * H;
+          step.cPrev = sc ? sc + 4 * prev * B * H : 0;
+          step.cNext = sc ? sc + 4 * next * B * H : 0;
+          step.g = g + 4 * t * B * G;
+          step.gh = gh ? gh + 4 * t * B * G : 0;
+          step.mask = mask ? mask + 4 * t * B : 0;
+          step.y = yBase + 4 * t * B * DH;
+          // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
+          step.hIn = step.hPrev;
+          if (rdrop) { step.hIn = hm + 4 * t * B * H; k.f32_mul(B * H, step.hPrev, rdm, step.hIn); }
+          cell.forward(k, step);
+        }
+      }
+      input = ws.y[l]!;
+      if (useDropout && l < L - 1) {
+        const n = T * B * DH, keep = 1 - this.c.dropout, scale = 1 / keep;
+        const m = be.heap.view(ws.drop[l]!, n);
+        for (let i = 0; i < n; i++) m[i] = this.c.random.next() < keep ? scale : 0;
+        k.f32_mul(n, ws.y[l]!, ws.drop[l]!, ws.dropped[l]!);
+        input = ws.dropped[l]!;
+      }
+    }
+    this.last = { T, B, masked, dropout: useDropout, rdrop };
+  }
+
+  /** The last layer's output of the last forward pass: [T, B, D·H] time-major. */
+  outputPtr(): number {
+    return this.ws!.y[this.c.L - 1]!;
+  }
+
+  /** Pointer to the final hidden (or cell) state [B, H] of layer l, direction d. */
+  finalStatePtr(l: number, d: number, cell = false): number {
+    const ws = this.ws!, T = this.last!.T, B = this.last!.B;
+    const fin = d === 1 ? 0 : T;
+    return (cell ? ws.sc : ws.sh)[l]![d]! + 4 * fin * B * this.c.H;
+  }
+
+  /** Backward space for the last forward pass: dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
+  prepareBackward(): { dy: number; dx: number } {
+    const rec = this.last!;
+    this.c.weights.get();
+    const bs = this.ensureBackSpace(rec.T, rec.B);
+    return { dy: bs.dy[this.c.L - 1]!, dx: bs.dx0 };
+  }
+
+  // dh += dG·W_hh, through the recurrent dropout mask when there is one.
+  private recurrentGrad(B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
+    const { k } = this.c.be;
+    if (!mask) { k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H, 0); return; }
+    k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H, 0);
+    k.f32_mul(B * H, bs.tmp, mask, bs.tmp);
+    k.f32_add(B * H, bs.dh, bs.tmp, bs.dh);
+  }
+
+  /**
+   * Backward of the last forward pass, with the output gradient already in
+   * prepareBackward().dy; dh/dc (final-state gradients) from a Float32Array,
+   * a heap pointer to [L·D, B, H], or none. Accumulates every parameter's
+   * gradient; dX lands in prepareBackward().dx.
+   */
+  backward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null): void {
+    const rec = this.last!, { be, cell, params } = this.c, { k, heap } = be;
+    const ws = this.ws!, bs = this.bs!, packs = this.c.weights.get();
+    const { T, B } = rec, H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
+    const mask = rec.masked ? ws.mask : 0;
+    const step: StepGrad = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, dy: 0, dh: bs.dh, dc: bs.dc, dg: 0, dgh: 0 };
+
+    for (let l = L - 1; l >= 0; l--) {
+      const I = this.layerInput(l);
+      const input = l === 0 ? ws.x0 : rec.dropout ? ws.dropped[l - 1]! : ws.y[l - 1]!;
+      const dInput = l === 0 ? bs.dx0 : bs.dy[l - 1]!;
+      const dy = bs.dy[l]!;
+      for (let d = 0; d < D; d++) {
+        const s = this.suffix(l, d), w = packs[l]![d]!, rev = d === 1;
+        const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!;
+        const sIdx = (l * D + d) * B * H;
+        this.loadState(bs.dh, dh, sIdx, B * H);
+        if (cell.hasCell) this.loadState(bs.dc, dc, sIdx, B * H);
+        const dyBase = dy + 4 * d * H, rdm = rec.rdrop ? ws.rdm[l]![d]! : 0;
+        step.w = w;
+        for (let st = 0; st < T; st++) {
+          const t = rev ? st : T - 1 - st;
+          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+          step.g = g + 4 * t * B * G;
+          step.gh = gh ? gh + 4 * t * B * G : 0;
+          step.hPrev = sh + 4 * prev * B * H;
+          step.hNext = sh + 4 * next * B * H;
+          step.cPrev = sc ? sc + 4 * prev * B * H : 0;
+          step.cNext = sc ? sc + 4 * next * B * H : 0;
+          step.mask = mask ? mask + 4 * t * B : 0;
+          step.dy = dyBase + 4 * t * B * DH;
+          step.dg = bs.dg + 4 * t * B * G;
+          step.dgh = bs.dgh ? bs.dgh + 4 * t * B * G : 0;
+          this.recurrentGrad(B, H, G, cell.backward(k, step), w.whhB, rdm, bs);
+        }
+        if (dh0) dh0.set(heap.view(bs.dh, B * H), sIdx);
+        if (dc0) dc0.set(heap.view(bs.dc, B * H), sIdx);
+        // Parameter gradients and dX: three big GEMMs over all steps.
+        const dGx = bs.dg, dGh = cell.separateRecurrent ? bs.dgh : bs.dg;
+        const hPrevAll = rec.rdrop ? ws.hm[l]![d]! : sh + 4 * (rev ? 1 : 0) * B * H;
+        k.f32_gemm(1, 0, G, I, T * B, 1, dGx, G, input, I, 1, params.g(`weight_ih_${s}`), I);
+        k.f32_gemm(1, 0, G, H, T * B, 1, dGh, G, hPrevAll, H, 1, params.g(`weight_hh_${s}`), H);
+        if (this.c.bias) {
+          k.f32_sum_rows(T * B, G, dGx, G, params.g(`bias_ih_${s}`));
+          k.f32_sum_rows(T * B, G, dGh, G, params.g(`bias_hh_${s}`));
+        }
+        k.f32_gemm_pb(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
+      }
+      if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
+    }
+  }
+
+  /** Forgets the workspaces (their blocks go with the layer's owner). */
+  clear(): void {
+    this.ws = this.bs = null;
+    this.last = null;
+  }
+}

@@ -1,0 +1,101 @@
+// A recurrent layer's weights packed for the GEMMs: per layer and direction,
+// W_ihᵀ and W_hhᵀ for the forward products, W_ih and W_hh for dX and dh in
+// backward, b_ih + b_hh, and (on first use by a streaming step) [W_ih | W_hh]ᵀ.
+// Weights stay in PyTorch's layout in the parameter region; the packed
+// copies are rebuilt only when the parameters' version changes.
+import { packedSize, type Backend } from '../../backend/backend.js';
+import type { HeapOwner } from '../../backend/heap.js';
+import type { Params } from '../params.js';
+import type { DirWeights } from './cell.js';
+
+export class DirPack implements DirWeights {
+  hasBias: boolean;
+  wih: number; // packed W_ihᵀ (K = I, N = G)
+  whh: number; // packed W_hhᵀ (K = H, N = G)
+  wihB: number; // packed W_ih (K = G, N = I), for dX
+  whhB: number; // packed W_hh (K = G, N = H), for dh
+  bsum: number; // b_ih + b_hh
+  bih = 0; // b_ih and b_hh in the parameter region (0 without bias), looked up once per
+  bhh = 0; //   parameter version, not per step (a name lookup builds strings)
+  cat = 0; // packed [W_ih | W_hh]ᵀ, 0 until a streaming step needs it
+
+  constructor(private readonly owner: PackedWeights, readonly l: number, readonly d: number, alloc: (n: number) => number, I: number, H: number, G: number, hasBias: boolean) {
+    this.hasBias = hasBias;
+    this.wih = alloc(packedSize(I, G));
+    this.whh = alloc(packedSize(H, G));
+    this.wihB = alloc(packedSize(G, I));
+    this.whhB = alloc(packedSize(G, H));
+    this.bsum = alloc(G);
+  }
+
+  wcat(): number {
+    if (!this.cat) this.owner.packCat(this);
+    return this.cat;
+  }
+}
+
+export class PackedWeights {
+  private packs: DirPack[][] = [];
+  private version = -1;
+
+  constructor(private readonly be: Backend, private readonly params: Params, private readonly owner: HeapOwner,
+              private readonly I: number, private readonly H: number, private readonly G: number,
+              private readonly L: number, private readonly D: number, private readonly bias: boolean) {}
+
+  private suffix(l: number, d: number): string {
+    return `l${l}${d ? '_reverse' : ''}`;
+  }
+
+  private layerInput(l: number): number {
+    return l === 0 ? this.I : this.D * this.H;
+  }
+
+  /** The packed weights of every layer and direction, up to date with the parameters. */
+  get(): DirPack[][] {
+    if (this.version === this.params.version) return this.packs;
+    const { k, heap } = this.be, H = this.H, G = this.G;
+    if (this.packs.length === 0) {
+      const alloc = (n: number): number => heap.alloc(n, this.owner);
+      for (let l = 0; l < this.L; l++) {
+        const row: DirPack[] = [];
+        for (let d = 0; d < this.D; d++) row.push(new DirPack(this, l, d, alloc, this.layerInput(l), H, G, this.bias));
+        this.packs.push(row);
+      }
+    }
+    for (let l = 0; l < this.L; l++) {
+      const I = this.layerInput(l);
+      for (let d = 0; d < this.D; d++) {
+        const s = this.suffix(l, d), pk = this.packs[l]![d]!;
+        const wih = this.params.p(`weight_ih_${s}`), whh = this.params.p(`weight_hh_${s}`);
+        k.f32_pack_b(1, I, G, wih, I, pk.wih);
+        k.f32_pack_b(1, H, G, whh, H, pk.whh);
+        k.f32_pack_b(0, G, I, wih, I, pk.wihB);
+        k.f32_pack_b(0, G, H, whh, H, pk.whhB);
+        pk.bih = this.bias ? this.params.p(`bias_ih_${s}`) : 0;
+        pk.bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0;
+        if (this.bias) k.f32_add(G, pk.bih, pk.bhh, pk.bsum);
+        else k.f32_fill(G, 0, pk.bsum);
+        if (pk.cat) this.packCat(pk);
+      }
+    }
+    this.version = this.params.version;
+    return this.packs;
+  }
+
+  /** [W_ih | W_hh] packed as one [I + H, G] operand for the streaming step. */
+  packCat(pk: DirPack): void {
+    const { k, heap } = this.be, H = this.H, G = this.G, I = this.layerInput(pk.l), s = this.suffix(pk.l, pk.d);
+    if (!pk.cat) pk.cat = heap.alloc(packedSize(I + H, G), this.owner);
+    const tmp = heap.alloc(G * (I + H), this.owner);
+    k.f32_copy2d(G, I, this.params.p(`weight_ih_${s}`), I, tmp, I + H);
+    k.f32_copy2d(G, H, this.params.p(`weight_hh_${s}`), H, tmp + 4 * I, I + H);
+    k.f32_pack_b(1, I + H, G, tmp, I + H, pk.cat);
+    heap.free(tmp, this.owner);
+  }
+
+  /** Forgets the packs (their blocks go with the layer's owner). */
+  clear(): void {
+    this.packs = [];
+    this.version = -1;
+  }
+}

@@ -1,8 +1,9 @@
 // Character-level text: a vocabulary, encoding lines into padded batches,
 // and sampling from a trained model one character at a time.
-import type { Sequential } from '../train/sequential.js';
+import type { Sequential } from '../model/sequential.js';
 import type { Tensor } from '../tensor.js';
 import { Random } from '../util/rng.js';
+import { UsageError } from './args.js';
 
 /** Id 0 is the boundary: it starts every line as input and ends it as target. */
 export interface Vocab {
@@ -101,4 +102,21 @@ export function sampleLine(model: Sequential, v: Vocab, random: Random, temperat
   }
   state.dispose();
   return out;
+}
+
+/** Non-empty lines of a text, line ends (LF, CRLF, CR) removed. */
+export function linesOf(text: string): string[] {
+  return text.split(/\r\n|\n|\r/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+}
+
+/** The longest line in characters, and a refusal when lines × length would not fit. */
+export function paddedLength(cmd: string, path: string, lines: string[]): number {
+  let longest = 0, at = 0;
+  lines.forEach((l, i) => { const n = charCount(l); if (n > longest) { longest = n; at = i; } });
+  const T = longest + 1;
+  if (lines.length * T > MAX_TEXT_STEPS) {
+    throw new UsageError(`${cmd}: ${path} has ${lines.length} lines padded to its longest (line ${at + 1}, ${longest} characters): ` +
+      `${lines.length * T} steps, over the limit of ${MAX_TEXT_STEPS}; use --stream (the file as one stream, in windows of --window characters)`);
+  }
+  return T;
 }

@@ -5,7 +5,8 @@
 // checked for type and range before it is used.
 import { SimdRnnError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { Sequential, History } from '../train/sequential.js';
+import type { Sequential } from '../model/sequential.js';
+import type { History } from '../model/contracts.js';
 import { readSafetensorsHeader, decodeTensors, writeSafetensors } from './safetensors.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { finiteWeights, parseMetaJson } from './model.js';

@@ -4,8 +4,10 @@
 // grad. Rows with weight 0 (padding steps, filler rows) count for nothing.
 // The math is PyTorch's (MSELoss, L1Loss, HuberLoss, CrossEntropyLoss with
 // ignore_index, BCEWithLogitsLoss), in float64.
+import type { LossName, LossOptions, MetricName } from '../model/contracts.js';
 
-export type LossName = 'mse' | 'mae' | 'huber' | 'crossEntropy' | 'bceWithLogits';
+export type { LossName, LossOptions, MetricName } from '../model/contracts.js';
+
 export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'huber', 'crossEntropy', 'bceWithLogits'];
 
 export interface LossInput {
@@ -19,13 +21,6 @@ export interface LossInput {
   outs: number;
   /** Written: dLoss/dpred (may be null when only the value is needed). */
   grad: Float32Array | null;
-}
-
-export interface LossOptions {
-  /** Huber's threshold (default 1). */
-  delta?: number;
-  /** crossEntropy: targets equal to this are ignored (default -100). */
-  ignoreIndex?: number;
 }
 
 /** Returns { loss, count }; count = number of elements (or rows, for crossEntropy) averaged over. */
@@ -80,7 +75,6 @@ export function computeLoss(name: LossName, a: LossInput, o: LossOptions = {}): 
   return { loss: sum / count, count };
 }
 
-export type MetricName = 'accuracy' | 'mae' | 'rmse';
 export const METRIC_NAMES: readonly MetricName[] = ['accuracy', 'mae', 'rmse'];
 
 /** Running sums for a metric over batches. */

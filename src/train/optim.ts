@@ -4,36 +4,12 @@
 import type { Backend } from '../backend/backend.js';
 import { SimdRnnError, argError } from '../errors.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
+import type { Optimizer, OptimizerState, Schedule } from '../model/contracts.js';
+import { provideTraining } from '../model/training.js';
+import { compile, trainOnBatch, evaluate } from './trainer.js';
+import { fit } from './fit.js';
 
-export interface OptimizerState {
-  step: number;
-  /** Flat state regions (moments, buffers), as copies. */
-  buffers: Float32Array[];
-}
-
-export interface Optimizer {
-  readonly name: string;
-  readonly lr: number;
-  /**
-   * @internal Allocates state for n parameters on a backend, for one model:
-   * an optimizer belongs to the first model it is compiled into.
-   */
-  bind(be: Backend, n: number, model: object): void;
-  /** @internal One update of all n parameters at p with gradients g, at learning rate lr. */
-  update(p: number, g: number, lr: number): void;
-  /** @internal Saves the state (moments, step count) so that the next update can be undone. */
-  snapshot(): void;
-  /** @internal Undoes the updates since the last snapshot (the state only; the model restores its parameters). */
-  restore(): void;
-  /** Steps taken. */
-  readonly steps: number;
-  /** Whether dispose() was called (on it, or on the model it was compiled into). */
-  readonly disposed: boolean;
-  getState(): OptimizerState;
-  setState(s: OptimizerState): void;
-  /** Frees its state; afterwards every call throws 'DISPOSED'. A second call does nothing. */
-  dispose(): void;
-}
+export type { Optimizer, OptimizerState, Schedule } from '../model/contracts.js';
 
 function num(where: string, name: string, v: unknown, dflt: number, lo: number, hi = Infinity, loOpen = false): number {
   const x = v === undefined ? dflt : v;
@@ -214,9 +190,6 @@ class Adagrad extends Base {
   }
 }
 
-/** Learning-rate schedules: a function of the optimizer step (from 1) giving a factor on lr. */
-export type Schedule = (step: number) => number;
-
 export const schedules = {
   /** lr · gamma^floor((step−1)/stepSize), like StepLR stepped per batch. */
   step({ stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }): Schedule {
@@ -252,3 +225,8 @@ export const optim = {
   adagrad: (o: AdagradOptions = {}): Optimizer => new Adagrad(o),
   schedules,
 };
+
+// Anything that can compile a model has an optimizer from here, so this is
+// where the training code makes itself known to the models (which do not
+// import it: an inference-only program carries none of it).
+provideTraining({ compile, fit, trainOnBatch, evaluate });

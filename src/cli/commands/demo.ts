@@ -8,7 +8,7 @@ import { init } from '../../backend/index.js';
 import { Embedding } from '../../layers/embedding.js';
 import { GRU } from '../../layers/gru.js';
 import { Linear } from '../../layers/linear.js';
-import { Sequential } from '../../train/sequential.js';
+import { Sequential } from '../../model/sequential.js';
 import { optim } from '../../train/optim.js';
 import { save, load } from '../../io/model.js';
 import { writeFileAtomic } from '../../io/file.js';

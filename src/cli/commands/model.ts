@@ -10,17 +10,17 @@ import { GRU } from '../../layers/gru.js';
 import { RNN } from '../../layers/rnn.js';
 import { Linear } from '../../layers/linear.js';
 import { Embedding } from '../../layers/embedding.js';
-import { Sequential, type ModelLayer } from '../../train/sequential.js';
+import { Sequential } from '../../model/sequential.js';
+import type { ModelLayer } from '../../model/contracts.js';
 import { optim, type Optimizer } from '../../train/optim.js';
 import { SimdRnnError } from '../../errors.js';
-import type { Tensor } from '../../tensor.js';
 import { Random } from '../../util/rng.js';
 import { parseArgs, UsageError, type Flag } from '../args.js';
 import { Progress } from '../progress.js';
-import { buildVocab, charCount, encodeLines, encodeStream, sampleLine, vocabOf, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
+import { buildVocab, charCount, encodeLines, encodeStream, sampleLine, vocabOf, linesOf, paddedLength, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
 import { parseCsv, csvHeader, fitScaler, windows, type Scaler } from '../data.js';
 import { readTextFile, checkWritable, exists } from '../files.js';
-import { randomSplit } from '../split.js';
+import { randomSplit, take, type Samples } from '../split.js';
 
 export const BACKEND: Flag = { name: 'backend', type: 'string', choices: ['auto', 'wasm-simd', 'wasm', 'js'], default: 'auto', help: 'which backend runs' };
 
@@ -69,39 +69,6 @@ function recurrent(cell: string, o: Record<string, unknown>): ModelLayer {
   if (cell === 'lstm') return new LSTM(o as never);
   if (cell === 'rnn') return new RNN(o as never);
   return new GRU(o as never);
-}
-
-/** Non-empty lines of a text, line ends (LF, CRLF, CR) removed. */
-function linesOf(text: string): string[] {
-  return text.split(/\r\n|\n|\r/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
-}
-
-/** The longest line in characters, and a refusal when lines × length would not fit. */
-function paddedLength(cmd: string, path: string, lines: string[]): number {
-  let longest = 0, at = 0;
-  lines.forEach((l, i) => { const n = charCount(l); if (n > longest) { longest = n; at = i; } });
-  const T = longest + 1;
-  if (lines.length * T > MAX_TEXT_STEPS) {
-    throw new UsageError(`${cmd}: ${path} has ${lines.length} lines padded to its longest (line ${at + 1}, ${longest} characters): ` +
-      `${lines.length * T} steps, over the limit of ${MAX_TEXT_STEPS}; use --stream (the file as one stream, in windows of --window characters)`);
-  }
-  return T;
-}
-
-
-interface Samples { x: Tensor; y: Tensor | Int32Array; lengths?: Int32Array }
-
-/** The samples at idx (rows of x, y and lengths). */
-function take(s: Samples, idx: Int32Array): Samples {
-  const N = s.x.shape[0]!, per = s.x.data.length / N;
-  const x = new Float32Array(idx.length * per);
-  idx.forEach((n, i) => x.set(s.x.data.subarray(n * per, (n + 1) * per), i * per));
-  const yd = s.y instanceof Int32Array ? s.y : s.y.data, py = yd.length / N;
-  const y = s.y instanceof Int32Array ? new Int32Array(idx.length * py) : new Float32Array(idx.length * py);
-  idx.forEach((n, i) => y.set(yd.subarray(n * py, (n + 1) * py), i * py));
-  const out: Samples = { x: { data: x, shape: [idx.length, ...s.x.shape.slice(1)] }, y: s.y instanceof Int32Array ? y as Int32Array : { data: y as Float32Array, shape: [idx.length, ...s.y.shape.slice(1)] } };
-  if (s.lengths) out.lengths = Int32Array.from(idx, (n) => s.lengths![n]!);
-  return out;
 }
 
 export async function train(argv: string[]): Promise<void> {

@@ -16,70 +16,12 @@ import { PackedWeights } from './weights.js';
 import { SequenceRunner, type LayerCore } from './sequence.js';
 import { StreamRunner, type StreamState } from './stream.js';
 import { validSteps } from './masks.js';
+import type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
 
 export type { CellType } from './cell.js';
 export type { StreamState } from './stream.js';
 
-export interface RecurrentOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Stacked layers (default 1). */
-  numLayers?: number;
-  /** Run a reverse direction too and concatenate (default false). */
-  bidirectional?: boolean;
-  /** Dropout on the outputs of every layer but the last, in training only (default 0). */
-  dropout?: number;
-  /**
-   * Variational recurrent dropout (Gal & Ghahramani): in training, h_{t−1}
-   * entering the recurrent product is multiplied by one mask per sequence,
-   * the same at every step (default 0).
-   */
-  recurrentDropout?: number;
-  /** Use bias_ih and bias_hh (default true). */
-  bias?: boolean;
-  /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */
-  batchFirst?: boolean;
-  /** Seed of the default initialization U(−1/√H, 1/√H) and of dropout masks. */
-  seed?: number;
-}
-
-export interface ForwardOptions {
-  /** Initial hidden state [numLayers·D, B, H] (default zeros). */
-  h0?: Tensor;
-  /** Initial cell state [numLayers·D, B, H] (LSTM only; default zeros). */
-  c0?: Tensor;
-  /** Valid length of each sequence (0 ≤ length ≤ T); later steps are padding. */
-  lengths?: ArrayLike<number>;
-  /** Alternative to lengths: [B, T] of 1 (valid) and 0 (padding). */
-  mask?: Tensor;
-  /** Training mode: applies dropout between layers (default false). */
-  train?: boolean;
-}
-
-export interface ForwardResult {
-  /** [B, T, D·H] (batchFirst) or [T, B, D·H]; zeros at padding steps. */
-  output: Tensor;
-  /** Final hidden state per layer and direction [numLayers·D, B, H]. */
-  h: Tensor;
-  /** Final cell state (LSTM only). */
-  c?: Tensor;
-}
-
-export interface BackwardOptions {
-  /** Gradient w.r.t. the final hidden state h [numLayers·D, B, H]. */
-  dh?: Tensor;
-  /** Gradient w.r.t. the final cell state c (LSTM). */
-  dc?: Tensor;
-}
-
-export interface BackwardResult {
-  /** Gradient w.r.t. x, in x's layout. */
-  dx: Tensor;
-  /** Gradient w.r.t. h0 [numLayers·D, B, H]. */
-  dh0: Tensor;
-  /** Gradient w.r.t. c0 (LSTM). */
-  dc0?: Tensor;
-}
+export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
 
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 

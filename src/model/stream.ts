@@ -1,0 +1,104 @@
+// A model one step at a time (unidirectional models): every recurrent
+// layer's streaming state, then the head on the last layer's output. A step
+// allocates nothing on the heap and no wrapper objects.
+import type { Backend } from '../backend/backend.js';
+import { SimdRnnError, argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Recurrent, type StreamState } from '../layers/recurrent/index.js';
+import { Linear } from '../layers/linear.js';
+import { Lifetime } from '../util/lifetime.js';
+import type { Engine } from './engine.js';
+
+/** A model's streaming state (see Sequential.zeroState). */
+export interface ModelState {
+  readonly batch: number;
+  readonly states: StreamState[];
+  readonly owner: object;
+  readonly out: Tensor;
+  readonly idx: number;
+  readonly emb: number;
+  readonly embIn: Float32Array | null;
+  /** Whether dispose() was called (on it, or on its model). */
+  readonly disposed: boolean;
+  reset(): void;
+  dispose(): void;
+}
+
+export class ModelStream {
+  private readonly stateLives = new Set<Lifetime>();
+
+  constructor(private readonly be: Backend, private readonly e: Engine, private readonly model: object) {}
+
+  zeroState(B: number): ModelState {
+    const e = this.e;
+    if (e.output === 'mean') throw argError('Sequential.zeroState', 'model', "a model with output 'last' or 'all' (a mean pools the whole sequence)", 'mean');
+    if (e.recs.some((r) => r.bidirectional)) throw argError('Sequential.zeroState', 'model', 'a unidirectional model (a reverse direction needs the whole sequence)', 'bidirectional');
+    const states = e.recs.map((r) => r.zeroState(B));
+    const heap = this.be.heap;
+    const st = {} as ModelState;
+    // Its own blocks (the embedding's index and output rows) have their own owner, freed with the model too.
+    const lives = this.stateLives;
+    const life: Lifetime = new Lifetime(heap, 'Sequential streaming state', st, () => { lives.delete(life); });
+    lives.add(life);
+    const idx = e.embedding ? heap.alloc(B, life.owner) : 0;
+    const emb = e.embedding ? heap.alloc(B * e.embedding.embeddingDim, life.owner) : 0;
+    const embIn = e.embedding ? new Float32Array(B * e.embedding.embeddingDim) : null;
+    const out: Tensor = { data: new Float32Array(B * e.outputSize), shape: [B, e.outputSize] };
+    const dispose = (): void => { states.forEach((s) => s.dispose()); life.dispose(); };
+    Object.assign(st, {
+      batch: B, states, owner: this.model, out, idx, emb, embIn,
+      reset() { life.check('Sequential state.reset'); states.forEach((s) => s.reset()); },
+      dispose,
+      ...(Symbol.dispose ? { [Symbol.dispose]: dispose } : {}),
+    });
+    return Object.defineProperty(st, 'disposed', { get: () => life.disposed, enumerable: true });
+  }
+
+  /**
+   * One step for every sequence of a streaming state: xt [B, F] (or B
+   * indices with an Embedding) → the head's output [B, outputs], as the
+   * model would predict if the sequences ended here. Feeding outputs back as
+   * the next inputs generates (teacher forcing is training on 'all' with the
+   * true previous values as inputs). The returned tensor is reused.
+   */
+  step(where: string, xt: Tensor | Float32Array | Int32Array, state: ModelState): Tensor {
+    const e = this.e;
+    if (!state || state.owner !== this.model) throw argError(where, 'state', "a state from this model's zeroState()", state);
+    if (state.disposed) throw new SimdRnnError('DISPOSED', `${where}: state was disposed; make a new one with zeroState()`);
+    const B = state.batch;
+    // Runs every step: no wrapper objects; Recurrent.step takes a bare Float32Array.
+    let input: Tensor | Float32Array;
+    const data = xt instanceof Float32Array || xt instanceof Int32Array ? xt : xt?.data;
+    if (e.embedding) {
+      if (!(data instanceof Int32Array || data instanceof Float32Array) || data.length !== B) throw argError(where, 'xt', `${B} indices`, xt);
+      e.embedding.checkIndices(where, 'xt', data);
+      this.be.heap.i32.set(data, state.idx >> 2);
+      e.embedding.runForward(B, state.idx, state.emb);
+      const v = this.be.heap.f32, o = state.emb >> 2;
+      for (let i = 0; i < state.embIn!.length; i++) state.embIn![i] = v[o + i]!;
+      input = state.embIn!;
+    } else {
+      input = xt as Tensor | Float32Array;
+    }
+    let ri = 0, cur = state.out;
+    for (const l of e.seq) if (l instanceof Recurrent) { cur = l.step(input, state.states[ri++]!); input = cur; }
+    let width = cur.shape[1]!, ptr = 0;
+    for (const l of e.head) {
+      if (!(l instanceof Linear)) continue; // dropout is identity at inference
+      const x = l.prepare(B);
+      if (ptr) this.be.k.f32_copy(B * width, ptr, x);
+      else this.be.heap.f32.set(cur.data, x >> 2);
+      ptr = l.runForward(B);
+      width = l.outFeatures;
+    }
+    const out = state.out.data, f = this.be.heap.f32;
+    if (ptr) for (let i = 0; i < out.length; i++) out[i] = f[(ptr >> 2) + i]!;
+    else out.set(cur.data);
+    return state.out;
+  }
+
+  /** Frees every live state. */
+  disposeStates(): void {
+    for (const life of [...this.stateLives]) life.dispose();
+  }
+}

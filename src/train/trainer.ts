@@ -1,0 +1,157 @@
+// One training step and evaluation on the heap: compile (the loss, the
+// optimizer, clipping, the non-finite policy), the loss of a batch and its
+// gradient, backward, clipping and the optimizer update with its guard. The
+// fit loop (fit.ts) and the model's own trainOnBatch and evaluate use it.
+import { SimdRnnError, argError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkInt, dflt } from '../layers/validate.js';
+import type { Sequential } from '../model/sequential.js';
+import type { CompileOptions, Data, Logs } from '../model/contracts.js';
+import type { BatchOptions, EvalOptions } from '../model/training.js';
+import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES } from './losses.js';
+
+function compile(m: Sequential, opts: CompileOptions): void {
+  const where = 'Sequential.compile';
+  if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  const o = opts.optimizer;
+  if (!o || typeof o.update !== 'function') throw argError(where, 'optimizer', 'an optimizer from optim.*', o);
+  if (!LOSS_NAMES.includes(opts.loss)) throw argError(where, 'loss', LOSS_NAMES.map((n) => `'${n}'`).join(' | '), opts.loss);
+  for (const k of ['clipNorm', 'clipValue'] as const) {
+    const v = opts[k];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw argError(where, k, 'a number > 0', v);
+  }
+  if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw argError(where, 'schedule', 'a function of the step', opts.schedule);
+  const metrics = dflt(opts.metrics, []);
+  if (!Array.isArray(metrics)) throw argError(where, 'metrics', `an array of ${METRIC_NAMES.join(' | ')}`, metrics);
+  const lo = dflt(opts.lossOptions, {});
+  if (lo === null || typeof lo !== 'object') throw argError(where, 'lossOptions', 'an object', lo);
+  for (const m of metrics) if (!METRIC_NAMES.includes(m)) throw argError(where, 'metrics', METRIC_NAMES.join(' | '), m);
+  const onNonFinite = dflt(opts.onNonFinite, 'throw');
+  if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
+  if (opts.loss === 'crossEntropy' && m.outputSize < 2) throw argError(where, 'loss', "a regression loss for a model with one output ('crossEntropy' needs ≥ 2 classes)", opts.loss);
+  if (lo.delta !== undefined && !(typeof lo.delta === 'number' && lo.delta > 0 && Number.isFinite(lo.delta))) throw argError(where, 'lossOptions.delta', 'a finite number > 0', lo.delta);
+  if (lo.ignoreIndex !== undefined && !Number.isSafeInteger(lo.ignoreIndex)) throw argError(where, 'lossOptions.ignoreIndex', 'an integer', lo.ignoreIndex);
+  if (o.disposed) throw new SimdRnnError('DISPOSED', `${where}: the optimizer was disposed (with the model it was compiled into?); make a new one`);
+  o.bind(m.be, m.numParams, m); // throws if it belongs to another model
+  const previous = m.compiled?.optimizer;
+  if (previous && previous !== o) previous.dispose();
+  if (!m.backup) m.backup = m.be.heap.alloc(m.numParams, m.life.owner);
+  m.compiled = { ...opts, lossOptions: dflt(opts.lossOptions, {}), metrics, onNonFinite };
+  m.engine.classes = opts.loss === 'crossEntropy';
+  m.engine.ignoreIndex = lo.ignoreIndex ?? -100;
+}
+
+function lossOf(m: Sequential, rows: number, withGrad: boolean, metrics: MetricSum[] | null): { loss: number; count: number } {
+  const c = m.compiled!, O = m.outputSize;
+  const pred = m.be.heap.view(m.engine.lastPred, rows * O);
+  const input = { pred, target: m.engine.js.target, weight: m.engine.js.weight, rows, outs: O, grad: withGrad ? m.engine.js.grad : null };
+  const r = computeLoss(c.loss, input, c.lossOptions);
+  if (metrics) for (const m of metrics) m.add(input);
+  if (withGrad) m.be.heap.write(m.engine.buf.dpred, m.engine.js.grad.subarray(0, rows * O));
+  return r;
+}
+
+
+/**
+ * One optimizer step from the gradients in the gradient region; returns
+ * false if skipped. A step whose loss, gradient norm or resulting
+ * parameters are not finite is undone (parameters and optimizer state as
+ * before it) and then thrown or skipped by onNonFinite.
+ */
+function applyUpdate(m: Sequential, loss: number): boolean {
+  const c = m.compiled!, { k } = m.be, n = m.numParams, opt = c.optimizer;
+  if (c.clipValue !== undefined) k.f32_clip_value(n, m.gPtr, -c.clipValue, c.clipValue);
+  const norm = Math.sqrt(k.f32_sumsq(n, m.gPtr));
+  const step = opt.steps + 1;
+  if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+    return nonFinite(m, `the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${step}`);
+  }
+  if (c.clipNorm !== undefined) {
+    const coef = c.clipNorm / (norm + 1e-6);
+    if (coef < 1) k.f32_scale(n, coef, m.gPtr);
+  }
+  const factor = c.schedule ? c.schedule(step) : 1;
+  const lr = opt.lr * factor;
+  if (typeof factor !== 'number' || !Number.isFinite(lr) || lr < 0) {
+    throw argError('Sequential.fit', `schedule(${step})`, 'a finite factor ≥ 0 (giving a finite learning rate)', factor);
+  }
+  opt.snapshot();
+  k.f32_copy(n, m.pPtr, m.backup);
+  opt.update(m.pPtr, m.gPtr, lr);
+  for (const p of m.params) p.touch();
+  if (!Number.isFinite(k.f32_sumsq(n, m.pPtr))) {
+    k.f32_copy(n, m.backup, m.pPtr);
+    opt.restore();
+    for (const p of m.params) p.touch();
+    return nonFinite(m, `the update at step ${step} (learning rate ${lr}) would make a parameter non-finite; it was undone`);
+  }
+  return true;
+}
+
+function nonFinite(m: Sequential, what: string): false {
+  if (m.compiled!.onNonFinite === 'throw') {
+    throw new SimdRnnError('NON_FINITE', `Sequential.fit: ${what}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
+  }
+  m.skipped++;
+  return false;
+}
+
+/** Trains on one batch (B rows of idx): full or truncated BPTT. Returns the batch loss. */
+function trainBatch(m: Sequential, d: Data, idx: Int32Array, tbptt: number, metrics: MetricSum[]): { loss: number; count: number } {
+  const B = idx.length;
+  const k = tbptt > 0 && tbptt < d.T ? tbptt : d.T;
+  let sum = 0, count = 0;
+  for (let t0 = 0; t0 < d.T; t0 += k) {
+    const T = Math.min(k, d.T - t0);
+    const lastChunk = t0 + T >= d.T;
+    m.engine.ensureBuffers(T, B);
+    const masked = m.engine.stage(d, idx, t0, T, true, lastChunk);
+    m.engine.lastPred = m.engine.forward(T, B, masked, true, t0 > 0);
+    if (k < d.T) m.engine.saveCarry(B);
+    const rows = m.engine.perSeq ? B : T * B;
+    if (m.output === 'last' && !lastChunk) continue; // no target before the end: forward only
+    const r = lossOf(m, rows, true, metrics);
+    if (r.count === 0) continue;
+    m.be.k.f32_fill(m.numParams, 0, m.gPtr);
+    m.engine.backward(T, B);
+    applyUpdate(m, r.loss);
+    sum += r.loss * r.count;
+    count += r.count;
+  }
+  return { loss: count ? sum / count : NaN, count };
+}
+
+/** Inference on rows idx of d and, with targets, the loss (and metrics) over them. */
+function evalBatch(m: Sequential, d: Data, idx: Int32Array, metrics: MetricSum[] | null): { loss: number; count: number } {
+  const rows = m.engine.infer(d, idx, null, true);
+  return lossOf(m, rows, false, metrics);
+}
+
+function evaluateData(m: Sequential, d: Data, batchSize: number): Logs {
+  const c = m.compiled!;
+  const ms = c.metrics.map((m) => new MetricSum(m, c.loss, c.lossOptions.ignoreIndex));
+  let sum = 0, count = 0;
+  const order = Int32Array.from({ length: d.N }, (_, i) => i);
+  for (const idx of m.engine.batches(d.N, batchSize, order)) {
+    const r = evalBatch(m, d, idx, ms);
+    if (r.count) { sum += r.loss * r.count; count += r.count; }
+  }
+  const logs: Logs = { loss: count ? sum / count : NaN };
+  for (const m of ms) logs[m.name] = m.value();
+  return logs;
+}
+
+function trainOnBatch(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: BatchOptions): number {
+  if (!m.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.trainOnBatch: call compile({ optimizer, loss }) first');
+  const d = m.engine.data('Sequential.trainOnBatch', x, y, opts?.lengths, opts?.mask);
+  const tbptt = checkInt('Sequential.trainOnBatch', 'options.tbptt', opts?.tbptt ?? 0, 0);
+  return trainBatch(m, d, Int32Array.from({ length: d.N }, (_, i) => i), tbptt, []).loss;
+}
+
+function evaluate(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: EvalOptions): Logs {
+  if (!m.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.evaluate: call compile({ optimizer, loss }) first');
+  const d = m.engine.data('Sequential.evaluate', x, y, opts?.lengths, opts?.mask);
+  return evaluateData(m, d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
+}
+
+export { compile, trainOnBatch, evaluate, trainBatch, evaluateData };

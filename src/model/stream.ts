@@ -80,10 +80,15 @@ export class ModelStream {
     } else {
       input = xt as Tensor | Float32Array;
     }
+    // Indexed loops: an array iterator per step is an object V8 does not always optimize away.
     let ri = 0, cur = state.out;
-    for (const l of e.seq) if (l instanceof Recurrent) { cur = l.step(input, state.states[ri++]!); input = cur; }
+    for (let i = 0; i < e.seq.length; i++) {
+      const l = e.seq[i]!;
+      if (l instanceof Recurrent) { cur = l.step(input, state.states[ri++]!); input = cur; }
+    }
     let width = cur.shape[1]!, ptr = 0;
-    for (const l of e.head) {
+    for (let i = 0; i < e.head.length; i++) {
+      const l = e.head[i]!;
       if (!(l instanceof Linear)) continue; // dropout is identity at inference
       const x = l.prepare(B);
       if (ptr) this.be.k.f32_copy(B * width, ptr, x);

@@ -42,6 +42,7 @@ export class Recurrent {
   private readonly plugin: Cell;
   private readonly D: number;
   private readonly name: string;
+  private readonly stepWhere: string;
   private readonly life: Lifetime;
   private readonly weights: PackedWeights;
   private readonly seq: SequenceRunner;
@@ -53,6 +54,7 @@ export class Recurrent {
   constructor(cell: Cell, opts: RecurrentOptions) {
     const name = TAG[cell.type];
     this.name = name;
+    this.stepWhere = `${name}.step`;
     if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
     this.plugin = cell;
     this.cell = cell.type;
@@ -273,7 +275,7 @@ export class Recurrent {
    * The returned tensor is reused by the next call on the same state.
    */
   step(xt: Tensor | Float32Array, state: StreamState): Tensor {
-    const where = `${this.name}.step`;
+    const where = this.stepWhere; // built once: a template string here would allocate every step
     this.life.check(where);
     return this.streams.step(where, xt, state);
   }

@@ -407,7 +407,7 @@ export function f32_pack_b(transB: i32, K: i32, N: i32, B: usize, ldb: i32, Bp: 
 /** C = α·op(A)·B + β·C (+ bias[j] on every row, when bias ≠ 0) with B
  * pre-packed by f32_pack_b(·, K, N, ·, ·, Bp). The bias is added in the
  * tile stores, so the layers need no pass over C to broadcast or add it. */
-export function f32_gemm_pb(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32,
+export function f32_gemm_packed_bias(transA: i32, M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32,
                             Bp: usize, beta: f32, C: usize, ldc: i32, bias: usize): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) {

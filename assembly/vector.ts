@@ -1,25 +1,7 @@
 // Level-1 kernels over contiguous f32 (byte-offset pointers, no alignment
-// assumed) and the two row-broadcast kernels that bias add/grad need.
+// assumed), and the column sums that a bias's gradient needs.
 
-/** C[i, j] += bias[j] for i < M, j < N; C rows ldc elements apart. */
-export function f32_bias_rows(M: i32, N: i32, bias: usize, C: usize, ldc: i32): void {
-  for (let i = 0; i < M; i++) {
-    const c = C + (<usize>i * <usize>ldc << 2);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; j + 4 <= N; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(c + o, f32x4.add(v128.load(c + o), v128.load(bias + o)));
-      }
-    }
-    for (; j < N; j++) {
-      const o = <usize>j << 2;
-      store<f32>(c + o, load<f32>(c + o) + load<f32>(bias + o));
-    }
-  }
-}
-
-/** Backward of f32_bias_rows: y[j] += Σ_i X[i, j]. */
+/** y[j] += Σ_i X[i, j] (X rows ldx elements apart): a bias's gradient, accumulated like every parameter gradient. */
 export function f32_sum_rows(M: i32, N: i32, X: usize, ldx: i32, y: usize): void {
   for (let i = 0; i < M; i++) {
     const x = X + (<usize>i * <usize>ldx << 2);
@@ -80,22 +62,6 @@ export function f32_scale(n: i32, a: f32, x: usize): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(x + o, load<f32>(x + o) * a);
-  }
-}
-
-/** y += a · x. */
-export function f32_axpy(n: i32, a: f32, x: usize, y: usize): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const va = f32x4.splat(a);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(va, v128.load(x + o))));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
   }
 }
 

@@ -23,12 +23,12 @@ for (const [M, N, K] of [[64, 64, 64], [128, 128, 128], [256, 256, 256], [1, 512
 }
 for (const [M, N, K] of [[1, 512, 128], [32, 512, 128], [1, 512, 192]]) {
   cases.push({
-    kernel: 'f32_gemm_pb', shape: `[${M},${K}]×[${K},${N}]`, unit: 'GFLOP/s', work: 2 * M * N * K, scale: 1e9,
+    kernel: 'f32_gemm_packed_bias', shape: `[${M},${K}]×[${K},${N}]`, unit: 'GFLOP/s', work: 2 * M * N * K, scale: 1e9,
     setup(be) {
       const A = rand(be, M * K, 1), B = rand(be, K * N, 2), C = be.heap.alloc(M * N);
       const Bp = be.heap.alloc(Math.ceil(N / 8) * 8 * K);
       be.k.f32_pack_b(0, K, N, B, N, Bp);
-      return () => be.k.f32_gemm_pb(0, M, N, K, 1, A, K, Bp, 0, C, N, 0);
+      return () => be.k.f32_gemm_packed_bias(0, M, N, K, 1, A, K, Bp, 0, C, N, 0);
     },
   });
 }
@@ -111,10 +111,6 @@ cases.push(
     } },
   { kernel: 'f32_sumsq', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
     setup(be) { const x = rand(be, NP, 1); return () => be.k.f32_sumsq(NP, x); } },
-  { kernel: 'f32_axpy', shape: `n=${NP}`, unit: 'Melem/s', work: NP, scale: 1e6,
-    setup(be) { const x = rand(be, NP, 1), y = rand(be, NP, 2); return () => be.k.f32_axpy(NP, 1e-3, x, y); } },
-  { kernel: 'f32_bias_rows', shape: '[3200,512]', unit: 'Melem/s', work: 3200 * 512, scale: 1e6,
-    setup(be) { const b = rand(be, 512, 1), c = rand(be, 3200 * 512, 2); return () => be.k.f32_bias_rows(3200, 512, b, c, 512); } },
 );
 
 export async function runKernels(backends) {

@@ -13,14 +13,12 @@ export interface Kernels {
   f32_gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
            A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   f32_pack_b(transB: number, K: number, N: number, B: number, ldb: number, Bp: number): void;
-  f32_gemm_pb(transA: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+  f32_gemm_packed_bias(transA: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
               Bp: number, beta: number, C: number, ldc: number, bias: number): void;
-  f32_bias_rows(M: number, N: number, bias: number, C: number, ldc: number): void;
   f32_sum_rows(M: number, N: number, X: number, ldx: number, y: number): void;
   f32_add(n: number, x: number, y: number, z: number): void;
   f32_mul(n: number, x: number, y: number, z: number): void;
   f32_scale(n: number, a: number, x: number): void;
-  f32_axpy(n: number, a: number, x: number, y: number): void;
   f32_fill(n: number, v: number, x: number): void;
   f32_copy(n: number, x: number, y: number): void;
   f32_copy2d(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
@@ -65,7 +63,7 @@ export function packedSize(K: number, N: number): number {
 
 /** The names of all kernels, for tests and benchmarks that iterate over them. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  'f32_gemm', 'f32_pack_b', 'f32_gemm_pb', 'f32_bias_rows', 'f32_sum_rows', 'f32_add', 'f32_mul', 'f32_scale', 'f32_axpy',
+  'f32_gemm', 'f32_pack_b', 'f32_gemm_packed_bias', 'f32_sum_rows', 'f32_add', 'f32_mul', 'f32_scale', 
   'f32_fill', 'f32_copy', 'f32_copy2d', 'f32_sumsq', 'f32_gather_rows', 'f32_scatter_add_rows', 'f32_sigmoid', 'f32_sigmoid_bwd', 'f32_tanh',
   'f32_tanh_bwd', 'f32_relu', 'f32_relu_bwd', 'f32_rnn_cell_fwd', 'f32_rnn_cell_bwd',
   'f32_lstm_cell_fwd', 'f32_lstm_cell_bwd', 'f32_gru_cell_fwd', 'f32_gru_cell_bwd',

@@ -29,18 +29,16 @@ export const POINTER_ARGS: Record<keyof Kernels, Extent[]> = {
     [5, (a) => packedSize(a[1]!, a[2]!)],
   ],
   // (transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias)
-  f32_gemm_pb: [
+  f32_gemm_packed_bias: [
     [5, (a) => (a[0] ? strided(a[3]!, a[1]!, a[6]!) : strided(a[1]!, a[3]!, a[6]!))],
     [7, (a) => packedSize(a[3]!, a[2]!)],
     [9, (a) => strided(a[1]!, a[2]!, a[10]!)],
     [11, (a) => a[2]!, true],
   ],
-  f32_bias_rows: [[2, (a) => a[1]!], [3, (a) => strided(a[0]!, a[1]!, a[4]!)]],
   f32_sum_rows: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => a[1]!]],
   f32_add: [[1, n0], [2, n0], [3, n0]],
   f32_mul: [[1, n0], [2, n0], [3, n0]],
   f32_scale: [[2, n0]],
-  f32_axpy: [[2, n0], [3, n0]],
   f32_fill: [[2, n0]],
   f32_copy: [[1, n0], [2, n0]],
   f32_copy2d: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => strided(a[0]!, a[1]!, a[5]!)]],

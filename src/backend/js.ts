@@ -9,7 +9,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const relu = (x: number): number => (x > 0 ? x : x !== x ? x : 0);
 // Scratch row for f32_gemm's leftover rows (grown, never shrunk).
 let rowAcc = new Float64Array(1024);
-// Tile accumulators of f32_gemm_pb, stored once per tile.
+// Tile accumulators of f32_gemm_packed_bias, stored once per tile.
 const pbAcc = new Float64Array(16);
 
 export function jsKernels(heap: Heap): Kernels {
@@ -104,7 +104,7 @@ export function jsKernels(heap: Heap): Kernels {
         }
       }
     },
-    f32_gemm_pb(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias) {
+    f32_gemm_packed_bias(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias) {
       if (M <= 0 || N <= 0) return;
       const f = heap.f32, a0 = A >> 2, b0 = Bp >> 2, c0 = C >> 2, bi = bias >> 2;
       const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
@@ -159,13 +159,6 @@ export function jsKernels(heap: Heap): Kernels {
       }
     },
 
-    f32_bias_rows(M, N, bias, C, ldc) {
-      const f = heap.f32, b = bias >> 2;
-      for (let i = 0; i < M; i++) {
-        const c = (C >> 2) + i * ldc;
-        for (let j = 0; j < N; j++) f[c + j] = f[c + j]! + f[b + j]!;
-      }
-    },
     f32_sum_rows(M, N, X, ldx, y) {
       const f = heap.f32, o = y >> 2;
       for (let i = 0; i < M; i++) {
@@ -184,10 +177,6 @@ export function jsKernels(heap: Heap): Kernels {
     f32_scale(n, a, x) {
       const f = heap.f32, o = x >> 2;
       for (let i = 0; i < n; i++) f[o + i] = f[o + i]! * a;
-    },
-    f32_axpy(n, a, x, y) {
-      const f = heap.f32, p = x >> 2, q = y >> 2;
-      for (let i = 0; i < n; i++) f[q + i] = f[q + i]! + a * f[p + i]!;
     },
     f32_fill(n, v, x) {
       if (n > 0) heap.f32.fill(v, x >> 2, (x >> 2) + n);
@@ -231,7 +220,7 @@ export function jsKernels(heap: Heap): Kernels {
     },
     f32_sigmoid_bwd(n, y, dy, dx) {
       const f = heap.f32, a = y >> 2, d = dy >> 2, o = dx >> 2;
-      for (let i = 0; i < n; i++) { const s = f[a + i]!; f[o + i] = f[o + i]! + f[d + i]! * (s * (1 - s)); }
+      for (let i = 0; i < n; i++) { const s = f[a + i]!; f[o + i] = f[d + i]! * (s * (1 - s)); }
     },
     f32_tanh(n, x, y) {
       const f = heap.f32, a = x >> 2, b = y >> 2;
@@ -239,7 +228,7 @@ export function jsKernels(heap: Heap): Kernels {
     },
     f32_tanh_bwd(n, y, dy, dx) {
       const f = heap.f32, a = y >> 2, d = dy >> 2, o = dx >> 2;
-      for (let i = 0; i < n; i++) { const t = f[a + i]!; f[o + i] = f[o + i]! + f[d + i]! * (1 - t * t); }
+      for (let i = 0; i < n; i++) { const t = f[a + i]!; f[o + i] = f[d + i]! * (1 - t * t); }
     },
     f32_relu(n, x, y) {
       const f = heap.f32, a = x >> 2, b = y >> 2;
@@ -247,7 +236,7 @@ export function jsKernels(heap: Heap): Kernels {
     },
     f32_relu_bwd(n, y, dy, dx) {
       const f = heap.f32, a = y >> 2, d = dy >> 2, o = dx >> 2;
-      for (let i = 0; i < n; i++) if (f[a + i]! > 0) f[o + i] = f[o + i]! + f[d + i]!;
+      for (let i = 0; i < n; i++) f[o + i] = f[a + i]! > 0 ? f[d + i]! : 0;
     },
 
     f32_rnn_cell_fwd(B, H, act, g, hPrev, h, mask, y, ldy) {

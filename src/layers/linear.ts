@@ -82,7 +82,7 @@ export class Linear {
       k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
       this.packed.version = this.params.version;
     }
-    k.f32_gemm_pb(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
+    k.f32_gemm_packed_bias(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
     const n = rows * O;
     if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
     else if (this.activation === 'relu') k.f32_relu(n, w.y, w.y);
@@ -95,7 +95,6 @@ export class Linear {
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws, n = rows * O;
     let dz = dyPtr;
     if (this.activation !== 'none') {
-      k.f32_fill(n, 0, w.dz);
       if (this.activation === 'tanh') k.f32_tanh_bwd(n, w.y, dyPtr, w.dz);
       else if (this.activation === 'relu') k.f32_relu_bwd(n, w.y, dyPtr, w.dz);
       else k.f32_sigmoid_bwd(n, w.y, dyPtr, w.dz);

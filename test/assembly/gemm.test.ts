@@ -33,13 +33,13 @@ function check(t: Test, be: Backend, tA: number, tB: number, M: number, N: numbe
   if (beta === 0) for (let i = 0; i < C.length; i += 7) C[i] = NaN; // β = 0 must not read C
   const pa = put(be, A), pb = put(be, B), pc = put(be, C);
   let pp = 0, pbias = 0;
-  // f32_gemm_pb adds a bias row when given one (every other case).
+  // f32_gemm_packed_bias adds a bias row when given one (every other case).
   const bias = packed && seed % 4 < 2 ? uniform(r, N) : null;
   if (packed) {
     pp = be.heap.alloc(packedSize(K, N));
     if (bias) pbias = put(be, bias);
     be.k.f32_pack_b(tB, K, N, pb, ldb, pp);
-    be.k.f32_gemm_pb(tA, M, N, K, alpha, pa, lda, pp, beta, pc, ldc, pbias);
+    be.k.f32_gemm_packed_bias(tA, M, N, K, alpha, pa, lda, pp, beta, pc, ldc, pbias);
   } else {
     be.k.f32_gemm(tA, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc);
   }
@@ -86,7 +86,7 @@ t.test('f32_gemm matches the float64 reference', async (t) => {
   });
 });
 
-t.test('f32_pack_b + f32_gemm_pb match the float64 reference', async (t) => {
+t.test('f32_pack_b + f32_gemm_packed_bias match the float64 reference', async (t) => {
   await forEachBackend(t, (t, be) => {
     let n = 0, bad = 0, seed = 5000;
     for (const [M, N, K] of shapes()) {
@@ -115,9 +115,9 @@ t.test('f32_gemm degenerate sizes', async (t) => {
     be.k.f32_gemm(0, 0, 2, 0, 2, 1, pa, 2, pb, 2, 0, pc, 2); // N = 0: nothing
     t.same(Array.from(get(be, pc, 4)), [5, 6, 7, 8], 'M = 0 or N = 0 leaves C alone');
     const pp = be.heap.alloc(packedSize(0, 2)), pbias = put(be, [10, 20]);
-    be.k.f32_gemm_pb(0, 2, 2, 0, 1, pa, 1, pp, 0, pc, 2, pbias); // K = 0 with a bias: C = bias rows
+    be.k.f32_gemm_packed_bias(0, 2, 2, 0, 1, pa, 1, pp, 0, pc, 2, pbias); // K = 0 with a bias: C = bias rows
     t.same(Array.from(get(be, pc, 4)), [10, 20, 10, 20], 'K = 0, β = 0 with a bias gives the bias rows');
-    be.k.f32_gemm_pb(0, 2, 2, 0, 1, pa, 1, pp, 0.5, pc, 2, pbias);
+    be.k.f32_gemm_packed_bias(0, 2, 2, 0, 1, pa, 1, pp, 0.5, pc, 2, pbias);
     t.same(Array.from(get(be, pc, 4)), [15, 30, 15, 30], 'K = 0: β·C + bias');
   });
 });

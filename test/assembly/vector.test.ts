@@ -21,9 +21,6 @@ t.test('pointwise vector kernels', async (t) => {
       t.same(get(be, pz, n), x, `copy n=${n}`);
       k.f32_scale(n, a, pz);
       close(t, get(be, pz, n), Array.from(x, (v) => v * a), 0, U, `scale n=${n}`);
-      k.f32_copy(n, py, pz);
-      k.f32_axpy(n, a, px, pz);
-      close(t, get(be, pz, n), Array.from(x, (v, i) => y[i]! + a * v), Array.from(x, (v, i) => 2 * U * (Math.abs(y[i]!) + Math.abs(a * v))), 0, `axpy n=${n}`);
       k.f32_fill(n, a, pz);
       t.ok(get(be, pz, n).every((v) => v === a), `fill n=${n}`);
       const ss = x.reduce((s, v) => s + v * v, 0);
@@ -41,7 +38,7 @@ t.test('pointwise vector kernels', async (t) => {
   });
 });
 
-t.test('bias rows, sum rows, copy2d', async (t) => {
+t.test('sum rows, copy2d', async (t) => {
   await forEachBackend(t, (t, be) => {
     const k = be.k;
     for (const [M, N] of [[1, 1], [3, 5], [7, 17], [16, 64], [5, 257]] as const) {
@@ -49,10 +46,6 @@ t.test('bias rows, sum rows, copy2d', async (t) => {
       const ldc = N + 3;
       const C = uniform(r, M * ldc), bias = uniform(r, N);
       const pc = put(be, C), pb = put(be, bias);
-      k.f32_bias_rows(M, N, pb, pc, ldc);
-      const want = Float64Array.from(C);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * ldc + j] = C[i * ldc + j]! + bias[j]!;
-      close(t, get(be, pc, C.length), want, 0, U, `bias_rows ${M}x${N}`);
       const y = uniform(r, N), py = put(be, y);
       k.f32_sum_rows(M, N, pc, ldc, py);
       const sums = Float64Array.from(y);

@@ -198,7 +198,7 @@ export class SequenceRunner {
         this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
         if (cell.hasCell) this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
         // Input projection of every step at once; the GEMM adds the cell's input bias as it stores.
-        k.f32_gemm_pb(0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w));
+        k.f32_gemm_packed_bias(0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w));
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -258,8 +258,8 @@ export class SequenceRunner {
   // dh += dG·W_hh, through the recurrent dropout mask when there is one.
   private recurrentGrad(B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
     const { k } = this.c.be;
-    if (!mask) { k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H, 0); return; }
-    k.f32_gemm_pb(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H, 0);
+    if (!mask) { k.f32_gemm_packed_bias(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H, 0); return; }
+    k.f32_gemm_packed_bias(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H, 0);
     k.f32_mul(B * H, bs.tmp, mask, bs.tmp);
     k.f32_add(B * H, bs.dh, bs.tmp, bs.dh);
   }
@@ -316,7 +316,7 @@ export class SequenceRunner {
           k.f32_sum_rows(T * B, G, dGx, G, params.g(`bias_ih_${s}`));
           k.f32_sum_rows(T * B, G, dGh, G, params.g(`bias_hh_${s}`));
         }
-        k.f32_gemm_pb(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
+        k.f32_gemm_packed_bias(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
       }
       if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
     }

@@ -10,7 +10,7 @@ export const gruCell: Cell = {
   separateRecurrent: true,
   inputBias: (w) => w.bih,
   forward(k, s) {
-    k.f32_gemm_pb(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 0, s.gh, s.G, s.w.bhh);
+    k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 0, s.gh, s.G, s.w.bhh);
     k.f32_gru_cell_fwd(s.B, s.H, s.g, s.gh, s.hPrev, s.hNext, s.mask, s.y, s.ldy);
   },
   backward(k, s) {
@@ -18,8 +18,8 @@ export const gruCell: Cell = {
     return s.dgh;
   },
   stream(k, s) {
-    k.f32_gemm_pb(0, s.B, s.G, s.I, 1, s.xh, s.ld, s.w.wih, 0, s.g, s.G, s.w.bih);
-    k.f32_gemm_pb(0, s.B, s.G, s.H, 1, s.h, s.H, s.w.whh, 0, s.gh, s.G, s.w.bhh);
+    k.f32_gemm_packed_bias(0, s.B, s.G, s.I, 1, s.xh, s.ld, s.w.wih, 0, s.g, s.G, s.w.bih);
+    k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.h, s.H, s.w.whh, 0, s.gh, s.G, s.w.bhh);
     k.f32_gru_cell_fwd(s.B, s.H, s.g, s.gh, s.h, s.h, 0, s.xh + 4 * s.I, s.ld);
   },
   config: () => ({}),

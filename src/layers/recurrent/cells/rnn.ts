@@ -11,7 +11,7 @@ function rnnCell(nonlinearity: 'tanh' | 'relu'): Cell {
     separateRecurrent: false,
     inputBias: (w) => (w.hasBias ? w.bsum : 0),
     forward(k, s) {
-      k.f32_gemm_pb(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 1, s.g, s.G, 0);
+      k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 1, s.g, s.G, 0);
       k.f32_rnn_cell_fwd(s.B, s.H, act, s.g, s.hPrev, s.hNext, s.mask, s.y, s.ldy);
     },
     backward(k, s) {
@@ -19,7 +19,7 @@ function rnnCell(nonlinearity: 'tanh' | 'relu'): Cell {
       return s.dg;
     },
     stream(k, s) {
-      k.f32_gemm_pb(0, s.B, s.G, s.I + s.H, 1, s.xh, s.ld, s.w.wcat(), 0, s.g, s.G, s.w.hasBias ? s.w.bsum : 0);
+      k.f32_gemm_packed_bias(0, s.B, s.G, s.I + s.H, 1, s.xh, s.ld, s.w.wcat(), 0, s.g, s.G, s.w.hasBias ? s.w.bsum : 0);
       k.f32_rnn_cell_fwd(s.B, s.H, act, s.g, s.h, s.h, 0, s.xh + 4 * s.I, s.ld);
     },
     config: () => ({ nonlinearity }),

@@ -9,8 +9,8 @@
  *
  * @packageDocumentation
  */
-export { init, initSync, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, packedSize, Heap } from './backend/index.js';
-export type { Backend, BackendName, Kernels, InitOptions, WasmSource } from './backend/index.js';
+export { init, initSync, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, KERNELS, packedSize, Heap } from './backend/index.js';
+export type { Backend, BackendName, Kernels, KernelSpec, InitOptions, WasmSource } from './backend/index.js';
 export { tensor, numel } from './tensor.js';
 export type { Tensor } from './tensor.js';
 export { SimdRnnError } from './errors.js';

@@ -56,20 +56,7 @@ export interface Kernels {
   f32_clip_value(n: number, x: number, lo: number, hi: number): void;
 }
 
-/** Floats that f32_pack_b writes for op(B) of [K, N]. */
-export function packedSize(K: number, N: number): number {
-  return Math.ceil(N / 8) * 8 * K;
-}
-
-/** The names of all kernels, for tests and benchmarks that iterate over them. */
-export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  'f32_gemm', 'f32_pack_b', 'f32_gemm_packed_bias', 'f32_sum_rows', 'f32_add', 'f32_mul', 'f32_scale', 
-  'f32_fill', 'f32_copy', 'f32_copy2d', 'f32_sumsq', 'f32_gather_rows', 'f32_scatter_add_rows', 'f32_sigmoid', 'f32_sigmoid_bwd', 'f32_tanh',
-  'f32_tanh_bwd', 'f32_relu', 'f32_relu_bwd', 'f32_rnn_cell_fwd', 'f32_rnn_cell_bwd',
-  'f32_lstm_cell_fwd', 'f32_lstm_cell_bwd', 'f32_gru_cell_fwd', 'f32_gru_cell_bwd',
-  'f32_sgd_update', 'f32_adam_update', 'f32_adamw_update', 'f32_rmsprop_update',
-  'f32_adagrad_update', 'f32_clip_value',
-];
+export { packedSize, KERNEL_NAMES } from './kernels.js';
 
 export interface Backend {
   readonly name: BackendName;

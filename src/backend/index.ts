@@ -1,6 +1,6 @@
 // Backend selection: detect once, pick the fastest that works, remember it.
 import type { Backend, BackendName } from './backend.js';
-import { createJsBackend } from './js.js';
+import { createJsBackend } from './js/index.js';
 import { createWasmBackend, createWasmBackendSync, type WasmFlavor, type WasmSource } from './wasm.js';
 import { detectFeatures } from './detect.js';
 import { SimdRnnError, argError } from '../errors.js';
@@ -9,6 +9,8 @@ import { checkedKernels, debugFromEnv } from './checked.js';
 
 export type { Backend, BackendName, Kernels } from './backend.js';
 export { KERNEL_NAMES, packedSize } from './backend.js';
+export { KERNELS } from './kernels.js';
+export type { KernelSpec } from './kernels.js';
 export { Heap, HeapOwner, MAX_HEAP_BYTES } from './heap.js';
 export { detectFeatures } from './detect.js';
 export type { WasmSource } from './wasm.js';

@@ -7,6 +7,7 @@ export * from './rnn_cell';
 export * from './lstm_cell';
 export * from './gru_cell';
 export * from './optim';
+export * from './losses';
 
 /** First byte the JS heap may use (after the kernels' static scratch). */
 export function heap_base(): usize {

@@ -54,6 +54,11 @@ export interface Kernels {
   f32_adagrad_update(n: number, p: number, g: number, sum: number, lr: number, eps: number,
                      weightDecay: number, lrDecay: number, step: number): void;
   f32_clip_value(n: number, x: number, lo: number, hi: number): void;
+  f32_mse_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
+  f32_mae_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
+  f32_huber_loss(rows: number, outs: number, pred: number, target: number, weight: number, delta: number, scale: number, dpred: number): number;
+  f32_bce_logits_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
+  f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, scale: number, dlogits: number): number;
 }
 
 export { packedSize, KERNEL_NAMES } from './kernels.js';

@@ -31,6 +31,7 @@ export interface KernelSpec {
 const strided = (rows: number, cols: number, ld: number): number => (rows <= 0 || cols <= 0 ? 0 : (rows - 1) * ld + cols);
 const n0 = (a: number[]): number => a[0]!;
 const BH = (a: number[]): number => a[0]! * a[1]!;
+const RO = BH; // rows × outs
 const elemwise = (a: number[]): { flops: number; elems: number } => ({ flops: a[0]!, elems: a[0]! });
 const cellWork = (a: number[]): { flops: number; elems: number } => ({ flops: 0, elems: a[0]! * a[1]! });
 const NACT = 4096, NP = 100000, CELL = { B: 32, H: 128 };
@@ -175,6 +176,36 @@ export const KERNELS: Record<keyof Kernels, KernelSpec> = {
     bench: [{ label: `n=${NP}`, args: { n: NP, lr: 1e-2, eps: 1e-10, weightDecay: 0, lrDecay: 0, step: 10 } }],
   },
   f32_clip_value: { args: ['n', 'x', 'lo', 'hi'], pointers: [[1, n0]], work: elemwise, unit: 'Melem/s', bench: [{ label: `n=${NP}`, args: { n: NP, lo: -0.5, hi: 0.5 } }] },
+  f32_mse_loss: {
+    args: ['rows', 'outs', 'pred', 'target', 'weight', 'scale', 'dpred'],
+    pointers: [[2, RO], [3, RO], [4, n0], [6, RO, true]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, scale: 1 / 2048 } }],
+  },
+  f32_mae_loss: {
+    args: ['rows', 'outs', 'pred', 'target', 'weight', 'scale', 'dpred'],
+    pointers: [[2, RO], [3, RO], [4, n0], [6, RO, true]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, scale: 1 / 2048 } }],
+  },
+  f32_bce_logits_loss: {
+    args: ['rows', 'outs', 'pred', 'target', 'weight', 'scale', 'dpred'],
+    pointers: [[2, RO], [3, RO], [4, n0], [6, RO, true]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, scale: 1 / 2048 } }],
+  },
+  f32_huber_loss: {
+    args: ['rows', 'outs', 'pred', 'target', 'weight', 'delta', 'scale', 'dpred'],
+    pointers: [[2, RO], [3, RO], [4, n0], [7, RO, true]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, delta: 1, scale: 1 / 2048 } }],
+  },
+  f32_softmax_xent_loss: {
+    args: ['rows', 'outs', 'logits', 'target', 'weight', 'ignoreIndex', 'scale', 'dlogits'],
+    pointers: [[2, RO], [3, n0], [4, n0], [7, RO, true]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=2048 outs=64', args: { rows: 2048, outs: 64, ignoreIndex: -100, scale: 1 / 2048 }, ints: { target: 64 } }],
+  },
 };
 
 /** The names of all kernels, in the table's order. */

@@ -21,9 +21,9 @@ export class Engine {
   ignoreIndex = -100;
   /** Pointer of the last forward pass's predictions [rows, outputs]. */
   lastPred = 0;
-  buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, carryH: [] as number[], carryC: [] as number[] };
-  /** The batch's targets, row weights and loss gradient on the JS side. */
-  js = { target: new Float32Array(0) as Float32Array | Int32Array, weight: new Float32Array(0), grad: new Float32Array(0) };
+  buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, carryH: [] as number[], carryC: [] as number[] };
+  /** Elements (class-index rows for crossEntropy) of the staged batch that count for the loss. */
+  count = 0;
   private meanScratch = { n: 0, ptr: 0 };
 
   constructor(
@@ -90,19 +90,15 @@ export class Engine {
     const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
     const gatherW = D * last.hiddenSize, rows = this.perSeq ? B : T * B;
     const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
-    const sizes = [T * B, T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, ...carry, ...carry];
+    // target: [rows, outputs] f32, or [rows] i32 class indices; weight: [rows], 1 valid and 0 ignored.
+    const sizes = [T * B, T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, rows * this.outputSize, rows, ...carry, ...carry];
     const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
     const ptr = this.be.heap.alloc(total, this.owner);
     let off = 0;
     const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
     this.buf = {
       T, B, ptr, mask: take(T * B), idx: take(T * B), pool: take(T * B), gather: take(B * gatherW), dH: take(sizes[4]!), dpred: take(sizes[5]!),
-      carryH: carry.map(take), carryC: carry.map(take),
-    };
-    this.js = {
-      target: this.classes ? new Int32Array(rows) : new Float32Array(rows * this.outputSize),
-      weight: new Float32Array(rows),
-      grad: new Float32Array(rows * this.outputSize),
+      target: take(sizes[6]!), weight: take(sizes[7]!), carryH: carry.map(take), carryC: carry.map(take),
     };
   }
 
@@ -135,24 +131,30 @@ export class Engine {
       }
     }
     if (!withTargets) return masked;
-    const { target, weight } = this.js, O = d.O;
+    // Targets and row weights go straight to the heap, where the loss kernels read them.
+    const O = d.O, w = this.buf.weight >> 2, tg = this.buf.target >> 2, ti = this.be.heap.i32, tf = this.be.heap.f32;
+    const tv = this.classes ? ti : tf, cls = this.classes, ignore = this.ignoreIndex;
+    let rows = 0, count = 0;
+    const row = (r: number, valid: boolean, src: number): void => {
+      f[w + r] = valid ? 1 : 0;
+      for (let o = 0; o < O; o++) tv[tg + r * O + o] = d.y[src + o]!;
+      if (valid) count += cls ? (d.y[src] === ignore ? 0 : 1) : O;
+      rows++;
+    };
     if (this.perSeq) {
       for (let b = 0; b < B; b++) {
         const n = idx[b]!;
-        weight[b] = n >= 0 && lastChunk ? 1 : 0;
-        const src = (n < 0 ? 0 : n) * O;
-        for (let o = 0; o < O; o++) target[b * O + o] = d.y[src + o]!;
+        row(b, n >= 0 && lastChunk, (n < 0 ? 0 : n) * O);
       }
     } else {
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < B; b++) {
-          const n = idx[b]!, nn = n < 0 ? 0 : n, r = t * B + b;
-          weight[r] = n >= 0 && d.valid[nn * d.T + t0 + t] === 1 ? 1 : 0;
-          const src = (nn * d.T + t0 + t) * O;
-          for (let o = 0; o < O; o++) target[r * O + o] = d.y[src + o]!;
+          const n = idx[b]!, nn = n < 0 ? 0 : n;
+          row(t * B + b, n >= 0 && d.valid[nn * d.T + t0 + t] === 1, (nn * d.T + t0 + t) * O);
         }
       }
     }
+    this.count = count;
     return masked;
   }
 
@@ -336,7 +338,7 @@ export class Engine {
 
   /** Forgets the buffers (their blocks go with the model's owner). */
   clear(): void {
-    this.buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, carryH: [], carryC: [] };
+    this.buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, carryH: [], carryC: [] };
     this.meanScratch = { n: 0, ptr: 0 };
   }
 }

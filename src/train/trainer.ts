@@ -8,7 +8,7 @@ import { checkInt, dflt } from '../layers/validate.js';
 import type { Sequential } from '../model/sequential.js';
 import type { CompileOptions, Data, Logs } from '../model/contracts.js';
 import type { BatchOptions, EvalOptions } from '../model/training.js';
-import { computeLoss, MetricSum, LOSS_NAMES, METRIC_NAMES } from './losses.js';
+import { MetricSum, LOSS_NAMES, METRIC_NAMES } from './losses.js';
 
 function compile(m: Sequential, opts: CompileOptions): void {
   const where = 'Sequential.compile';
@@ -41,16 +41,32 @@ function compile(m: Sequential, opts: CompileOptions): void {
   m.engine.ignoreIndex = lo.ignoreIndex ?? -100;
 }
 
+/**
+ * The loss of the staged batch (mean over the elements that count) by one
+ * fused kernel on the heap, its gradient into dpred when asked, and the
+ * metrics (which read the heap through views).
+ */
 function lossOf(m: Sequential, rows: number, withGrad: boolean, metrics: MetricSum[] | null): { loss: number; count: number } {
-  const c = m.compiled!, O = m.outputSize;
-  const pred = m.be.heap.view(m.engine.lastPred, rows * O);
-  const input = { pred, target: m.engine.js.target, weight: m.engine.js.weight, rows, outs: O, grad: withGrad ? m.engine.js.grad : null };
-  const r = computeLoss(c.loss, input, c.lossOptions);
-  if (metrics) for (const m of metrics) m.add(input);
-  if (withGrad) m.be.heap.write(m.engine.buf.dpred, m.engine.js.grad.subarray(0, rows * O));
-  return r;
+  const c = m.compiled!, O = m.outputSize, e = m.engine, b = e.buf, { k, heap } = m.be, count = e.count;
+  if (metrics && metrics.length) {
+    const input = {
+      pred: heap.view(e.lastPred, rows * O), weight: heap.view(b.weight, rows), rows, outs: O, grad: null,
+      target: e.classes ? heap.i32.subarray(b.target >> 2, (b.target >> 2) + rows) : heap.view(b.target, rows * O),
+    };
+    for (const mt of metrics) mt.add(input);
+  }
+  if (count === 0) return { loss: 0, count: 0 };
+  const scale = 1 / count, dp = withGrad ? b.dpred : 0, p = e.lastPred, lo = c.lossOptions;
+  let sum: number;
+  switch (c.loss) {
+    case 'crossEntropy': sum = k.f32_softmax_xent_loss(rows, O, p, b.target, b.weight, lo.ignoreIndex ?? -100, scale, dp); break;
+    case 'mse': sum = k.f32_mse_loss(rows, O, p, b.target, b.weight, scale, dp); break;
+    case 'mae': sum = k.f32_mae_loss(rows, O, p, b.target, b.weight, scale, dp); break;
+    case 'huber': sum = k.f32_huber_loss(rows, O, p, b.target, b.weight, lo.delta ?? 1, scale, dp); break;
+    default: sum = k.f32_bce_logits_loss(rows, O, p, b.target, b.weight, scale, dp);
+  }
+  return { loss: sum / count, count };
 }
-
 
 /**
  * One optimizer step from the gradients in the gradient region; returns

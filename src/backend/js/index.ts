@@ -10,9 +10,10 @@ import { vectorKernels } from './vector.js';
 import { activationsKernels } from './activations.js';
 import { cellsKernels } from './cells.js';
 import { optimKernels } from './optim.js';
+import { lossesKernels } from './losses.js';
 
 export function jsKernels(heap: Heap): Kernels {
-  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...optimKernels(heap) };
+  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
 }
 
 /** A JS backend with its own heap. */

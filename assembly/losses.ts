@@ -1,0 +1,111 @@
+// Losses over a batch's predictions, forward and backward fused: each kernel
+// returns the weighted sum of the loss over rows × outputs (f64) and, when
+// dpred is not 0, writes dpred = scale · ∂loss/∂pred (rows of weight 0 get
+// 0). The caller divides the sum by the number of valid elements and passes
+// scale = 1 / that number, which makes the mean PyTorch's reduction.
+// Arithmetic is in f64 (exp, log1p from AssemblyScript's own math, so every
+// build gives the same bits) and rounded once when stored.
+//
+// pred, target, dpred: [rows, outs] contiguous f32 (target i32 class indices
+// [rows] for cross-entropy); weight: [rows] f32, 1 valid, 0 ignored.
+
+/** Σ w·(p − y)²; d = 2·(p − y)·scale. PyTorch's MSELoss. */
+export function f32_mse_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = <f64>load<f32>(weight + (<usize>r << 2));
+    for (let c = 0; c < outs; c++) {
+      const o = <usize>(r * outs + c) << 2;
+      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
+      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o);
+      sum += w * d * d;
+      if (dpred != 0) store<f32>(dpred + o, <f32>(2 * d * w * scale));
+    }
+  }
+  return sum;
+}
+
+/** Σ w·|p − y|; d = sign(p − y)·scale. PyTorch's L1Loss. */
+export function f32_mae_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = <f64>load<f32>(weight + (<usize>r << 2));
+    for (let c = 0; c < outs; c++) {
+      const o = <usize>(r * outs + c) << 2;
+      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
+      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o);
+      sum += w * Math.abs(d);
+      if (dpred != 0) store<f32>(dpred + o, <f32>(sign(d) * w * scale));
+    }
+  }
+  return sum;
+}
+
+/** Huber with threshold delta: ½d² below delta, delta·(|d| − ½delta) above. PyTorch's HuberLoss. */
+export function f32_huber_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, delta: f64, scale: f64, dpred: usize): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = <f64>load<f32>(weight + (<usize>r << 2));
+    for (let c = 0; c < outs; c++) {
+      const o = <usize>(r * outs + c) << 2;
+      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
+      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o), ad = Math.abs(d);
+      let l: f64, g: f64;
+      if (ad < delta) { l = 0.5 * d * d; g = d; } else { l = delta * (ad - 0.5 * delta); g = delta * sign(d); }
+      sum += w * l;
+      if (dpred != 0) store<f32>(dpred + o, <f32>(g * w * scale));
+    }
+  }
+  return sum;
+}
+
+/** Binary cross-entropy on logits, the stable form max(p, 0) − p·y + log(1 + e^−|p|); d = σ(p) − y. PyTorch's BCEWithLogitsLoss. */
+export function f32_bce_logits_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = <f64>load<f32>(weight + (<usize>r << 2));
+    for (let c = 0; c < outs; c++) {
+      const o = <usize>(r * outs + c) << 2;
+      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
+      const p = <f64>load<f32>(pred + o), y = <f64>load<f32>(target + o);
+      sum += w * (Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))));
+      if (dpred != 0) store<f32>(dpred + o, <f32>((1 / (1 + Math.exp(-p)) - y) * w * scale));
+    }
+  }
+  return sum;
+}
+
+/**
+ * Softmax cross-entropy over outs classes per row, targets i32 class indices;
+ * rows of weight 0 or whose target is ignoreIndex count for nothing. Loss
+ * logsumexp(p) − p[y]; d = softmax(p) − onehot(y). PyTorch's CrossEntropyLoss.
+ */
+export function f32_softmax_xent_loss(rows: i32, outs: i32, logits: usize, target: usize, weight: usize, ignoreIndex: i32, scale: f64, dlogits: usize): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = logits + (<usize>(r * outs) << 2), drow = dlogits + (<usize>(r * outs) << 2);
+    const w = <f64>load<f32>(weight + (<usize>r << 2)), y = load<i32>(target + (<usize>r << 2));
+    if (w == 0 || y == ignoreIndex) {
+      if (dlogits != 0) for (let c = 0; c < outs; c++) store<f32>(drow + (<usize>c << 2), 0);
+      continue;
+    }
+    let m = -Infinity;
+    for (let c = 0; c < outs; c++) m = Math.max(m, <f64>load<f32>(row + (<usize>c << 2)));
+    let z: f64 = 0;
+    for (let c = 0; c < outs; c++) z += Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - m);
+    const lse = m + Math.log(z);
+    sum += w * (lse - <f64>load<f32>(row + (<usize>y << 2)));
+    if (dlogits != 0) {
+      for (let c = 0; c < outs; c++) {
+        const q = Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - lse) - (c == y ? 1 : 0);
+        store<f32>(drow + (<usize>c << 2), <f32>(q * w * scale));
+      }
+    }
+  }
+  return sum;
+}
+
+// @ts-ignore: decorator
+@inline function sign(x: f64): f64 {
+  return x > 0 ? 1 : x < 0 ? -1 : x; // 0 and NaN pass through, like Math.sign
+}

@@ -39,6 +39,7 @@ export class Linear {
   private ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
   // Wᵀ packed once per parameter version (a streaming step would otherwise repack it every call).
   private packed = { ptr: 0, version: -1 };
+  private lastX = 0;
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
   model: object | null = null;
@@ -74,15 +75,20 @@ export class Linear {
     return this.ws.x;
   }
 
-  /** @internal Forward of `rows` rows already in prepare()'s buffer; returns the output pointer. */
-  runForward(rows: number): number {
+  /**
+   * @internal Forward of `rows` rows at x (default: prepare()'s buffer; a
+   * model passes the previous layer's output, read in place and kept for
+   * backward); returns the output pointer.
+   */
+  runForward(rows: number, x = this.ws.x): number {
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws;
+    this.lastX = x;
     if (this.packed.version !== this.params.version) {
       if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
       k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
       this.packed.version = this.params.version;
     }
-    k.f32_gemm_packed_bias(0, rows, O, I, 1, w.x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
+    k.f32_gemm_packed_bias(0, rows, O, I, 1, x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
     const n = rows * O;
     if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
     else if (this.activation === 'relu') k.f32_relu(n, w.y, w.y);
@@ -90,8 +96,12 @@ export class Linear {
     return w.y;
   }
 
-  /** @internal Backward of the last runForward: dy [rows, out] at dyPtr; accumulates dW, db; returns dx's pointer. */
-  runBackward(rows: number, dyPtr: number): number {
+  /**
+   * @internal Backward of the last runForward: dy [rows, out] at dyPtr;
+   * accumulates dW, db; writes dx (to dxOut when given: the previous layer's
+   * gradient slot, so nothing is copied) and returns its pointer.
+   */
+  runBackward(rows: number, dyPtr: number, dxOut = this.ws.dx): number {
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws, n = rows * O;
     let dz = dyPtr;
     if (this.activation !== 'none') {
@@ -100,10 +110,10 @@ export class Linear {
       else k.f32_sigmoid_bwd(n, w.y, dyPtr, w.dz);
       dz = w.dz;
     }
-    k.f32_gemm(1, 0, O, I, rows, 1, dz, O, w.x, I, 1, this.params.g('weight'), I);
+    k.f32_gemm(1, 0, O, I, rows, 1, dz, O, this.lastX, I, 1, this.params.g('weight'), I);
     if (this.bias) k.f32_sum_rows(rows, O, dz, O, this.params.g('bias'));
-    k.f32_gemm(0, 0, rows, I, O, 1, dz, O, this.params.p('weight'), I, 0, w.dx, I);
-    return w.dx;
+    k.f32_gemm(0, 0, rows, I, O, 1, dz, O, this.params.p('weight'), I, 0, dxOut, I);
+    return dxOut;
   }
 
   /** y = act(x·Wᵀ + b) for x [..., inFeatures]. */

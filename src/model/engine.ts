@@ -164,11 +164,10 @@ export class Engine {
     let cur = 0, width = this.inputSize, ri = 0;
     for (const l of this.seq) {
       if (l instanceof Recurrent) {
-        const ws = l.prepare(T, B);
-        if (cur) k.f32_copy(T * B * width, cur, ws.x0);
-        if (masked) k.f32_copy(T * B, this.buf.mask, ws.mask);
+        // Layers read each other's buffers in place: the previous layer's output and the batch's mask.
+        if (cur) l.prepare(T, B);
         const c = carry ? this.buf.carryH[ri]! : null, cc = carry && l.hasCellState ? this.buf.carryC[ri]! : null;
-        l.runForward(T, B, masked, train, c, cc);
+        l.runForward(T, B, masked, train, c, cc, { x: cur || undefined, mask: this.buf.mask });
         cur = l.outputPtr();
         width = l.hiddenSize * (l.bidirectional ? 2 : 1);
         ri++;
@@ -192,8 +191,8 @@ export class Engine {
     }
     for (const l of this.head) {
       if (l instanceof Linear) {
-        k.f32_copy(rows * width, cur, l.prepare(rows));
-        cur = l.runForward(rows);
+        l.prepare(rows);
+        cur = l.runForward(rows, cur);
         width = l.outFeatures;
       } else {
         cur = l.runForward(cur, rows * width, train);
@@ -221,9 +220,12 @@ export class Engine {
     const { k } = this.be;
     const rows = this.perSeq ? B : T * B;
     let d = this.buf.dpred;
+    // In 'all' mode the head's first layer writes its dx straight into the top recurrent layer's dy slot.
+    const top = this.seq[this.seq.length - 1]!;
+    const into = this.output === 'all' && top instanceof Recurrent ? top.prepareBackward().dy : 0;
     for (let i = this.head.length - 1; i >= 0; i--) {
       const l = this.head[i]!;
-      if (l instanceof Linear) d = l.runBackward(rows, d);
+      if (l instanceof Linear) d = i === 0 && into ? l.runBackward(rows, d, into) : l.runBackward(rows, d);
       else d = l.runBackward(d, rows * this.widthBefore(this.off + this.seq.length + i));
     }
     let useDH = false;
@@ -246,7 +248,7 @@ export class Engine {
         }
         d = target;
         if (l instanceof Recurrent) {
-          l.runBackward(null, null, null, null);
+          l.runBackward(null, null, null, null, { dx: i > 0 || this.embedding !== null });
           d = l.prepareBackward().dx;
           first = false;
           if (i === 0 && this.embedding) this.embedding.runBackward(T * B, this.buf.idx, d);
@@ -256,9 +258,11 @@ export class Engine {
       }
       if (l instanceof Recurrent) {
         const bs = l.prepareBackward();
-        if (first && useDH) k.f32_fill(T * B * width, 0, bs.dy);
-        else k.f32_copy(T * B * width, d, bs.dy);
-        l.runBackward(first && useDH ? this.buf.dH : null, null, null, null);
+        // 'last': the gradient enters through the final state only (no dy at all); otherwise dy is
+        // already in place when the head wrote it there.
+        if (!(first && useDH) && d !== bs.dy) k.f32_copy(T * B * width, d, bs.dy);
+        l.runBackward(first && useDH ? this.buf.dH : null, null, null, null,
+          { dx: i > 0 || this.embedding !== null, zeroDy: first && useDH });
         d = bs.dx;
         first = false;
         if (i === 0 && this.embedding) this.embedding.runBackward(T * B, this.buf.idx, d);

@@ -13,7 +13,7 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, dflt } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
-import { SequenceRunner, type LayerCore } from './sequence.js';
+import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds } from './sequence.js';
 import { StreamRunner, type StreamState } from './stream.js';
 import { validSteps } from './masks.js';
 import type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
@@ -193,8 +193,8 @@ export class Recurrent {
   }
 
   /** @internal Heap-level forward for models (see SequenceRunner.forward). */
-  runForward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null): void {
-    this.seq.forward(T, B, masked, train, h0, c0);
+  runForward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null, from?: ForwardFrom): void {
+    this.seq.forward(T, B, masked, train, h0, c0, from);
   }
 
   /** @internal The last layer's output of the last forward pass: [T, B, D·H] time-major. */
@@ -213,8 +213,8 @@ export class Recurrent {
   }
 
   /** @internal Heap-level backward for models (see SequenceRunner.backward). */
-  runBackward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null): void {
-    this.seq.backward(dh, dc, dh0, dc0);
+  runBackward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null, needs?: BackwardNeeds): void {
+    this.seq.backward(dh, dc, dh0, dc0, needs);
   }
 
   // ------------------------------------------------------------- backward --

@@ -74,6 +74,25 @@ interface ForwardRecord {
   masked: boolean;
   dropout: boolean;
   rdrop: boolean;
+  /** Where layer 0's input and the mask were read from (the workspace's own slots, or another layer's buffers). */
+  x0: number;
+  mask: number;
+}
+
+/** Where a forward pass reads from, when not from the workspace's own x0 and mask slots. */
+export interface ForwardFrom {
+  /** [T, B, I] time-major: another layer's output, read in place (no copy). */
+  x?: number;
+  /** [T, B] mask, read in place. */
+  mask?: number;
+}
+
+/** What a backward pass may leave out. */
+export interface BackwardNeeds {
+  /** Compute dX (default true): the first layer of a model has no one to hand it to. */
+  dx?: boolean;
+  /** The output gradient dy is all zero (default false): the top layer reads none (the 'last' output's gradient enters through dh). */
+  zeroDy?: boolean;
 }
 
 /** Sizes carved one after another out of one block, 16-float aligned. */
@@ -177,16 +196,16 @@ export class SequenceRunner {
    * masked, the mask in its mask slot. Initial states come from a
    * Float32Array, a heap pointer to [L·D, B, H], or zeros (null).
    */
-  forward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null): void {
+  forward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null, from: ForwardFrom = {}): void {
     const { be, cell } = this.c, { k } = be;
     const ws = this.ws!, packs = this.c.weights.get();
     const H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
-    const mask = masked ? ws.mask : 0;
+    const x0 = from.x ?? ws.x0, mask = masked ? from.mask ?? ws.mask : 0;
     const useDropout = train && this.c.dropout > 0 && L > 1;
     const rdrop = train && this.c.recurrentDropout > 0;
     const step = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH };
 
-    let input = ws.x0;
+    let input = x0;
     for (let l = 0; l < L; l++) {
       const I = this.layerInput(l);
       for (let d = 0; d < D; d++) {
@@ -232,7 +251,7 @@ export class SequenceRunner {
         input = ws.dropped[l]!;
       }
     }
-    this.last = { T, B, masked, dropout: useDropout, rdrop };
+    this.last = { T, B, masked, dropout: useDropout, rdrop, x0, mask };
   }
 
   /** The last layer's output of the last forward pass: [T, B, D·H] time-major. */
@@ -270,25 +289,25 @@ export class SequenceRunner {
    * a heap pointer to [L·D, B, H], or none. Accumulates every parameter's
    * gradient; dX lands in prepareBackward().dx.
    */
-  backward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null): void {
+  backward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null, needs: BackwardNeeds = {}): void {
     const rec = this.last!, { be, cell, params } = this.c, { k, heap } = be;
     const ws = this.ws!, bs = this.bs!, packs = this.c.weights.get();
     const { T, B } = rec, H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
-    const mask = rec.masked ? ws.mask : 0;
+    const mask = rec.masked ? rec.mask : 0, needDx = needs.dx ?? true;
     const step: StepGrad = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, dy: 0, dh: bs.dh, dc: bs.dc, dg: 0, dgh: 0 };
 
     for (let l = L - 1; l >= 0; l--) {
       const I = this.layerInput(l);
-      const input = l === 0 ? ws.x0 : rec.dropout ? ws.dropped[l - 1]! : ws.y[l - 1]!;
+      const input = l === 0 ? rec.x0 : rec.dropout ? ws.dropped[l - 1]! : ws.y[l - 1]!;
       const dInput = l === 0 ? bs.dx0 : bs.dy[l - 1]!;
-      const dy = bs.dy[l]!;
+      const dy = l === L - 1 && needs.zeroDy ? 0 : bs.dy[l]!;
       for (let d = 0; d < D; d++) {
         const s = this.suffix(l, d), w = packs[l]![d]!, rev = d === 1;
         const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!;
         const sIdx = (l * D + d) * B * H;
         this.loadState(bs.dh, dh, sIdx, B * H);
         if (cell.hasCell) this.loadState(bs.dc, dc, sIdx, B * H);
-        const dyBase = dy + 4 * d * H, rdm = rec.rdrop ? ws.rdm[l]![d]! : 0;
+        const dyBase = dy ? dy + 4 * d * H : 0, rdm = rec.rdrop ? ws.rdm[l]![d]! : 0;
         step.w = w;
         for (let st = 0; st < T; st++) {
           const t = rev ? st : T - 1 - st;
@@ -300,7 +319,7 @@ export class SequenceRunner {
           step.cPrev = sc ? sc + 4 * prev * B * H : 0;
           step.cNext = sc ? sc + 4 * next * B * H : 0;
           step.mask = mask ? mask + 4 * t * B : 0;
-          step.dy = dyBase + 4 * t * B * DH;
+          step.dy = dyBase ? dyBase + 4 * t * B * DH : 0;
           step.dg = bs.dg + 4 * t * B * G;
           step.dgh = bs.dgh ? bs.dgh + 4 * t * B * G : 0;
           this.recurrentGrad(B, H, G, cell.backward(k, step), w.whhB, rdm, bs);
@@ -316,7 +335,7 @@ export class SequenceRunner {
           k.f32_sum_rows(T * B, G, dGx, G, params.g(`bias_ih_${s}`));
           k.f32_sum_rows(T * B, G, dGh, G, params.g(`bias_hh_${s}`));
         }
-        k.f32_gemm_packed_bias(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
+        if (l > 0 || needDx) k.f32_gemm_packed_bias(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
       }
       if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
     }

@@ -9,49 +9,26 @@
 // pred, target, dpred: [rows, outs] contiguous f32 (target i32 class indices
 // [rows] for cross-entropy); weight: [rows] f32, 1 valid, 0 ignored.
 
-/** Σ w·(p − y)²; d = 2·(p − y)·scale. PyTorch's MSELoss. */
-export function f32_mse_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
-  let sum: f64 = 0;
-  for (let r = 0; r < rows; r++) {
-    const w = <f64>load<f32>(weight + (<usize>r << 2));
-    for (let c = 0; c < outs; c++) {
-      const o = <usize>(r * outs + c) << 2;
-      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
-      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o);
-      sum += w * d * d;
-      if (dpred != 0) store<f32>(dpred + o, <f32>(2 * d * w * scale));
-    }
-  }
-  return sum;
-}
+const MSE = 0, MAE = 1, HUBER = 2, BCE_LOGITS = 3;
 
-/** Σ w·|p − y|; d = sign(p − y)·scale. PyTorch's L1Loss. */
-export function f32_mae_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+// One pass over rows × outs for the element-wise losses; kind is a constant
+// at each call site, so the switch folds away when inlined.
+// @ts-ignore: decorator
+@inline function rowsLoss(kind: i32, rows: i32, outs: i32, pred: usize, target: usize, weight: usize, delta: f64, scale: f64, dpred: usize): f64 {
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const w = <f64>load<f32>(weight + (<usize>r << 2));
     for (let c = 0; c < outs; c++) {
       const o = <usize>(r * outs + c) << 2;
       if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
-      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o);
-      sum += w * Math.abs(d);
-      if (dpred != 0) store<f32>(dpred + o, <f32>(sign(d) * w * scale));
-    }
-  }
-  return sum;
-}
-
-/** Huber with threshold delta: ½d² below delta, delta·(|d| − ½delta) above. PyTorch's HuberLoss. */
-export function f32_huber_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, delta: f64, scale: f64, dpred: usize): f64 {
-  let sum: f64 = 0;
-  for (let r = 0; r < rows; r++) {
-    const w = <f64>load<f32>(weight + (<usize>r << 2));
-    for (let c = 0; c < outs; c++) {
-      const o = <usize>(r * outs + c) << 2;
-      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
-      const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o), ad = Math.abs(d);
+      const p = <f64>load<f32>(pred + o), y = <f64>load<f32>(target + o), d = p - y;
       let l: f64, g: f64;
-      if (ad < delta) { l = 0.5 * d * d; g = d; } else { l = delta * (ad - 0.5 * delta); g = delta * sign(d); }
+      if (kind == MSE) { l = d * d; g = 2 * d; }
+      else if (kind == MAE) { l = Math.abs(d); g = sign(d); }
+      else if (kind == HUBER) {
+        const ad = Math.abs(d);
+        if (ad < delta) { l = 0.5 * d * d; g = d; } else { l = delta * (ad - 0.5 * delta); g = delta * sign(d); }
+      } else { l = Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))); g = 1 / (1 + Math.exp(-p)) - y; }
       sum += w * l;
       if (dpred != 0) store<f32>(dpred + o, <f32>(g * w * scale));
     }
@@ -59,20 +36,24 @@ export function f32_huber_loss(rows: i32, outs: i32, pred: usize, target: usize,
   return sum;
 }
 
+/** Σ w·(p − y)²; d = 2·(p − y)·scale. PyTorch's MSELoss. */
+export function f32_mse_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+  return rowsLoss(MSE, rows, outs, pred, target, weight, 0, scale, dpred);
+}
+
+/** Σ w·|p − y|; d = sign(p − y)·scale. PyTorch's L1Loss. */
+export function f32_mae_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
+  return rowsLoss(MAE, rows, outs, pred, target, weight, 0, scale, dpred);
+}
+
+/** Huber with threshold delta: ½d² below delta, delta·(|d| − ½delta) above. PyTorch's HuberLoss. */
+export function f32_huber_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, delta: f64, scale: f64, dpred: usize): f64 {
+  return rowsLoss(HUBER, rows, outs, pred, target, weight, delta, scale, dpred);
+}
+
 /** Binary cross-entropy on logits, the stable form max(p, 0) − p·y + log(1 + e^−|p|); d = σ(p) − y. PyTorch's BCEWithLogitsLoss. */
 export function f32_bce_logits_loss(rows: i32, outs: i32, pred: usize, target: usize, weight: usize, scale: f64, dpred: usize): f64 {
-  let sum: f64 = 0;
-  for (let r = 0; r < rows; r++) {
-    const w = <f64>load<f32>(weight + (<usize>r << 2));
-    for (let c = 0; c < outs; c++) {
-      const o = <usize>(r * outs + c) << 2;
-      if (w == 0) { if (dpred != 0) store<f32>(dpred + o, 0); continue; }
-      const p = <f64>load<f32>(pred + o), y = <f64>load<f32>(target + o);
-      sum += w * (Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))));
-      if (dpred != 0) store<f32>(dpred + o, <f32>((1 / (1 + Math.exp(-p)) - y) * w * scale));
-    }
-  }
-  return sum;
+  return rowsLoss(BCE_LOGITS, rows, outs, pred, target, weight, 0, scale, dpred);
 }
 
 /**

@@ -11,6 +11,8 @@ export interface RefConfig {
   L: number;
   bidir: boolean;
   bias: boolean;
+  /** Each layer after the first adds its input to its output. */
+  residual?: boolean;
 }
 
 export type Params64 = Record<string, Float64Array>;
@@ -74,6 +76,7 @@ export function refForward(cfg: RefConfig, P: Params64, x: Float64Array, T: numb
       hN.set(h, o);
       cN.set(c, o);
     }
+    if (cfg.residual && l > 0) for (let i = 0; i < out.length; i++) out[i] += input[i]!;
     input = out;
     I = D * H;
   }

@@ -28,3 +28,9 @@ t.test('onnxruntime runs the export and matches', async (t) => {
   }
   t.throws(() => io.toOnnx(new RNN({ inputSize: 2, hiddenSize: 2 })), { message: /io\.toOnnx: layer is a RNN_TANH layer, expected an LSTM or a GRU/ });
 });
+
+t.test('a layer with residual connections is refused, with the reason', async (t) => {
+  const { init, LSTM, io } = await import('../../src/index.js');
+  await init();
+  t.throws(() => io.toOnnx(new LSTM({ inputSize: 3, hiddenSize: 3, numLayers: 2, residual: true, seed: 1 })), { code: 'INVALID_ARGUMENT', message: /residual connections, which ONNX's LSTM and GRU operators have no attribute for/ });
+});

@@ -20,10 +20,11 @@ for (const cell of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as Cell[]) {
   CASES.push({ cfg: { cell, I: 3, H: 4, L: 1, bidir: false, bias: true }, T: 4, B: 2, lengths: null });
   CASES.push({ cfg: { cell, I: 3, H: 5, L: 2, bidir: true, bias: true }, T: 4, B: 3, lengths: [4, 2, 0] });
   CASES.push({ cfg: { cell, I: 2, H: 3, L: 3, bidir: false, bias: false }, T: 5, B: 3, lengths: [1, 5, 3] });
+  CASES.push({ cfg: { cell, I: 3, H: 4, L: 3, bidir: true, bias: true, residual: true }, T: 4, B: 3, lengths: [4, 1, 3] });
 }
 
 function build(cfg: RefConfig): Recurrent {
-  const o = { inputSize: cfg.I, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidir, bias: cfg.bias, seed: 3 };
+  const o = { inputSize: cfg.I, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidir, bias: cfg.bias, residual: cfg.residual ?? false, seed: 3 };
   if (cfg.cell === 'LSTM') return new LSTM(o);
   if (cfg.cell === 'GRU') return new GRU(o);
   return new RNN({ ...o, nonlinearity: cfg.cell === 'RNN_RELU' ? 'relu' : 'tanh' });
@@ -93,7 +94,7 @@ t.test('analytic gradients match finite differences of the float64 reference', a
   await forEachCurrentBackend(t, (t) => {
     for (const p of prepared) {
       const { cfg, T, B, lengths } = p.c, D = cfg.bidir ? 2 : 1;
-      const tag = `${cfg.cell} L=${cfg.L}${cfg.bidir ? ' bi' : ''}${lengths ? ' masked' : ''}${cfg.bias ? '' : ' nobias'}`;
+      const tag = `${cfg.cell} L=${cfg.L}${cfg.bidir ? ' bi' : ''}${lengths ? ' masked' : ''}${cfg.bias ? '' : ' nobias'}${cfg.residual ? ' residual' : ''}`;
       const layer = build(cfg);
       layer.loadStateDict(p.params);
       const lstm = cfg.cell === 'LSTM';

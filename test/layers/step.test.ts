@@ -2,7 +2,7 @@
 // sequence (to 1e-5: the step fuses the two input GEMMs into one, so sums
 // round differently), for every cell, 1–3 layers, batch 1 and 3.
 import t from 'tap';
-import { LSTM, GRU, RNN, type Recurrent } from '../../src/index.js';
+import { LSTM, GRU, RNN, Linear, Sequential, io, type Recurrent } from '../../src/index.js';
 import { forEachCurrentBackend } from '../helpers/current.js';
 import { close } from '../helpers/backends.js';
 import { rng, uniform } from '../helpers/rng.js';
@@ -59,5 +59,38 @@ t.test('step refuses what it cannot do', async (t) => {
     t.throws(() => a.step({ data: new Float32Array(2), shape: [1, 2] }, s), { code: 'SHAPE_MISMATCH', message: /GRU\.step: xt has shape \[1,2\], expected \[2,2\]/ });
     t.throws(() => a.step({ data: new Float32Array([1, NaN, 0, 0]), shape: [2, 2] }, s), { message: /GRU\.step: xt\[0,1\] is NaN, expected a finite number/ });
     t.throws(() => a.zeroState(0), { message: /GRU\.zeroState: batch is 0, expected an integer ≥ 1/ });
+  });
+});
+
+t.test('residual connections: step equals forward, save and load keep them, misuse is refused', async (t) => {
+  await forEachCurrentBackend(t, (t) => {
+    for (const cell of ['LSTM', 'GRU', 'TANH']) {
+      for (const [L, B] of [[2, 1], [3, 3]] as const) {
+        const I = 5, H = 6, T = 5;
+        const o = { inputSize: I, hiddenSize: H, numLayers: L, residual: true, seed: 4 };
+        const layer = cell === 'LSTM' ? new LSTM(o) : cell === 'GRU' ? new GRU(o) : new RNN(o);
+        const plain = cell === 'LSTM' ? new LSTM({ ...o, residual: false }) : cell === 'GRU' ? new GRU({ ...o, residual: false }) : new RNN({ ...o, residual: false });
+        const x = uniform(rng(L * 7 + B), T * B * I);
+        const full = layer.forward({ data: x, shape: [T, B, I] });
+        const without = plain.forward({ data: x, shape: [T, B, I] });
+        t.ok(full.output.data.some((v, i) => Math.abs(v - without.output.data[i]!) > 1e-3), `${cell} L=${L}: the skip path changes the output`);
+        // Layers 0 and 1 see the same inputs with or without it (the skip joins outputs only), so their states agree.
+        close(t, full.h.data.subarray(0, 2 * B * H), without.h.data.subarray(0, 2 * B * H), 0, 0, `${cell} L=${L}: the first two layers' states are unchanged`);
+        const state = layer.zeroState(B);
+        for (let s = 0; s < T; s++) {
+          const y = layer.step({ data: x.slice(s * B * I, (s + 1) * B * I), shape: [B, I] }, state);
+          close(t, y.data, full.output.data.subarray(s * B * H, (s + 1) * B * H), 1e-5, 1e-5, `${cell} L=${L} B=${B} residual step ${s}`);
+        }
+        t.equal(layer.config().residual, true, 'config keeps residual');
+        state.dispose(); layer.dispose(); plain.dispose();
+      }
+    }
+    const m = new Sequential([new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, residual: true, seed: 1 }), new Linear({ inFeatures: 4, outFeatures: 1, seed: 1 })]);
+    const again = io.load(io.save(m)), xs = { data: uniform(rng(5), 2 * 3 * 3), shape: [2, 3, 3] };
+    t.equal(again.config().layers[0]!.residual, true, 'a saved model keeps its residual connections');
+    t.same(Array.from(again.predict(xs).data), Array.from(m.predict(xs).data), 'and predicts the same');
+    m.dispose(); again.dispose();
+    t.throws(() => new LSTM({ inputSize: 4, hiddenSize: 4, residual: true }), { code: 'INVALID_ARGUMENT', message: /LSTM: residual is true, expected false for numLayers 1 \(residual connections join stacked layers: numLayers ≥ 2\)/ });
+    t.throws(() => new GRU({ inputSize: 4, hiddenSize: 4, numLayers: 2, residual: 'yes' as never }), { message: /residual is "yes", expected true or false/ });
   });
 });

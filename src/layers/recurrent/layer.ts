@@ -33,6 +33,8 @@ export class Recurrent {
   readonly bidirectional: boolean;
   readonly dropout: number;
   readonly recurrentDropout: number;
+  /** Each stacked layer after the first adds its input to its output. */
+  readonly residual: boolean;
   readonly bias: boolean;
   readonly batchFirst: boolean;
   readonly params: Params;
@@ -70,6 +72,10 @@ export class Recurrent {
     const rp = dflt(opts.recurrentDropout, 0);
     if (typeof rp !== 'number' || !(rp >= 0 && rp < 1)) throw argError(name, 'recurrentDropout', 'a number in [0, 1)', rp);
     this.recurrentDropout = rp;
+    this.residual = checkBool(name, 'residual', dflt(opts.residual, false));
+    if (this.residual && this.numLayers < 2) {
+      throw argError(name, 'residual', `false for numLayers ${this.numLayers} (residual connections join stacked layers: numLayers ≥ 2)`, true);
+    }
     const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
     this.D = this.bidirectional ? 2 : 1;
     this.be = getBackend();
@@ -86,7 +92,7 @@ export class Recurrent {
     this.weights = new PackedWeights(this.be, this.params, this.life.owner, this.inputSize, H, G, this.numLayers, this.D, this.bias);
     const core: LayerCore = {
       be: this.be, cell, I: this.inputSize, H, L: this.numLayers, D: this.D, bias: this.bias, dropout: this.dropout,
-      recurrentDropout: this.recurrentDropout, random: this.random, params: this.params, owner: this.life.owner, weights: this.weights,
+      recurrentDropout: this.recurrentDropout, residual: this.residual, random: this.random, params: this.params, owner: this.life.owner, weights: this.weights,
     };
     this.seq = new SequenceRunner(core);
     this.streams = new StreamRunner(core, name, this);
@@ -313,6 +319,7 @@ export class Recurrent {
       bidirectional: this.bidirectional, dropout: this.dropout, bias: this.bias, batchFirst: this.batchFirst,
     };
     if (this.recurrentDropout > 0) c.recurrentDropout = this.recurrentDropout;
+    if (this.residual) c.residual = true;
     return { ...c, ...this.plugin.config() };
   }
 

@@ -16,6 +16,12 @@ export interface RecurrentOptions {
    * the same at every step (default 0).
    */
   recurrentDropout?: number;
+  /**
+   * Residual connections between the stacked layers: each layer after the
+   * first adds its input (the previous layer's output) to its output,
+   * y_l = f_l(y_{l−1}) + y_{l−1} (default false; needs numLayers ≥ 2).
+   */
+  residual?: boolean;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
   /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */

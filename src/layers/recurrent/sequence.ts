@@ -32,6 +32,8 @@ export interface LayerCore {
   readonly bias: boolean;
   readonly dropout: number;
   readonly recurrentDropout: number;
+  /** y_l += y_{l−1} for l ≥ 1. */
+  readonly residual: boolean;
   readonly random: Random;
   readonly params: Params;
   readonly owner: HeapOwner;
@@ -242,6 +244,8 @@ export class SequenceRunner {
           cell.forward(k, step);
         }
       }
+      // Residual: the layer's output plus its input (padding steps stay 0: the input is 0 there too).
+      if (this.c.residual && l > 0) k.f32_add(T * B * DH, ws.y[l]!, input, ws.y[l]!);
       input = ws.y[l]!;
       if (useDropout && l < L - 1) {
         const n = T * B * DH, keep = 1 - this.c.dropout, scale = 1 / keep;
@@ -337,6 +341,8 @@ export class SequenceRunner {
         }
         if (l > 0 || needDx) k.f32_gemm_packed_bias(0, T * B, I, G, 1, dGx, G, w.wihB, d === 0 ? 0 : 1, dInput, I, 0);
       }
+      // The skip path carries dy straight to the layer's input.
+      if (l > 0 && this.c.residual && dy) k.f32_add(T * B * DH, dInput, dy, dInput);
       if (l > 0 && rec.dropout) k.f32_mul(T * B * DH, dInput, ws.drop[l - 1]!, dInput);
     }
   }

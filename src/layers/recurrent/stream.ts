@@ -114,11 +114,21 @@ export class StreamRunner {
       const I = this.layerInput(l);
       io.I = I; io.w = packs[l]![0]!; io.xh = ps.xh[l]!; io.ld = I + H; io.h = ps.h[l]!; io.c = ps.c[l]!;
       cell.stream(k, io);
-      if (l + 1 < this.c.L) k.f32_copy2d(B, H, io.h, H, ps.xh[l + 1]!, this.layerInput(l + 1) + H);
+      if (l + 1 < this.c.L) {
+        const next = ps.xh[l + 1]!, ldn = this.layerInput(l + 1) + H;
+        k.f32_copy2d(B, H, io.h, H, next, ldn);
+        // Residual: the next layer's input is this layer's output plus its input (I = H from layer 1 on).
+        if (this.c.residual && l > 0) for (let b = 0; b < B; b++) k.f32_add(H, next + 4 * b * ldn, io.xh + 4 * b * io.ld, next + 4 * b * ldn);
+      }
     }
     // A plain loop: no subarray object per step.
     const out = ps.out.data, o = ps.h[this.c.L - 1]! >> 2, v = heap.f32; // re-read: packing [W_ih | W_hh] may have grown memory
-    for (let i = 0; i < B * H; i++) out[i] = v[o + i]!;
+    if (this.c.residual) {
+      const x = ps.xh[this.c.L - 1]! >> 2, ld = H + H;
+      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) out[b * H + j] = v[o + b * H + j]! + v[x + b * ld + j]!;
+    } else {
+      for (let i = 0; i < B * H; i++) out[i] = v[o + i]!;
+    }
     return ps.out;
   }
 

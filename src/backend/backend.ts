@@ -61,8 +61,6 @@ export interface Kernels {
   f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, scale: number, dlogits: number): number;
 }
 
-export { packedSize, KERNEL_NAMES } from './kernels.js';
-
 export interface Backend {
   readonly name: BackendName;
   readonly heap: Heap;

@@ -8,8 +8,7 @@ import { MAX_HEAP_BYTES } from './heap.js';
 import { checkedKernels, debugFromEnv } from './checked.js';
 
 export type { Backend, BackendName, Kernels } from './backend.js';
-export { KERNEL_NAMES, packedSize } from './backend.js';
-export { KERNELS } from './kernels.js';
+export { KERNELS, KERNEL_NAMES, packedSize } from './kernels.js';
 export type { KernelSpec } from './kernels.js';
 export { Heap, HeapOwner, MAX_HEAP_BYTES } from './heap.js';
 export { detectFeatures } from './detect.js';

@@ -6,7 +6,7 @@
 // WebAssembly API is all we need (@assemblyscript/loader's instantiate cost
 // 17.5 ms of a 50 ms cold start, for glue we do not use).
 import type { Backend, BackendName, Kernels } from './backend.js';
-import { KERNEL_NAMES } from './backend.js';
+import { KERNEL_NAMES } from './kernels.js';
 import { Heap, wasmMemory } from './heap.js';
 import { SimdRnnError } from '../errors.js';
 

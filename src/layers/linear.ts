@@ -3,7 +3,8 @@
 // activation. Rows are whatever the model feeds it: B sequences' last steps,
 // or T·B steps.
 import { getBackend } from '../backend/index.js';
-import { packedSize, type Backend } from '../backend/backend.js';
+import type { Backend } from '../backend/backend.js';
+import { packedSize } from '../backend/kernels.js';
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';

@@ -3,7 +3,8 @@
 // backward, b_ih + b_hh, and (on first use by a streaming step) [W_ih | W_hh]ᵀ.
 // Weights stay in PyTorch's layout in the parameter region; the packed
 // copies are rebuilt only when the parameters' version changes.
-import { packedSize, type Backend } from '../../backend/backend.js';
+import type { Backend } from '../../backend/backend.js';
+import { packedSize } from '../../backend/kernels.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import type { Params } from '../params.js';
 import type { DirWeights } from './cell.js';

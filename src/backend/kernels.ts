@@ -36,6 +36,15 @@ const elemwise = (a: number[]): { flops: number; elems: number } => ({ flops: a[
 const cellWork = (a: number[]): { flops: number; elems: number } => ({ flops: 0, elems: a[0]! * a[1]! });
 const NACT = 4096, NP = 100000, CELL = { B: 32, H: 128 };
 
+/**
+ * Every kernel: its arguments, pointer extents, work per call and benchmark
+ * cases (see KernelSpec). Read-only data: it holds no heap memory.
+ *
+ * @example
+ * import { KERNELS } from 'simd-rnn';
+ * KERNELS.f32_gemm.args;                           // ['transA', 'transB', 'M', …]
+ * KERNELS.f32_gemm.work([0, 0, 64, 64, 64]).flops; // 524288
+ */
 export const KERNELS: Record<keyof Kernels, KernelSpec> = {
   f32_gemm: {
     args: ['transA', 'transB', 'M', 'N', 'K', 'alpha', 'A', 'lda', 'B', 'ldb', 'beta', 'C', 'ldc'],

@@ -10,6 +10,9 @@ export class UsageError extends Error {
   }
 }
 
+/** A decimal number as the CLI accepts it (flags and CSV cells): no hex, no Infinity, no empty string. */
+export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export interface Flag {
   name: string;
   type: 'string' | 'number' | 'int' | 'bool';
@@ -66,7 +69,7 @@ export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[], p
       continue;
     }
     const v = Number(s);
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) || !Number.isFinite(v) || (f.type === 'int' && !Number.isInteger(v))) {
+    if (!DECIMAL.test(s.trim()) || !Number.isFinite(v) || (f.type === 'int' && !Number.isInteger(v))) {
       throw new UsageError(`${cmd}: --${f.name} is "${s}", expected ${f.type === 'int' ? 'an integer' : 'a number'}`);
     }
     if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {

@@ -3,7 +3,7 @@
 // numeric columns (a decimal number per cell: no hex, no Infinity), windows
 // of `window` steps of the chosen columns predicting the target `horizon`
 // steps after the window, z-scored with statistics stored in the model file.
-import { UsageError } from './args.js';
+import { UsageError, DECIMAL } from './args.js';
 import type { Tensor } from '../tensor.js';
 
 export interface Table {
@@ -57,8 +57,6 @@ export function csvRecords(text: string, path: string): Record_[] {
   if (field !== '' || fields.length || afterQuote) endRecord();
   return out;
 }
-
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Parses the header and the chosen numeric columns. */
 export function parseCsv(text: string, path: string, columns: string[]): Table {

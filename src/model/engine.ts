@@ -131,27 +131,19 @@ export class Engine {
       }
     }
     if (!withTargets) return masked;
-    // Targets and row weights go straight to the heap, where the loss kernels read them.
-    const O = d.O, w = this.buf.weight >> 2, tg = this.buf.target >> 2, ti = this.be.heap.i32, tf = this.be.heap.f32;
-    const tv = this.classes ? ti : tf, cls = this.classes, ignore = this.ignoreIndex;
-    let rows = 0, count = 0;
-    const row = (r: number, valid: boolean, src: number): void => {
-      f[w + r] = valid ? 1 : 0;
-      for (let o = 0; o < O; o++) tv[tg + r * O + o] = d.y[src + o]!;
-      if (valid) count += cls ? (d.y[src] === ignore ? 0 : 1) : O;
-      rows++;
-    };
-    if (this.perSeq) {
+    // Targets and row weights go straight to the heap, where the loss kernels read them:
+    // row r = b ('last', 'mean') or t·B + b ('all'); class indices go in as i32.
+    const O = d.O, w = this.buf.weight >> 2, tg = this.buf.target >> 2, tv = this.classes ? ix : f;
+    const rowsPerB = this.perSeq ? 1 : T;
+    let count = 0;
+    for (let t = 0; t < rowsPerB; t++) {
       for (let b = 0; b < B; b++) {
-        const n = idx[b]!;
-        row(b, n >= 0 && lastChunk, (n < 0 ? 0 : n) * O);
-      }
-    } else {
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < B; b++) {
-          const n = idx[b]!, nn = n < 0 ? 0 : n;
-          row(t * B + b, n >= 0 && d.valid[nn * d.T + t0 + t] === 1, (nn * d.T + t0 + t) * O);
-        }
+        const n = idx[b]!, nn = n < 0 ? 0 : n, r = t * B + b;
+        const valid = n >= 0 && (this.perSeq ? lastChunk : d.valid[nn * d.T + t0 + t] === 1);
+        const src = (this.perSeq ? nn : nn * d.T + t0 + t) * O;
+        f[w + r] = valid ? 1 : 0;
+        for (let o = 0; o < O; o++) tv[tg + r * O + o] = d.y[src + o]!;
+        if (valid) count += this.classes ? (d.y[src] === this.ignoreIndex ? 0 : 1) : O;
       }
     }
     this.count = count;

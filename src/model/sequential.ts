@@ -278,13 +278,12 @@ export class Sequential {
       if (!m || i >= this.layers.length || this.layers[i] instanceof Dropout) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: unexpected key "${key}"`);
       per[i]![m[2]!] = v;
     }
-    // Validate every layer before writing any.
+    // Validate every layer before writing any (against the parameter specs: no copy of the weights).
     this.layers.forEach((l, i) => {
       if (l instanceof Dropout) return;
-      const want = l.stateDict();
-      for (const k of Object.keys(want)) {
+      for (const { name: k, shape } of l.params.specs) {
         if (!Object.prototype.hasOwnProperty.call(per[i]!, k)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: missing key "layers.${i}.${k}"`);
-        checkTensor(where, `layers.${i}.${k}`, per[i]![k], want[k]!.shape);
+        checkTensor(where, `layers.${i}.${k}`, per[i]![k], shape);
       }
     });
     this.layers.forEach((l, i) => { if (!(l instanceof Dropout)) l.loadStateDict(per[i]!); });

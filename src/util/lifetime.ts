@@ -17,7 +17,7 @@ const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<Held>((h) => { h.heap.release(h.owner); h.after?.(); })
   : null;
 
-/** `Symbol.dispose`, where the runtime has it (Node ≥ 20.? and TypeScript's `using`). */
+/** `Symbol.dispose`, where the runtime has it (Node 20 does; TypeScript's `using` calls it). */
 export const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
 
 export class Lifetime {

@@ -95,3 +95,14 @@ t.test('a layer saved and loaded through safetensors gives the same outputs', as
   const x = tensor(Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => Math.cos(i)), [4, 2, 3]);
   t.same(b.forward(x).output, a.forward(x).output);
 });
+
+t.test('readSafetensorsHeader checks the header without decoding the data', async (t) => {
+  const bytes = io.writeSafetensors({ a: tensor([1, 2, 3, 4, 5, 6], [2, 3]), b: tensor([7], [1]) }, { note: 'x' });
+  const h = io.readSafetensorsHeader(bytes);
+  t.same(h.entries.map((e) => [e.name, e.dtype, e.shape]), [['a', 'F32', [2, 3]], ['b', 'F32', [1]]]);
+  t.same(h.metadata, { note: 'x' });
+  t.equal(h.dataStart, bytes.length - 28, 'data starts after the header');
+  t.throws(() => io.readSafetensorsHeader('nope' as never), { code: 'INVALID_ARGUMENT', message: /readSafetensors: bytes is "nope", expected a Uint8Array/ });
+  t.throws(() => io.readSafetensorsHeader(new Uint8Array(3)), { code: 'BAD_FILE', message: /file is 3 bytes, shorter than the 8-byte header length/ });
+  t.throws(() => io.readSafetensorsHeader(bytes.subarray(0, bytes.length - 1)), { code: 'BAD_FILE', message: /run past the 27 data bytes/ });
+});

@@ -3,9 +3,9 @@
 import type { Kernels } from '../backend.js';
 import type { Heap } from '../heap.js';
 
-type Elementwise = (d: number, p: number, y: number) => [loss: number, grad: number];
+const MSE = 0, MAE = 1, HUBER = 2, BCE_LOGITS = 3;
 
-function rowsLoss(heap: Heap, rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number, f: Elementwise): number {
+function rowsLoss(heap: Heap, kind: number, rows: number, outs: number, pred: number, target: number, weight: number, delta: number, scale: number, dpred: number): number {
   const v = heap.f32, P = pred >> 2, Y = target >> 2, W = weight >> 2, D = dpred >> 2;
   let sum = 0;
   for (let r = 0; r < rows; r++) {
@@ -13,8 +13,12 @@ function rowsLoss(heap: Heap, rows: number, outs: number, pred: number, target: 
     for (let c = 0; c < outs; c++) {
       const i = r * outs + c;
       if (w === 0) { if (dpred) v[D + i] = 0; continue; }
-      const p = v[P + i]!, y = v[Y + i]!;
-      const [l, g] = f(p - y, p, y);
+      const p = v[P + i]!, y = v[Y + i]!, d = p - y;
+      let l: number, g: number;
+      if (kind === MSE) { l = d * d; g = 2 * d; } else if (kind === MAE) { l = Math.abs(d); g = Math.sign(d); } else if (kind === HUBER) {
+        const ad = Math.abs(d);
+        if (ad < delta) { l = 0.5 * d * d; g = d; } else { l = delta * (ad - 0.5 * delta); g = delta * Math.sign(d); }
+      } else { l = Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))); g = 1 / (1 + Math.exp(-p)) - y; }
       sum += w * l;
       if (dpred) v[D + i] = g * w * scale;
     }
@@ -24,22 +28,10 @@ function rowsLoss(heap: Heap, rows: number, outs: number, pred: number, target: 
 
 export function lossesKernels(heap: Heap): Pick<Kernels, 'f32_mse_loss' | 'f32_mae_loss' | 'f32_huber_loss' | 'f32_bce_logits_loss' | 'f32_softmax_xent_loss'> {
   return {
-    f32_mse_loss(rows, outs, pred, target, weight, scale, dpred) {
-      return rowsLoss(heap, rows, outs, pred, target, weight, scale, dpred, (d) => [d * d, 2 * d]);
-    },
-    f32_mae_loss(rows, outs, pred, target, weight, scale, dpred) {
-      return rowsLoss(heap, rows, outs, pred, target, weight, scale, dpred, (d) => [Math.abs(d), Math.sign(d)]);
-    },
-    f32_huber_loss(rows, outs, pred, target, weight, delta, scale, dpred) {
-      return rowsLoss(heap, rows, outs, pred, target, weight, scale, dpred, (d) => {
-        const ad = Math.abs(d);
-        return ad < delta ? [0.5 * d * d, d] : [delta * (ad - 0.5 * delta), delta * Math.sign(d)];
-      });
-    },
-    f32_bce_logits_loss(rows, outs, pred, target, weight, scale, dpred) {
-      return rowsLoss(heap, rows, outs, pred, target, weight, scale, dpred, (_, p, y) =>
-        [Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))), 1 / (1 + Math.exp(-p)) - y]);
-    },
+    f32_mse_loss: (rows, outs, pred, target, weight, scale, dpred) => rowsLoss(heap, MSE, rows, outs, pred, target, weight, 0, scale, dpred),
+    f32_mae_loss: (rows, outs, pred, target, weight, scale, dpred) => rowsLoss(heap, MAE, rows, outs, pred, target, weight, 0, scale, dpred),
+    f32_huber_loss: (rows, outs, pred, target, weight, delta, scale, dpred) => rowsLoss(heap, HUBER, rows, outs, pred, target, weight, delta, scale, dpred),
+    f32_bce_logits_loss: (rows, outs, pred, target, weight, scale, dpred) => rowsLoss(heap, BCE_LOGITS, rows, outs, pred, target, weight, 0, scale, dpred),
     f32_softmax_xent_loss(rows, outs, logits, target, weight, ignoreIndex, scale, dlogits) {
       const v = heap.f32, ix = heap.i32, L = logits >> 2, W = weight >> 2, T = target >> 2, D = dlogits >> 2;
       let sum = 0;

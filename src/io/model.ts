@@ -15,6 +15,7 @@ import { Embedding } from '../layers/embedding.js';
 import { Sequential } from '../model/sequential.js';
 import type { ModelLayer } from '../model/contracts.js';
 import { recurrentParamSpecs } from '../layers/recurrent/index.js';
+import { cellOf, type RecurrentKind } from '../layers/recurrent/cells/index.js';
 import type { ParamSpec } from '../layers/params.js';
 import type { Tensor } from '../tensor.js';
 import { describe } from '../errors.js';
@@ -125,7 +126,7 @@ function planLayer(c: Record<string, unknown>, i: number): ParamSpec[] {
   const S = LOAD_LIMITS.size;
   switch (type) {
     case 'LSTM': case 'GRU': case 'RNN':
-      return recurrentParamSpecs(type === 'LSTM' ? 4 : type === 'GRU' ? 3 : 1, int('inputSize', 1, S), int('hiddenSize', 1, S),
+      return recurrentParamSpecs(cellOfConfig(type, c, what), int('inputSize', 1, S), int('hiddenSize', 1, S),
         int('numLayers', 1, LOAD_LIMITS.numLayers, 1), bool('bidirectional', false) ? 2 : 1, bool('bias', true));
     case 'Linear': {
       const I = int('inFeatures', 1, S), O = int('outFeatures', 1, S);
@@ -134,6 +135,15 @@ function planLayer(c: Record<string, unknown>, i: number): ParamSpec[] {
     case 'Embedding': return [{ name: 'weight', shape: [int('numEmbeddings', 1, S), int('embeddingDim', 1, S)] }];
     case 'Dropout': return [];
     default: throw bad(`layer ${i} has unknown type ${describe(type)}`);
+  }
+}
+
+/** The cell a recurrent layer's config chooses; bad options are a bad file. */
+function cellOfConfig(type: RecurrentKind, c: Record<string, unknown>, what: string): ReturnType<typeof cellOf> {
+  try {
+    return cellOf(type, c, what);
+  } catch (e) {
+    throw bad((e as Error).message);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
-import { gruCell } from './recurrent/cells/gru.js';
+import { cellOf, choice } from './recurrent/cells/index.js';
 
 /**
  * Gated recurrent unit, exactly PyTorch's `nn.GRU`: gates r, z, n with
@@ -11,6 +11,6 @@ import { gruCell } from './recurrent/cells/gru.js';
  */
 export class GRU extends Recurrent {
   constructor(opts: RecurrentOptions) {
-    super(gruCell, opts);
+    super(cellOf('GRU', choice(opts)), opts);
   }
 }

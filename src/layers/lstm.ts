@@ -1,5 +1,5 @@
 import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
-import { lstmCell } from './recurrent/cells/lstm.js';
+import { cellOf, choice } from './recurrent/cells/index.js';
 
 /**
  * Long short-term memory, exactly PyTorch's `nn.LSTM` (gates i, f, g, o;
@@ -13,6 +13,6 @@ import { lstmCell } from './recurrent/cells/lstm.js';
  */
 export class LSTM extends Recurrent {
   constructor(opts: RecurrentOptions) {
-    super(lstmCell, opts);
+    super(cellOf('LSTM', choice(opts)), opts);
   }
 }

@@ -12,6 +12,8 @@ import { checkTensor, checkFinite, shapeStr } from './validate.js';
 export interface ParamSpec {
   name: string;
   shape: number[];
+  /** A constant initial value (e.g. a layer norm's gain 1), where the layer's random init does not apply. */
+  init?: number;
 }
 
 export class Params {

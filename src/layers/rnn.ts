@@ -1,6 +1,5 @@
-import { argError } from '../errors.js';
 import { Recurrent, type RecurrentOptions } from './recurrent/index.js';
-import { rnnReluCell, rnnTanhCell } from './recurrent/cells/rnn.js';
+import { cellOf, choice } from './recurrent/cells/index.js';
 
 export interface RNNOptions extends RecurrentOptions {
   /** h' = tanh(…) (default) or relu(…). */
@@ -16,9 +15,8 @@ export interface RNNOptions extends RecurrentOptions {
 export class RNN extends Recurrent {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(opts: RNNOptions) {
-    const nl = opts?.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw argError('RNN', 'nonlinearity', "'tanh' or 'relu'", nl);
-    super(nl === 'relu' ? rnnReluCell : rnnTanhCell, opts);
-    this.nonlinearity = nl;
+    const cell = cellOf('RNN', choice(opts));
+    super(cell, opts);
+    this.nonlinearity = cell.type === 'RNN_RELU' ? 'relu' : 'tanh';
   }
 }

@@ -24,6 +24,21 @@ export interface DirWeights {
   readonly bsum: number;
   /** Packed [W_ih | W_hh]ᵀ (K = I + H): one product for a streaming step; built on first use. */
   wcat(): number;
+  /** The cell's own parameters (extraParams, contiguous in their order) in the parameter region, and their gradient (0 without). */
+  readonly ext: number;
+  readonly gext: number;
+  /** Gradients of b_ih and b_hh (0 without bias), for cells that own their bias gradient. */
+  readonly gbih: number;
+  readonly gbhh: number;
+}
+
+/** A parameter of the cell's own, per layer and direction: a vector, after PyTorch's four. */
+export interface CellParam {
+  /** Name before the `_l{k}[_reverse]` suffix, e.g. 'ln_ih_weight'. */
+  name: string;
+  size: number;
+  /** Its initial value (layer-norm gains 1, shifts 0). */
+  init: number;
 }
 
 /** One step of the forward pass: pointers into the heap, rows of B sequences. */
@@ -49,6 +64,8 @@ export interface StepIO {
   /** Output rows [B, ldy] (the first H columns). */
   y: number;
   ldy: number;
+  /** [B, savedPerRow]: this step's slot of what the cell saves for its backward (0 for cells that save nothing). */
+  sv: number;
 }
 
 /** One step of the backward pass, in reverse order. */
@@ -78,6 +95,8 @@ export interface StreamIO {
   /** [B, G] scratch; gh too for cells with separateRecurrent. */
   g: number;
   gh: number;
+  /** [B, savedPerRow] scratch (0 for cells that save nothing). */
+  sv: number;
 }
 
 export interface Cell {
@@ -98,21 +117,32 @@ export interface Cell {
   stream(k: Kernels, s: StreamIO): void;
   /** Extra entries of the layer's config (e.g. nonlinearity). */
   config(): Record<string, unknown>;
+  /** Parameters of the cell's own beyond PyTorch's four, per layer and direction (default none). */
+  extraParams?(H: number): readonly CellParam[];
+  /** Floats per row (sequence) per step that forward saves for backward, beyond g, gh and the states (default 0). */
+  savedPerRow?(H: number): number;
+  /**
+   * The cell accumulates the gradients of b_ih and b_hh itself (into w.gbih,
+   * w.gbhh), because its biases enter after something the runner does not see
+   * (a normalization): the runner's Σ dg then is not the bias gradient.
+   */
+  readonly ownsBiasGrad?: boolean;
 }
 
 /**
- * PyTorch's parameter names and shapes for a recurrent layer with `gates`
- * gates per unit (RNN 1, GRU 3, LSTM 4) and D directions, in state-dict order.
- * Pure: the file loader checks a model file's tensors against it before
- * building anything.
+ * The parameter names and shapes of a recurrent layer of `cell` with D
+ * directions, in state-dict order: PyTorch's four per layer and direction
+ * (G = gates·H rows), then the cell's own. Pure: the file loader checks a
+ * model file's tensors against it before building anything.
  */
-export function recurrentParamSpecs(gates: number, I: number, H: number, L: number, D: number, bias: boolean): ParamSpec[] {
-  const G = gates * H, out: ParamSpec[] = [];
+export function recurrentParamSpecs(cell: Pick<Cell, 'gates' | 'extraParams'>, I: number, H: number, L: number, D: number, bias: boolean): ParamSpec[] {
+  const G = cell.gates * H, out: ParamSpec[] = [], extra = cell.extraParams?.(H) ?? [];
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
       const s = `l${l}${d ? '_reverse' : ''}`;
       out.push({ name: `weight_ih_${s}`, shape: [G, l === 0 ? I : D * H] }, { name: `weight_hh_${s}`, shape: [G, H] });
       if (bias) out.push({ name: `bias_ih_${s}`, shape: [G] }, { name: `bias_hh_${s}`, shape: [G] });
+      for (const p of extra) out.push({ name: `${p.name}_${s}`, shape: [p.size], init: p.init });
     }
   }
   return out;

@@ -81,15 +81,21 @@ export class Recurrent {
     this.be = getBackend();
     this.life = new Lifetime(this.be.heap, name, this);
     const H = this.hiddenSize, G = cell.gates * H;
-    this.params = new Params(this.be, recurrentParamSpecs(cell.gates, this.inputSize, H, this.numLayers, this.D, this.bias), this.life.owner);
-    // PyTorch's default: every parameter ~ U(−1/√H, 1/√H), in state-dict order.
+    const specs = recurrentParamSpecs(cell, this.inputSize, H, this.numLayers, this.D, this.bias);
+    this.params = new Params(this.be, specs, this.life.owner);
+    // PyTorch's default: every parameter ~ U(−1/√H, 1/√H), in state-dict order;
+    // a cell's own parameters with a constant init (norm gains, shifts) get that after.
     const init = rng(seed);
     const k = 1 / Math.sqrt(H);
     const v = this.be.heap.view(this.params.ptr, this.params.size);
     for (let i = 0; i < v.length; i++) v[i] = (2 * init() - 1) * k;
+    for (const s of specs) {
+      if (s.init !== undefined) { const o = this.params.offsets.get(s.name)!; v.fill(s.init, o, o + s.shape[0]!); }
+    }
     this.params.touch();
     this.random = new Random((seed ^ 0x9e3779b9) >>> 0);
-    this.weights = new PackedWeights(this.be, this.params, this.life.owner, this.inputSize, H, G, this.numLayers, this.D, this.bias);
+    const extra = cell.extraParams?.(H) ?? [];
+    this.weights = new PackedWeights(this.be, this.params, this.life.owner, this.inputSize, H, G, this.numLayers, this.D, this.bias, extra[0]?.name ?? null);
     const core: LayerCore = {
       be: this.be, cell, I: this.inputSize, H, L: this.numLayers, D: this.D, bias: this.bias, dropout: this.dropout,
       recurrentDropout: this.recurrentDropout, residual: this.residual, random: this.random, params: this.params, owner: this.life.owner, weights: this.weights,

@@ -55,6 +55,7 @@ interface Workspace {
   sc: number[][]; // [l][d] cell states [T+1, B, H] (cells with a cell state)
   rdm: number[][]; // [l][d] recurrent dropout masks [B, H] (0 if none)
   hm: number[][]; // [l][d] masked h_{t−1} per step [T, B, H] (0 if none)
+  sv: number[][]; // [l][d] what the cell saves per step [T, B, savedPerRow] (0 if nothing)
 }
 
 interface BackSpace {
@@ -140,15 +141,15 @@ export class SequenceRunner {
     const cap = ws && ws.B === B ? Math.max(T, ws.T) : T;
     if (ws) be.heap.free(ws.ptr, owner);
     if (this.bs) { be.heap.free(this.bs.ptr, owner); this.bs = null; }
-    const H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L;
+    const H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L, SV = cell.savedPerRow?.(H) ?? 0;
     const { take, total } = carve();
     const x0 = take(cap * B * this.c.I), mask = take(cap * B);
     const y: number[] = [], drop: number[] = [], dropped: number[] = [];
-    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [], rdm: number[][] = [], hm: number[][] = [];
+    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [], rdm: number[][] = [], hm: number[][] = [], sv: number[][] = [];
     for (let l = 0; l < L; l++) {
       y.push(take(cap * B * DH));
       if (l < L - 1 && this.c.dropout > 0) { drop.push(take(cap * B * DH)); dropped.push(take(cap * B * DH)); }
-      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [], rl: number[] = [], hl: number[] = [];
+      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [], rl: number[] = [], hl: number[] = [], svl: number[] = [];
       for (let d = 0; d < this.c.D; d++) {
         gl.push(take(cap * B * G));
         ghl.push(cell.separateRecurrent ? take(cap * B * G) : -1);
@@ -156,8 +157,9 @@ export class SequenceRunner {
         scl.push(cell.hasCell ? take((cap + 1) * B * H) : -1);
         rl.push(this.c.recurrentDropout > 0 ? take(B * H) : -1);
         hl.push(this.c.recurrentDropout > 0 ? take(cap * B * H) : -1);
+        svl.push(SV > 0 ? take(cap * B * SV) : -1);
       }
-      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl);
+      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl); sv.push(svl);
     }
     const ptr = be.heap.alloc(total(), owner);
     const b = (o: number): number => ptr + 4 * o;
@@ -165,7 +167,7 @@ export class SequenceRunner {
     this.ws = {
       T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
       g: g.map((r) => r.map(b)), gh: gh.map((r) => r.map(opt)), sh: sh.map((r) => r.map(b)), sc: sc.map((r) => r.map(opt)),
-      rdm: rdm.map((r) => r.map(opt)), hm: hm.map((r) => r.map(opt)),
+      rdm: rdm.map((r) => r.map(opt)), hm: hm.map((r) => r.map(opt)), sv: sv.map((r) => r.map(opt)),
     };
     return this.ws;
   }
@@ -201,18 +203,18 @@ export class SequenceRunner {
   forward(T: number, B: number, masked: boolean, train: boolean, h0: Float32Array | number | null, c0: Float32Array | number | null, from: ForwardFrom = {}): void {
     const { be, cell } = this.c, { k } = be;
     const ws = this.ws!, packs = this.c.weights.get();
-    const H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
+    const H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H, SV = cell.savedPerRow?.(H) ?? 0;
     const x0 = from.x ?? ws.x0, mask = masked ? from.mask ?? ws.mask : 0;
     const useDropout = train && this.c.dropout > 0 && L > 1;
     const rdrop = train && this.c.recurrentDropout > 0;
-    const step = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH };
+    const step = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, sv: 0 };
 
     let input = x0;
     for (let l = 0; l < L; l++) {
       const I = this.layerInput(l);
       for (let d = 0; d < D; d++) {
         const w = packs[l]![d]!;
-        const g = ws.g[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, gh = ws.gh[l]![d]!;
+        const g = ws.g[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, gh = ws.gh[l]![d]!, sv = ws.sv[l]![d]!;
         const rev = d === 1;
         const start = rev ? T : 0; // index of the initial state in S
         const sIdx = (l * D + d) * B * H;
@@ -238,6 +240,7 @@ export class SequenceRunner {
           step.gh = gh ? gh + 4 * t * B * G : 0;
           step.mask = mask ? mask + 4 * t * B : 0;
           step.y = yBase + 4 * t * B * DH;
+          step.sv = sv ? sv + 4 * t * B * SV : 0;
           // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
           step.hIn = step.hPrev;
           if (rdrop) { step.hIn = hm + 4 * t * B * H; k.f32_mul(B * H, step.hPrev, rdm, step.hIn); }
@@ -296,9 +299,9 @@ export class SequenceRunner {
   backward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null, needs: BackwardNeeds = {}): void {
     const rec = this.last!, { be, cell, params } = this.c, { k, heap } = be;
     const ws = this.ws!, bs = this.bs!, packs = this.c.weights.get();
-    const { T, B } = rec, H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H;
+    const { T, B } = rec, H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H, SV = cell.savedPerRow?.(H) ?? 0;
     const mask = rec.masked ? rec.mask : 0, needDx = needs.dx ?? true;
-    const step: StepGrad = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, dy: 0, dh: bs.dh, dc: bs.dc, dg: 0, dgh: 0 };
+    const step: StepGrad = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, sv: 0, dy: 0, dh: bs.dh, dc: bs.dc, dg: 0, dgh: 0 };
 
     for (let l = L - 1; l >= 0; l--) {
       const I = this.layerInput(l);
@@ -307,7 +310,7 @@ export class SequenceRunner {
       const dy = l === L - 1 && needs.zeroDy ? 0 : bs.dy[l]!;
       for (let d = 0; d < D; d++) {
         const s = this.suffix(l, d), w = packs[l]![d]!, rev = d === 1;
-        const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!;
+        const g = ws.g[l]![d]!, gh = ws.gh[l]![d]!, sh = ws.sh[l]![d]!, sc = ws.sc[l]![d]!, sv = ws.sv[l]![d]!;
         const sIdx = (l * D + d) * B * H;
         this.loadState(bs.dh, dh, sIdx, B * H);
         if (cell.hasCell) this.loadState(bs.dc, dc, sIdx, B * H);
@@ -323,6 +326,7 @@ export class SequenceRunner {
           step.cPrev = sc ? sc + 4 * prev * B * H : 0;
           step.cNext = sc ? sc + 4 * next * B * H : 0;
           step.mask = mask ? mask + 4 * t * B : 0;
+          step.sv = sv ? sv + 4 * t * B * SV : 0;
           step.dy = dyBase ? dyBase + 4 * t * B * DH : 0;
           step.dg = bs.dg + 4 * t * B * G;
           step.dgh = bs.dgh ? bs.dgh + 4 * t * B * G : 0;
@@ -335,7 +339,7 @@ export class SequenceRunner {
         const hPrevAll = rec.rdrop ? ws.hm[l]![d]! : sh + 4 * (rev ? 1 : 0) * B * H;
         k.f32_gemm(1, 0, G, I, T * B, 1, dGx, G, input, I, 1, params.g(`weight_ih_${s}`), I);
         k.f32_gemm(1, 0, G, H, T * B, 1, dGh, G, hPrevAll, H, 1, params.g(`weight_hh_${s}`), H);
-        if (this.c.bias) {
+        if (this.c.bias && !cell.ownsBiasGrad) {
           k.f32_sum_rows(T * B, G, dGx, G, params.g(`bias_ih_${s}`));
           k.f32_sum_rows(T * B, G, dGh, G, params.g(`bias_hh_${s}`));
         }

@@ -60,7 +60,8 @@ export class StreamRunner {
       c.push(cell.hasCell ? heap.zeros(B * H, own) : 0);
     }
     const g = heap.alloc(B * G, own), gh = cell.separateRecurrent ? heap.alloc(B * G, own) : 0;
-    const io: StreamIO = { B, I: 0, H, G, w: this.c.weights.get()[0]![0]!, xh: 0, ld: 0, h: 0, c: 0, g, gh };
+    const SV = cell.savedPerRow?.(H) ?? 0, sv = SV > 0 ? heap.alloc(B * SV, own) : 0;
+    const io: StreamIO = { B, I: 0, H, G, w: this.c.weights.get()[0]![0]!, xh: 0, ld: 0, h: 0, c: 0, g, gh, sv };
     const ptrs: StatePtrs = { B, xh, h, c, io, out: { data: new Float32Array(B * H), shape: [B, H] }, owner: this.owner, life };
     const read = (arr: number[]): Tensor => {
       life.check(`${name} state`);

@@ -19,6 +19,10 @@ export class DirPack implements DirWeights {
   bih = 0; // b_ih and b_hh in the parameter region (0 without bias), looked up once per
   bhh = 0; //   parameter version, not per step (a name lookup builds strings)
   cat = 0; // packed [W_ih | W_hh]ᵀ, 0 until a streaming step needs it
+  ext = 0; // the cell's own parameters and their gradient (0 without)
+  gext = 0;
+  gbih = 0; // bias gradients (0 without bias)
+  gbhh = 0;
 
   constructor(private readonly owner: PackedWeights, readonly l: number, readonly d: number, alloc: (n: number) => number, I: number, H: number, G: number, hasBias: boolean) {
     this.hasBias = hasBias;
@@ -41,7 +45,9 @@ export class PackedWeights {
 
   constructor(private readonly be: Backend, private readonly params: Params, private readonly owner: HeapOwner,
               private readonly I: number, private readonly H: number, private readonly G: number,
-              private readonly L: number, private readonly D: number, private readonly bias: boolean) {}
+              private readonly L: number, private readonly D: number, private readonly bias: boolean,
+              /** Name (before the suffix) of the cell's first own parameter; its others follow it contiguously. */
+              private readonly firstExtra: string | null = null) {}
 
   private suffix(l: number, d: number): string {
     return `l${l}${d ? '_reverse' : ''}`;
@@ -74,6 +80,10 @@ export class PackedWeights {
         k.f32_pack_b(0, G, H, whh, H, pk.whhB);
         pk.bih = this.bias ? this.params.p(`bias_ih_${s}`) : 0;
         pk.bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0;
+        pk.gbih = this.bias ? this.params.g(`bias_ih_${s}`) : 0;
+        pk.gbhh = this.bias ? this.params.g(`bias_hh_${s}`) : 0;
+        pk.ext = this.firstExtra ? this.params.p(`${this.firstExtra}_${s}`) : 0;
+        pk.gext = this.firstExtra ? this.params.g(`${this.firstExtra}_${s}`) : 0;
         if (this.bias) k.f32_add(G, pk.bih, pk.bhh, pk.bsum);
         else k.f32_fill(G, 0, pk.bsum);
         if (pk.cat) this.packCat(pk);

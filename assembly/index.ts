@@ -6,6 +6,9 @@ export * from './activations';
 export * from './rnn_cell';
 export * from './lstm_cell';
 export * from './gru_cell';
+export { f32_layer_norm_rows } from './layer_norm';
+export * from './ln_lstm_cell';
+export * from './ln_gru_cell';
 export * from './optim';
 export * from './losses';
 

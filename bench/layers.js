@@ -11,21 +11,22 @@ function input(shape, seed) {
 }
 
 export const layerCases = [];
-for (const [Cell, name] of [[LSTM, 'LSTM'], [GRU, 'GRU']]) {
+// The layer-normalized cells (layerNorm: true) beside the plain ones.
+for (const [Cell, name, layerNorm] of [[LSTM, 'LSTM', false], [GRU, 'GRU', false], [LSTM, 'LN-LSTM', true], [GRU, 'LN-GRU', true]]) {
   for (const B of [1, 32]) {
     layerCases.push({
       name: `${name} forward`, shape: `I=${I} H=${H} T=${T} B=${B}`, unit: 'seq/s', per: B,
       setup() {
-        const layer = new Cell({ inputSize: I, hiddenSize: H, batchFirst: true, seed: 1 });
+        const layer = new Cell({ inputSize: I, hiddenSize: H, batchFirst: true, layerNorm, seed: 1 });
         const x = input([B, T, I], 2);
         return () => layer.forward(x);
       },
     });
-    if (name === 'LSTM') {
+    if (Cell === LSTM) {
       layerCases.push({
         name: `${name} forward+backward`, shape: `I=${I} H=${H} T=${T} B=${B}`, unit: 'seq/s', per: B,
         setup() {
-          const layer = new Cell({ inputSize: I, hiddenSize: H, batchFirst: true, seed: 1 });
+          const layer = new Cell({ inputSize: I, hiddenSize: H, batchFirst: true, layerNorm, seed: 1 });
           const x = input([B, T, I], 2), dy = input([B, T, H], 3);
           return () => { layer.forward(x, { train: true }); layer.backward(dy); };
         },

@@ -43,6 +43,17 @@ export interface Kernels {
                    mask: number, y: number, ldy: number): void;
   f32_gru_cell_bwd(B: number, H: number, gx: number, gh: number, hPrev: number, mask: number,
                    dy: number, ldy: number, dh: number, dGx: number, dGh: number): void;
+  f32_layer_norm_rows(rows: number, n: number, eps: number, x: number, rstd: number): void;
+  f32_ln_lstm_cell_fwd(B: number, H: number, gx: number, gh: number, ln: number, bias: number, cPrev: number, hPrev: number,
+                       c: number, h: number, mask: number, y: number, ldy: number, sv: number, eps: number): void;
+  f32_ln_lstm_cell_bwd(B: number, H: number, gx: number, gh: number, ln: number, cPrev: number, c: number, mask: number, sv: number,
+                       dy: number, ldy: number, dh: number, dc: number, dgx: number, dgh: number,
+                       dln: number, dbih: number, dbhh: number): void;
+  f32_ln_gru_cell_fwd(B: number, H: number, gx: number, gh: number, ln: number, bih: number, bhh: number, hPrev: number,
+                      h: number, mask: number, y: number, ldy: number, sv: number): void;
+  f32_ln_gru_cell_bwd(B: number, H: number, gx: number, gh: number, ln: number, hPrev: number, mask: number, sv: number,
+                      dy: number, ldy: number, dh: number, dgx: number, dgh: number,
+                      dln: number, dbih: number, dbhh: number): void;
   f32_sgd_update(n: number, p: number, g: number, buf: number, lr: number, momentum: number,
                  dampening: number, weightDecay: number, nesterov: number, first: number): void;
   f32_adam_update(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,

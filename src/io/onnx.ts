@@ -83,6 +83,9 @@ export function toOnnx(layer: Recurrent): Uint8Array {
   if (layer.cell !== 'LSTM' && layer.cell !== 'GRU') {
     throw new SimdRnnError('INVALID_ARGUMENT', `io.toOnnx: layer is a ${layer.cell} layer, expected an LSTM or a GRU`);
   }
+  if (layer.layerNorm) {
+    throw new SimdRnnError('INVALID_ARGUMENT', `io.toOnnx: layer is a layer-normalized ${layer.cell}, and ONNX has no such operator (its LSTM and GRU have no normalization inside the recurrence)`);
+  }
   if (layer.residual) throw new SimdRnnError('INVALID_ARGUMENT', 'io.toOnnx: layer has residual connections, which ONNX\'s LSTM and GRU operators have no attribute for');
   const lstm = layer.cell === 'LSTM', G = lstm ? 4 : 3, H = layer.hiddenSize, D = layer.bidirectional ? 2 : 1;
   const order = lstm ? [0, 3, 1, 2] : [1, 0, 2]; // ONNX position ← PyTorch gate

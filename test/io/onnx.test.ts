@@ -34,3 +34,10 @@ t.test('a layer with residual connections is refused, with the reason', async (t
   await init();
   t.throws(() => io.toOnnx(new LSTM({ inputSize: 3, hiddenSize: 3, numLayers: 2, residual: true, seed: 1 })), { code: 'INVALID_ARGUMENT', message: /residual connections, which ONNX's LSTM and GRU operators have no attribute for/ });
 });
+
+t.test('a layer-normalized layer is refused, with the reason', async (t) => {
+  const { init, LSTM, GRU, io } = await import('../../src/index.js');
+  await init();
+  t.throws(() => io.toOnnx(new GRU({ inputSize: 3, hiddenSize: 3, layerNorm: true, seed: 1 })), { code: 'INVALID_ARGUMENT', message: /layer-normalized GRU, and ONNX has no such operator/ });
+  t.throws(() => io.toOnnx(new LSTM({ inputSize: 3, hiddenSize: 3, layerNorm: true, seed: 1 })), { code: 'INVALID_ARGUMENT', message: /layer-normalized LSTM/ });
+});

@@ -9,14 +9,14 @@ import { LSTM, GRU, RNN, type Recurrent, type Tensor } from '../../src/index.js'
 import { forEachCurrentBackend } from '../helpers/current.js';
 import { close } from '../helpers/backends.js';
 import { rng } from '../helpers/rng.js';
-import { refForward, gatesOf, type RefConfig, type Params64, type Cell } from '../helpers/rnn_ref.js';
+import { refForward, gatesOf, lnParams, type RefConfig, type Params64, type Cell } from '../helpers/rnn_ref.js';
 
 const ATOL = 5e-5, RTOL = 5e-4, EPS = 1e-5;
 
 interface Case { cfg: RefConfig; T: number; B: number; lengths: number[] | null }
 
 const CASES: Case[] = [];
-for (const cell of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as Cell[]) {
+for (const cell of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU', 'LN_LSTM', 'LN_GRU'] as Cell[]) {
   CASES.push({ cfg: { cell, I: 3, H: 4, L: 1, bidir: false, bias: true }, T: 4, B: 2, lengths: null });
   CASES.push({ cfg: { cell, I: 3, H: 5, L: 2, bidir: true, bias: true }, T: 4, B: 3, lengths: [4, 2, 0] });
   CASES.push({ cfg: { cell, I: 2, H: 3, L: 3, bidir: false, bias: false }, T: 5, B: 3, lengths: [1, 5, 3] });
@@ -25,14 +25,16 @@ for (const cell of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as Cell[]) {
 
 function build(cfg: RefConfig): Recurrent {
   const o = { inputSize: cfg.I, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidir, bias: cfg.bias, residual: cfg.residual ?? false, seed: 3 };
-  if (cfg.cell === 'LSTM') return new LSTM(o);
-  if (cfg.cell === 'GRU') return new GRU(o);
+  if (cfg.cell === 'LSTM' || cfg.cell === 'LN_LSTM') return new LSTM({ ...o, layerNorm: cfg.cell === 'LN_LSTM' });
+  if (cfg.cell === 'GRU' || cfg.cell === 'LN_GRU') return new GRU({ ...o, layerNorm: cfg.cell === 'LN_GRU' });
   return new RNN({ ...o, nonlinearity: cfg.cell === 'RNN_RELU' ? 'relu' : 'tanh' });
 }
 
 function f32(n: number, r: () => number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * r() - 1) * scale);
 }
+
+const hasC = (cell: Cell): boolean => cell === 'LSTM' || cell === 'LN_LSTM';
 
 interface Numeric { out: Float64Array; h: Float64Array; c: Float64Array; grads: Record<string, Float64Array> }
 
@@ -41,11 +43,11 @@ function numeric(c: Case, P: Params64, x: Float64Array, h0: Float64Array, c0: Fl
   const { T, B, lengths } = c;
   const valid = (tt: number, b: number): boolean => !lengths || tt < lengths[b]!;
   const loss = (): number => {
-    const r = refForward(c.cfg, P, x, T, B, h0, c.cfg.cell === 'LSTM' ? c0 : null, valid);
+    const r = refForward(c.cfg, P, x, T, B, h0, hasC(c.cfg.cell) ? c0 : null, valid);
     let s = 0;
     for (let i = 0; i < r.out.length; i++) s += r.out[i]! * dy[i]!;
     for (let i = 0; i < r.h.length; i++) s += r.h[i]! * dh[i]!;
-    if (c.cfg.cell === 'LSTM') for (let i = 0; i < r.c.length; i++) s += r.c[i]! * dc[i]!;
+    if (hasC(c.cfg.cell)) for (let i = 0; i < r.c.length; i++) s += r.c[i]! * dc[i]!;
     return s;
   };
   const fd = (a: Float64Array): Float64Array => {
@@ -59,9 +61,9 @@ function numeric(c: Case, P: Params64, x: Float64Array, h0: Float64Array, c0: Fl
     }
     return g;
   };
-  const r = refForward(c.cfg, P, x, T, B, h0, c.cfg.cell === 'LSTM' ? c0 : null, valid);
+  const r = refForward(c.cfg, P, x, T, B, h0, hasC(c.cfg.cell) ? c0 : null, valid);
   const grads: Record<string, Float64Array> = { x: fd(x), h0: fd(h0) };
-  if (c.cfg.cell === 'LSTM') grads.c0 = fd(c0);
+  if (hasC(c.cfg.cell)) grads.c0 = fd(c0);
   for (const k of Object.keys(P)) grads[`param.${k}`] = fd(P[k]!);
   return { ...r, grads };
 }
@@ -81,6 +83,10 @@ t.test('analytic gradients match finite differences of the float64 reference', a
           params[`bias_ih_${s}`] = { data: f32(G, r, 0.3), shape: [G] };
           params[`bias_hh_${s}`] = { data: f32(G, r, 0.3), shape: [G] };
         }
+        // Layer-norm gains around 1 and shifts around 0, not their init (which would hide their gradients' errors).
+        for (const [name, n, init] of lnParams(cfg.cell, cfg.H)) {
+          params[`${name}_${s}`] = { data: f32(n, r, 0.3).map((v) => v + init), shape: [n] };
+        }
       }
     }
     const sShape = [cfg.L * D, B, cfg.H];
@@ -97,7 +103,7 @@ t.test('analytic gradients match finite differences of the float64 reference', a
       const tag = `${cfg.cell} L=${cfg.L}${cfg.bidir ? ' bi' : ''}${lengths ? ' masked' : ''}${cfg.bias ? '' : ' nobias'}${cfg.residual ? ' residual' : ''}`;
       const layer = build(cfg);
       layer.loadStateDict(p.params);
-      const lstm = cfg.cell === 'LSTM';
+      const lstm = hasC(cfg.cell);
       const fwd = layer.forward({ data: p.x, shape: [T, B, cfg.I] }, {
         h0: { data: p.h0, shape: p.sShape }, c0: lstm ? { data: p.c0, shape: p.sShape } : undefined,
         lengths: lengths ?? undefined,

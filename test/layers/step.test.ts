@@ -9,14 +9,14 @@ import { rng, uniform } from '../helpers/rng.js';
 
 function make(cell: string, I: number, H: number, L: number): Recurrent {
   const o = { inputSize: I, hiddenSize: H, numLayers: L, seed: 11 };
-  if (cell === 'LSTM') return new LSTM(o);
-  if (cell === 'GRU') return new GRU(o);
+  if (cell === 'LSTM' || cell === 'LN_LSTM') return new LSTM({ ...o, layerNorm: cell === 'LN_LSTM' });
+  if (cell === 'GRU' || cell === 'LN_GRU') return new GRU({ ...o, layerNorm: cell === 'LN_GRU' });
   return new RNN({ ...o, nonlinearity: cell === 'RELU' ? 'relu' : 'tanh' });
 }
 
 t.test('step equals forward', async (t) => {
   await forEachCurrentBackend(t, (t) => {
-    for (const cell of ['LSTM', 'GRU', 'TANH', 'RELU']) {
+    for (const cell of ['LSTM', 'GRU', 'TANH', 'RELU', 'LN_LSTM', 'LN_GRU']) {
       for (const [L, B, I, H] of [[1, 1, 5, 7], [2, 3, 4, 9], [3, 1, 6, 33]] as const) {
         const T = 6, layer = make(cell, I, H, L);
         const x = uniform(rng(L * 10 + B), T * B * I);
@@ -30,7 +30,7 @@ t.test('step equals forward', async (t) => {
           close(t, y.data, full.output.data.subarray(s * B * H, (s + 1) * B * H), 1e-5, 1e-5, `${cell} L=${L} B=${B} step ${s}`);
         }
         close(t, state.h.data, full.h.data, 1e-5, 1e-5, `${cell} L=${L} B=${B}: final h`);
-        if (cell === 'LSTM') close(t, state.c!.data, full.c!.data, 1e-5, 1e-5, `${cell} L=${L} B=${B}: final c`);
+        if (cell === 'LSTM' || cell === 'LN_LSTM') close(t, state.c!.data, full.c!.data, 1e-5, 1e-5, `${cell} L=${L} B=${B}: final c`);
         else t.equal(state.c, undefined, 'no cell state');
         state.reset();
         t.ok(state.h.data.every((v) => v === 0), 'reset zeroes the state');

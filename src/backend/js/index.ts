@@ -9,11 +9,13 @@ import { gemmKernels } from './gemm.js';
 import { vectorKernels } from './vector.js';
 import { activationsKernels } from './activations.js';
 import { cellsKernels } from './cells.js';
+import { layerNormKernels } from './layer_norm.js';
+import { lnCellsKernels } from './ln_cells.js';
 import { optimKernels } from './optim.js';
 import { lossesKernels } from './losses.js';
 
 export function jsKernels(heap: Heap): Kernels {
-  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
+  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...layerNormKernels(heap), ...lnCellsKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
 }
 
 /** A JS backend with its own heap. */

@@ -37,6 +37,8 @@ export class Recurrent {
   readonly residual: boolean;
   readonly bias: boolean;
   readonly batchFirst: boolean;
+  /** The layer-normalized cell (LSTM, GRU with layerNorm: true). */
+  readonly layerNorm: boolean;
   readonly params: Params;
   /** Dropout masks' generator (its state is saved in checkpoints). */
   readonly random: Random;
@@ -60,6 +62,7 @@ export class Recurrent {
     if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
     this.plugin = cell;
     this.cell = cell.type;
+    this.layerNorm = cell.config().layerNorm === true;
     this.inputSize = checkInt(name, 'inputSize', opts.inputSize, 1);
     this.hiddenSize = checkInt(name, 'hiddenSize', opts.hiddenSize, 1);
     this.numLayers = checkInt(name, 'numLayers', dflt(opts.numLayers, 1), 1);

@@ -22,6 +22,14 @@ export interface RecurrentOptions {
    * y_l = f_l(y_{l−1}) + y_{l−1} (default false; needs numLayers ≥ 2).
    */
   residual?: boolean;
+  /**
+   * LSTM and GRU: the layer-normalized cell (Ba et al. 2016; default false):
+   * both projections and (LSTM) the cell state fed to tanh are normalized per
+   * row, ε = 1e-5, with the extra parameters `ln_ih_weight/bias`,
+   * `ln_hh_weight/bias` (and `ln_c_weight/bias`) per layer and direction;
+   * see the README for the equations.
+   */
+  layerNorm?: boolean;
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
   /** x and output are [B, T, ·] instead of [T, B, ·] (default false, as in PyTorch). */

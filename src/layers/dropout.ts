@@ -1,6 +1,7 @@
 // Dropout on features, in training only: y = x ⊙ m with m ∈ {0, 1/(1−p)},
 // one mask per call drawn from a seeded generator; backward reuses it.
 import { getBackend } from '../backend/index.js';
+import { Carve } from '../backend/carve.js';
 import type { Backend } from '../backend/backend.js';
 import { argError } from '../errors.js';
 import { randomSeed, Random } from '../util/rng.js';
@@ -22,6 +23,9 @@ export class Dropout {
   /** The masks' generator (its state is saved in checkpoints). */
   readonly random: Random;
   private buf = { n: 0, mask: 0, y: 0 };
+  /** Its own block (0 while the buffers sit in a model's arena), and that arena. */
+  private own = 0;
+  private arena: object | null = null;
   private active = false;
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
@@ -38,14 +42,39 @@ export class Dropout {
     this.life = new Lifetime(this.be.heap, 'Dropout', this);
   }
 
+  /** @internal Floats of the mask and output for n features in a model's arena (none at p = 0). */
+  arenaSize(n: number): number {
+    const c = new Carve();
+    this.layout(c, n);
+    return c.floats;
+  }
+
+  private layout(c: Carve, n: number): { n: number; mask: number; y: number } {
+    return this.p > 0 ? { n, mask: c.take(n), y: c.take(n) } : { n: 0, mask: 0, y: 0 };
+  }
+
+  /** @internal Places the mask and output in a model's arena, freeing its own block. */
+  bindArena(arena: object, c: Carve, n: number): void {
+    if (this.own) this.be.heap.free(this.own, this.life.owner);
+    this.own = 0;
+    this.buf = this.layout(c, n);
+    this.arena = arena;
+  }
+
+  /** @internal Whether the buffers sit in that arena. */
+  boundTo(arena: object): boolean {
+    return this.arena === arena || this.p === 0;
+  }
+
   /** @internal y for n features at x; in inference (or p = 0) returns x itself. */
   runForward(x: number, n: number, train: boolean): number {
     this.active = train && this.p > 0;
     if (!this.active) return x;
     if (this.buf.n < n) {
-      if (this.buf.mask) this.be.heap.free(this.buf.mask, this.life.owner);
-      const mask = this.be.heap.alloc(2 * n, this.life.owner);
-      this.buf = { n, mask, y: mask + 4 * n };
+      this.arena = null;
+      if (this.own) this.be.heap.free(this.own, this.life.owner);
+      this.own = this.be.heap.alloc(2 * n, this.life.owner);
+      this.buf = { n, mask: this.own, y: this.own + 4 * n };
     }
     const keep = 1 - this.p, scale = 1 / keep, m = this.be.heap.view(this.buf.mask, n);
     for (let i = 0; i < n; i++) m[i] = this.random.next() < keep ? scale : 0;
@@ -72,7 +101,7 @@ export class Dropout {
 
   /** Frees the mask buffer; afterwards every call throws 'DISPOSED'. A second call does nothing. */
   dispose(): void {
-    if (this.life.dispose()) this.buf = { n: 0, mask: 0, y: 0 };
+    if (this.life.dispose()) { this.buf = { n: 0, mask: 0, y: 0 }; this.own = 0; this.arena = null; }
   }
 }
 disposable(Dropout);

@@ -5,6 +5,7 @@
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { packedSize } from '../backend/kernels.js';
+import { Carve } from '../backend/carve.js';
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
@@ -37,7 +38,12 @@ export class Linear {
   readonly activation: Activation;
   readonly params: Params;
   private readonly be: Backend;
-  private ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
+  private ws = { rows: 0, x: 0, y: 0, dz: 0, dx: 0 };
+  /** The layer's own block (0 while it works in a model's arena), and that arena. */
+  private ownWs = 0;
+  private arena: object | null = null;
+  /** Whether the last forward was the public forward() (what backward() continues). */
+  private lastPublic = false;
   // Wᵀ packed once per parameter version (a streaming step would otherwise repack it every call).
   private packed = { ptr: 0, version: -1 };
   private lastX = 0;
@@ -65,15 +71,49 @@ export class Linear {
     for (let i = 0; i < v.length; i++) v[i] = (2 * r() - 1) * k;
   }
 
-  /** @internal Workspace for `rows` rows; returns where x goes. */
+  // Buffers for `rows` rows, laid out from c: x (the layer's own input, when it has one), y, dz (an activation's backward), dx.
+  private layout(c: Carve, rows: number, input: boolean, backward: boolean): { rows: number; x: number; y: number; dz: number; dx: number } {
+    const I = this.inFeatures, O = this.outFeatures;
+    return { rows, x: c.maybe(rows * I, input), y: c.take(rows * O), dz: c.maybe(rows * O, backward && this.activation !== 'none'), dx: c.maybe(rows * I, backward) };
+  }
+
+  /** @internal Floats of this layer's buffers for `rows` rows in a model's arena (the model hands it its input). */
+  arenaSize(rows: number, backward: boolean): number {
+    const c = new Carve();
+    this.layout(c, rows, false, backward);
+    return c.floats;
+  }
+
+  /** @internal Places this layer's buffers in a model's arena, freeing its own block. */
+  bindArena(arena: object, c: Carve, rows: number, backward: boolean): void {
+    if (this.ownWs) this.be.heap.free(this.ownWs, this.life.owner);
+    this.ownWs = 0;
+    this.ws = this.layout(c, rows, false, backward);
+    this.arena = arena;
+    this.lastPublic = false;
+  }
+
+  /** @internal Whether this layer's buffers sit in that arena. */
+  boundTo(arena: object): boolean {
+    return this.arena === arena;
+  }
+
+  /** @internal Workspace of its own for `rows` rows (forward() from outside a model); returns where x goes. */
   prepare(rows: number): number {
-    if (this.ws.rows < rows) {
-      const heap = this.be.heap, I = this.inFeatures, O = this.outFeatures;
-      if (this.ws.ptr) heap.free(this.ws.ptr, this.life.owner);
-      const ptr = heap.alloc(rows * (2 * I + 2 * O) + 64, this.life.owner);
-      this.ws = { rows, ptr, x: ptr, y: ptr + 4 * rows * I, dz: ptr + 4 * rows * (I + O), dx: ptr + 4 * rows * (I + 2 * O) };
+    if (this.ws.rows < rows || this.arena !== null) {
+      const heap = this.be.heap;
+      if (this.ownWs) heap.free(this.ownWs, this.life.owner);
+      this.ownWs = heap.alloc(this.sizeOwn(rows), this.life.owner);
+      this.ws = this.layout(new Carve(this.ownWs), rows, true, true);
+      this.arena = null;
     }
     return this.ws.x;
+  }
+
+  private sizeOwn(rows: number): number {
+    const c = new Carve();
+    this.layout(c, rows, true, true);
+    return c.floats;
   }
 
   /**
@@ -81,20 +121,21 @@ export class Linear {
    * model passes the previous layer's output, read in place and kept for
    * backward); returns the output pointer.
    */
-  runForward(rows: number, x = this.ws.x): number {
-    const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws;
+  runForward(rows: number, x = this.ws.x, y = this.ws.y): number {
+    const { k } = this.be, I = this.inFeatures, O = this.outFeatures;
     this.lastX = x;
+    this.lastPublic = false;
     if (this.packed.version !== this.params.version) {
       if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
       k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
       this.packed.version = this.params.version;
     }
-    k.f32_gemm_packed_bias(0, rows, O, I, 1, x, I, this.packed.ptr, 0, w.y, O, this.bias ? this.params.p('bias') : 0);
+    k.f32_gemm_packed_bias(0, rows, O, I, 1, x, I, this.packed.ptr, 0, y, O, this.bias ? this.params.p('bias') : 0);
     const n = rows * O;
-    if (this.activation === 'tanh') k.f32_tanh(n, w.y, w.y);
-    else if (this.activation === 'relu') k.f32_relu(n, w.y, w.y);
-    else if (this.activation === 'sigmoid') k.f32_sigmoid(n, w.y, w.y);
-    return w.y;
+    if (this.activation === 'tanh') k.f32_tanh(n, y, y);
+    else if (this.activation === 'relu') k.f32_relu(n, y, y);
+    else if (this.activation === 'sigmoid') k.f32_sigmoid(n, y, y);
+    return y;
   }
 
   /**
@@ -127,6 +168,7 @@ export class Linear {
     this.be.heap.write(this.prepare(rows), x.data);
     const y = this.runForward(rows);
     this.lastRows = rows;
+    this.lastPublic = true;
     return { data: this.be.heap.read(y, rows * this.outFeatures), shape: [...x.shape.slice(0, -1), this.outFeatures] };
   }
 
@@ -136,7 +178,7 @@ export class Linear {
   backward(dy: Tensor): { dx: Tensor } {
     this.life.check('Linear.backward');
     const rows = this.lastRows;
-    if (!rows) throw argError('Linear.backward', 'this', 'a layer with a forward pass to backpropagate through', 'none');
+    if (!rows || !this.lastPublic) throw argError('Linear.backward', 'this', 'a layer with a forward pass to backpropagate through', 'none');
     checkTensor('Linear.backward', 'dy', dy, [...dy.shape.slice(0, -1).map(() => '*'), this.outFeatures]);
     if (dy.data.length !== rows * this.outFeatures) throw argError('Linear.backward', 'dy.data.length', `${rows * this.outFeatures}`, dy.data.length);
     const p = this.be.heap.alloc(dy.data.length, this.life.owner);
@@ -167,7 +209,9 @@ export class Linear {
   dispose(): void {
     if (!this.life.dispose()) return;
     this.packed = { ptr: 0, version: -1 };
-    this.ws = { rows: 0, ptr: 0, x: 0, y: 0, dz: 0, dx: 0 };
+    this.ws = { rows: 0, x: 0, y: 0, dz: 0, dx: 0 };
+    this.ownWs = 0;
+    this.arena = null;
     this.params.detach();
   }
 }

@@ -6,6 +6,7 @@
 // rows of weight 0), so after the first batch nothing is allocated.
 import type { Backend } from '../backend/backend.js';
 import type { HeapOwner } from '../backend/heap.js';
+import { Carve } from '../backend/carve.js';
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Recurrent, validSteps } from '../layers/recurrent/index.js';
@@ -21,10 +22,11 @@ export class Engine {
   ignoreIndex = -100;
   /** Pointer of the last forward pass's predictions [rows, outputs]. */
   lastPred = 0;
-  buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, carryH: [] as number[], carryC: [] as number[] };
+  buf = { T: 0, B: 0, backward: false, ptr: 0, floats: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, meanGrad: 0, carryH: [] as number[], carryC: [] as number[] };
+  /** The arena's identity for the layers bound to it (a fresh object each time the model's memory is cleared). */
+  private arena: object = {};
   /** Elements (class-index rows for crossEntropy) of the staged batch that count for the loss. */
   count = 0;
-  private meanScratch = { n: 0, ptr: 0 };
 
   constructor(
     private readonly be: Backend,
@@ -83,23 +85,74 @@ export class Engine {
     return { x: x.data, N, T, F: this.inputSize, y: yd, O, valid };
   }
 
-  ensureBuffers(T: number, B: number): void {
-    const b = this.buf;
-    if (b.B === B && b.T >= T) return;
-    if (b.ptr) this.be.heap.free(b.ptr, this.owner);
+  /**
+   * The model's one activation arena, for batches of B sequences of up to T
+   * steps: the engine's own buffers (mask, targets, pooling, gradients of the
+   * head's input, TBPTT carries) and every layer's workspace, carved out of
+   * one block, so layers read and write each other's buffers in place. It is
+   * carved again only when B changes, T grows, training needs the backward
+   * space an inference arena left out, or a layer used on its own in between
+   * moved to a block of its own.
+   */
+  ensureBuffers(T: number, B: number, backward: boolean): void {
+    const a = this.buf;
+    if (a.B === B && a.T >= T && (a.backward || !backward) && this.allBound()) return;
+    const sameB = a.B === B;
+    const cap = sameB ? Math.max(T, a.T) : T, bw = backward || (sameB && a.backward);
+    const floats = this.carve(new Carve(), cap, B, bw);
+    if (!a.ptr || floats !== a.floats) {
+      if (a.ptr) this.be.heap.free(a.ptr, this.owner);
+      a.ptr = this.be.heap.alloc(floats, this.owner);
+      a.floats = floats;
+    }
+    this.carve(new Carve(a.ptr), cap, B, bw);
+    a.T = cap; a.B = B; a.backward = bw;
+  }
+
+  private allBound(): boolean {
+    for (const l of this.seq) if (!l.boundTo(this.arena)) return false;
+    for (const l of this.head) if (!l.boundTo(this.arena)) return false;
+    return true;
+  }
+
+  // Lays out the arena from c (a dry carve only counts); returns its floats.
+  private carve(c: Carve, T: number, B: number, backward: boolean): number {
     const last = this.recs[this.recs.length - 1]!, D = last.bidirectional ? 2 : 1;
-    const gatherW = D * last.hiddenSize, rows = this.perSeq ? B : T * B;
-    const carry = this.recs.map((r) => r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize);
+    const gatherW = D * last.hiddenSize, rows = this.perSeq ? B : T * B, O = this.outputSize;
+    const bind = !c.dry, b = this.buf;
     // target: [rows, outputs] f32, or [rows] i32 class indices; weight: [rows], 1 valid and 0 ignored.
-    const sizes = [T * B, T * B, T * B, B * gatherW, last.numLayers * D * B * last.hiddenSize, rows * this.outputSize, rows * this.outputSize, rows, ...carry, ...carry];
-    const total = sizes.reduce((a, s) => a + Math.ceil(s / 16) * 16, 0);
-    const ptr = this.be.heap.alloc(total, this.owner);
-    let off = 0;
-    const take = (s: number): number => { const p = ptr + 4 * off; off += Math.ceil(s / 16) * 16; return p; };
-    this.buf = {
-      T, B, ptr, mask: take(T * B), idx: take(T * B), pool: take(T * B), gather: take(B * gatherW), dH: take(sizes[4]!), dpred: take(sizes[5]!),
-      target: take(sizes[6]!), weight: take(sizes[7]!), carryH: carry.map(take), carryC: carry.map(take),
+    const own = {
+      mask: c.take(T * B), idx: c.take(T * B), pool: c.take(T * B), gather: c.take(B * gatherW),
+      dH: c.maybe(last.numLayers * D * B * last.hiddenSize, backward), dpred: c.maybe(rows * O, backward),
+      target: c.take(rows * O), weight: c.take(rows),
+      carryH: this.recs.map((r) => c.take(r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize)),
+      carryC: this.recs.map((r) => c.maybe(r.numLayers * (r.bidirectional ? 2 : 1) * B * r.hiddenSize, r.hasCellState)),
+      // 'mean' with a Dropout on top of the recurrent layers: the pooled gradient spread over the steps.
+      meanGrad: c.maybe(T * B * this.widthBefore(this.off + this.seq.length), backward && this.output === 'mean' && !(this.seq[this.seq.length - 1] instanceof Recurrent)),
     };
+    if (bind) Object.assign(b, own);
+    this.seq.forEach((l, i) => {
+      if (l instanceof Recurrent) {
+        const needs = { input: l === this.recs[0], backward, dx: i > 0 || this.embedding !== null, topDy: !(this.output === 'last' && l === last) };
+        if (bind) l.bindArena(this.arena, c, T, B, needs);
+        else c.take(l.arenaSize(T, B, needs));
+      } else {
+        const n = T * B * this.widthBefore(this.off + i);
+        if (bind) l.bindArena(this.arena, c, n);
+        else c.take(l.arenaSize(n));
+      }
+    });
+    this.head.forEach((l, i) => {
+      if (l instanceof Linear) {
+        if (bind) l.bindArena(this.arena, c, rows, backward);
+        else c.take(l.arenaSize(rows, backward));
+      } else {
+        const n = rows * this.widthBefore(this.off + this.seq.length + i);
+        if (bind) l.bindArena(this.arena, c, n);
+        else c.take(l.arenaSize(n));
+      }
+    });
+    return c.floats;
   }
 
   /** Stages rows `idx` (B of them; −1 = filler) of steps [t0, t0+T) into the first layer and the mask. */
@@ -157,7 +210,6 @@ export class Engine {
     for (const l of this.seq) {
       if (l instanceof Recurrent) {
         // Layers read each other's buffers in place: the previous layer's output and the batch's mask.
-        if (cur) l.prepare(T, B);
         const c = carry ? this.buf.carryH[ri]! : null, cc = carry && l.hasCellState ? this.buf.carryC[ri]! : null;
         l.runForward(T, B, masked, train, c, cc, { x: cur || undefined, mask: this.buf.mask });
         cur = l.outputPtr();
@@ -183,7 +235,6 @@ export class Engine {
     }
     for (const l of this.head) {
       if (l instanceof Linear) {
-        l.prepare(rows);
         cur = l.runForward(rows, cur);
         width = l.outFeatures;
       } else {
@@ -234,7 +285,7 @@ export class Engine {
       const width = this.widthBefore(this.off + i + 1);
       if (first && this.output === 'mean') {
         // dy[t, b] = w[b, t] · dpooled[b]: one [T, 1] × [1, F] outer product per sequence, into a free slot.
-        const target = l instanceof Recurrent ? l.prepareBackward().dy : this.meanGradScratch(T * B * width);
+        const target = l instanceof Recurrent ? l.prepareBackward().dy : this.buf.meanGrad;
         for (let b = 0; b < B; b++) {
           k.f32_gemm(0, 0, T, width, 1, 1, this.buf.pool + 4 * b * T, 1, d + 4 * b * width, width, 0, target + 4 * b * width, B * width);
         }
@@ -274,14 +325,6 @@ export class Engine {
     return this.embedding ? 1 : 0;
   }
 
-  private meanGradScratch(n: number): number {
-    if (this.meanScratch.n < n) {
-      if (this.meanScratch.ptr) this.be.heap.free(this.meanScratch.ptr, this.owner);
-      this.meanScratch = { n, ptr: this.be.heap.alloc(n, this.owner) };
-    }
-    return this.meanScratch.ptr;
-  }
-
   /** Feature width entering layer index i (of this.layers). */
   private widthBefore(i: number): number {
     let w = this.inputSize;
@@ -316,7 +359,7 @@ export class Engine {
    */
   infer(d: Data, idx: Int32Array, out: Float32Array | null, withTargets: boolean): number {
     const B = idx.length, T = d.T;
-    this.ensureBuffers(T, B);
+    this.ensureBuffers(T, B, false);
     const masked = this.stage(d, idx, 0, T, withTargets, true);
     this.lastPred = this.forward(T, B, masked, false, false);
     const O = this.outputSize;
@@ -332,9 +375,9 @@ export class Engine {
     return this.perSeq ? B : T * B;
   }
 
-  /** Forgets the buffers (their blocks go with the model's owner). */
+  /** Forgets the arena (its block goes with the model's owner). */
   clear(): void {
-    this.buf = { T: 0, B: 0, ptr: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, carryH: [], carryC: [] };
-    this.meanScratch = { n: 0, ptr: 0 };
+    this.buf = { T: 0, B: 0, backward: false, ptr: 0, floats: 0, mask: 0, idx: 0, pool: 0, gather: 0, dH: 0, dpred: 0, target: 0, weight: 0, meanGrad: 0, carryH: [], carryC: [] };
+    this.arena = {};
   }
 }

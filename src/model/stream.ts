@@ -18,6 +18,9 @@ export interface ModelState {
   readonly idx: number;
   readonly emb: number;
   readonly embIn: Float32Array | null;
+  /** @internal The head's input [B, width] and each head layer's output (0 for a Dropout), in the state's memory. */
+  readonly headX: number;
+  readonly headY: readonly number[];
   /** Whether dispose() was called (on it, or on its model). */
   readonly disposed: boolean;
   reset(): void;
@@ -40,13 +43,16 @@ export class ModelStream {
     const lives = this.stateLives;
     const life: Lifetime = new Lifetime(heap, 'Sequential streaming state', st, () => { lives.delete(life); });
     lives.add(life);
+    // The head's buffers: its first layer's input, then each Linear's output (the next one's input, read in place).
+    const headX = heap.alloc(B * (e.head.length ? this.headWidth() : 1), life.owner);
+    const headY = e.head.map((l) => (l instanceof Linear ? heap.alloc(B * l.outFeatures, life.owner) : 0));
     const idx = e.embedding ? heap.alloc(B, life.owner) : 0;
     const emb = e.embedding ? heap.alloc(B * e.embedding.embeddingDim, life.owner) : 0;
     const embIn = e.embedding ? new Float32Array(B * e.embedding.embeddingDim) : null;
     const out: Tensor = { data: new Float32Array(B * e.outputSize), shape: [B, e.outputSize] };
     const dispose = (): void => { states.forEach((s) => s.dispose()); life.dispose(); };
     Object.assign(st, {
-      batch: B, states, owner: this.model, out, idx, emb, embIn,
+      batch: B, states, owner: this.model, out, idx, emb, embIn, headX, headY,
       reset() { life.check('Sequential state.reset'); states.forEach((s) => s.reset()); },
       dispose,
       ...(Symbol.dispose ? { [Symbol.dispose]: dispose } : {}),
@@ -86,20 +92,23 @@ export class ModelStream {
       const l = e.seq[i]!;
       if (l instanceof Recurrent) { cur = l.step(input, state.states[ri++]!); input = cur; }
     }
-    let width = cur.shape[1]!, ptr = 0;
+    let ptr = 0;
+    if (e.head.length) this.be.heap.f32.set(cur.data, state.headX >> 2);
     for (let i = 0; i < e.head.length; i++) {
       const l = e.head[i]!;
       if (!(l instanceof Linear)) continue; // dropout is identity at inference
-      const x = l.prepare(B);
-      if (ptr) this.be.k.f32_copy(B * width, ptr, x);
-      else this.be.heap.f32.set(cur.data, x >> 2);
-      ptr = l.runForward(B);
-      width = l.outFeatures;
+      ptr = l.runForward(B, ptr || state.headX, state.headY[i]!);
     }
     const out = state.out.data, f = this.be.heap.f32;
     if (ptr) for (let i = 0; i < out.length; i++) out[i] = f[(ptr >> 2) + i]!;
     else out.set(cur.data);
     return state.out;
+  }
+
+  // Width of the head's input: the last recurrent layer's output.
+  private headWidth(): number {
+    const r = this.e.recs[this.e.recs.length - 1]!;
+    return r.hiddenSize * (r.bidirectional ? 2 : 1);
   }
 
   /** Frees every live state. */

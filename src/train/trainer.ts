@@ -120,7 +120,7 @@ function trainBatch(m: Sequential, d: Data, idx: Int32Array, tbptt: number, metr
   for (let t0 = 0; t0 < d.T; t0 += k) {
     const T = Math.min(k, d.T - t0);
     const lastChunk = t0 + T >= d.T;
-    m.engine.ensureBuffers(T, B);
+    m.engine.ensureBuffers(T, B, true);
     const masked = m.engine.stage(d, idx, t0, T, true, lastChunk);
     m.engine.lastPred = m.engine.forward(T, B, masked, true, t0 > 0);
     if (k < d.T) m.engine.saveCarry(B);

@@ -75,3 +75,38 @@ t.test('a streaming step creates no JS objects (no garbage collection over 300 0
     t.ok(grew < 1 << 20, `${name}: the JS heap grew ${grew} bytes over 300 000 steps (under 4 bytes a step)`);
   }
 });
+
+t.test("a model's activations live in one arena, which a layer used on its own leaves without harm", async (t) => {
+  await init();
+  const heap = getBackend().heap;
+  const build = (): Sequential => new Sequential([
+    new LSTM({ inputSize: 3, hiddenSize: 6, numLayers: 2, dropout: 0.2, seed: 1 }),
+    new GRU({ inputSize: 6, hiddenSize: 5, bidirectional: true, seed: 2 }),
+    new Dropout({ p: 0.1, seed: 3 }),
+    new Linear({ inFeatures: 10, outFeatures: 4, activation: 'tanh', seed: 4 }),
+    new Linear({ inFeatures: 4, outFeatures: 2, seed: 5 }),
+  ], { output: 'all' });
+  const a = build(), b = build();
+  for (const m of [a, b]) m.compile({ optimizer: optim.adam({ lr: 0.01 }), loss: 'mse' });
+  const xs = x(4, 6, 3), ys = x(4, 6, 2), lengths = [6, 2, 5, 1];
+  a.trainOnBatch(xs, ys, { lengths });
+  b.trainOnBatch(xs, ys, { lengths });
+  // Every layer's buffers sit inside the engine's one block.
+  const e = (a as unknown as { engine: { buf: { ptr: number; floats: number } } }).engine.buf;
+  const inside = (p: number): boolean => p >= e.ptr && p < e.ptr + 4 * e.floats;
+  const [l0, l1] = a.layers as [LSTM, GRU];
+  t.ok(inside(l0.prepare(6, 4).x0) && inside(l0.outputPtr()) && inside(l1.outputPtr()), 'the recurrent layers\' inputs and outputs are in the arena');
+  t.ok(inside(l1.prepareBackward().dy) && inside(l0.prepareBackward().dy), 'and their output gradients');
+  t.equal(heap.ownerAt(l0.outputPtr()), heap.ownerAt(e.ptr), 'one owner: the model');
+  // A layer of the model used on its own (another batch size) moves to a block of its own; the model carves again and trains exactly as its twin.
+  l1.forward(tensor(new Float32Array(3 * 7 * 6).fill(0.5), [3, 7, 6]));
+  (a.layers[3] as Linear).forward(tensor(new Float32Array(10).fill(1), [1, 10]));
+  t.notOk(inside(l1.outputPtr()), 'the layer used on its own left the arena');
+  for (let i = 0; i < 3; i++) {
+    const la = a.trainOnBatch(xs, ys, { lengths }).loss, lb = b.trainOnBatch(xs, ys, { lengths }).loss;
+    t.equal(la, lb, `step ${i + 2}: the same loss as the twin model (${la})`);
+  }
+  t.ok(inside(l1.outputPtr()), 'and it is back in the arena');
+  t.same(Array.from(a.predict(x(2, 9, 3)).data), Array.from(b.predict(x(2, 9, 3)).data), 'a longer, smaller batch predicts the same');
+  a.dispose(); b.dispose();
+});

@@ -5,3 +5,4 @@ export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, 
 export { recurrentParamSpecs } from './cell.js';
 export type { Cell } from './cell.js';
 export { validSteps } from './masks.js';
+export type { ArenaNeeds } from './sequence.js';

@@ -13,7 +13,8 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, dflt } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
-import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds } from './sequence.js';
+import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
+import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
 import { validSteps } from './masks.js';
 import type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
@@ -222,6 +223,21 @@ export class Recurrent {
     return this.seq.finalStatePtr(l, d, cell);
   }
 
+  /** @internal Floats of this layer's workspaces for (T, B) in a model's arena (see SequenceRunner.arenaSize). */
+  arenaSize(T: number, B: number, needs: ArenaNeeds): number {
+    return this.seq.arenaSize(T, B, needs);
+  }
+
+  /** @internal Places this layer's workspaces in a model's arena. */
+  bindArena(arena: object, c: Carve, T: number, B: number, needs: ArenaNeeds): void {
+    this.seq.bind(arena, c, T, B, needs);
+  }
+
+  /** @internal Whether this layer's workspaces sit in that arena. */
+  boundTo(arena: object): boolean {
+    return this.seq.boundTo(arena);
+  }
+
   /** @internal Backward space for the last forward pass; dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
   prepareBackward(): { dy: number; dx: number } {
     return this.seq.prepareBackward();
@@ -254,7 +270,7 @@ export class Recurrent {
       if (!this.plugin.hasCell) throw argError(where, 'options.dc', `undefined (${this.name} has no cell state)`, opts.dc);
       checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
     }
-    const bs = this.prepareBackward();
+    const bs = this.seq.prepareBackward(true);
     this.putSeq(dOutput.data, T, B, DH, bs.dy);
     const dh0 = new Float32Array(L * D * B * H);
     const dc0 = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;

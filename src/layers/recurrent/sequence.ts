@@ -15,6 +15,7 @@
 // through and emit zeros, which gives PyTorch's packed-sequence results: the
 // reverse direction starts each sequence at its own last valid step.
 import type { Backend } from '../../backend/backend.js';
+import { Carve } from '../../backend/carve.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import type { Random } from '../../util/rng.js';
 import type { Params } from '../params.js';
@@ -43,7 +44,6 @@ export interface LayerCore {
 interface Workspace {
   T: number;
   B: number;
-  ptr: number;
   x0: number; // [T, B, I]
   mask: number; // [T, B]
   y: number[]; // per layer [T, B, D·H]
@@ -61,7 +61,6 @@ interface Workspace {
 interface BackSpace {
   T: number;
   B: number;
-  ptr: number;
   dg: number; // [T, B, G]
   dgh: number; // [T, B, G] (cells with separateRecurrent)
   dy: number[]; // per layer [T, B, D·H]
@@ -98,16 +97,35 @@ export interface BackwardNeeds {
   zeroDy?: boolean;
 }
 
-/** Sizes carved one after another out of one block, 16-float aligned. */
-function carve(): { take: (n: number) => number; total: () => number } {
-  let off = 0;
-  return { take: (n) => { const o = off; off += Math.ceil(n / 16) * 16; return o; }, total: () => off };
+/**
+ * Which buffers a workspace needs. A layer on its own needs all; inside a
+ * model, only the first layer holds the staged input (the others read the
+ * previous layer's output) and the model's mask is read in place, and a
+ * model that only predicts carves no backward space.
+ */
+export interface ArenaNeeds {
+  /** Slots for x and the mask (the layer's own input). */
+  input: boolean;
+  /** The backward space. */
+  backward: boolean;
+  /** dX of the first stacked layer (someone below takes it). */
+  dx: boolean;
+  /** The top layer's dy (the gradient enters through outputs, not only the final state). */
+  topDy: boolean;
 }
+
+const ALL: ArenaNeeds = { input: true, backward: true, dx: true, topDy: true };
 
 export class SequenceRunner {
   private ws: Workspace | null = null;
   private bs: BackSpace | null = null;
   private last: ForwardRecord | null = null;
+  /** The layer's own blocks (0 while it works in a model's arena). */
+  private ownWs = 0;
+  private ownBs = 0;
+  /** The arena the workspaces sit in (null: the layer's own blocks) and what it was carved for. */
+  private arena: object | null = null;
+  private needs: ArenaNeeds = ALL;
 
   constructor(private readonly c: LayerCore) {}
 
@@ -132,59 +150,106 @@ export class SequenceRunner {
   /** Makes packed weights and a workspace for (T, B) ready; returns where x and the mask go. */
   prepare(T: number, B: number): { x0: number; mask: number } {
     this.c.weights.get();
-    return this.ensureWorkspace(T, B);
+    const ws = this.ensureWorkspace(T, B);
+    return { x0: ws.x0, mask: ws.mask };
+  }
+
+  // The forward workspace for (T, B), laid out from c.
+  private layoutWs(c: Carve, T: number, B: number, n: ArenaNeeds): Workspace {
+    const { cell } = this.c, H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L, SV = cell.savedPerRow?.(H) ?? 0;
+    const rd = this.c.recurrentDropout > 0;
+    const ws: Workspace = { T, B, x0: c.maybe(T * B * this.c.I, n.input), mask: c.maybe(T * B, n.input), y: [], drop: [], dropped: [], g: [], gh: [], sh: [], sc: [], rdm: [], hm: [], sv: [] };
+    for (let l = 0; l < L; l++) {
+      ws.y.push(c.take(T * B * DH));
+      if (l < L - 1 && this.c.dropout > 0) { ws.drop.push(c.take(T * B * DH)); ws.dropped.push(c.take(T * B * DH)); }
+      const g: number[] = [], gh: number[] = [], sh: number[] = [], sc: number[] = [], rdm: number[] = [], hm: number[] = [], sv: number[] = [];
+      for (let d = 0; d < this.c.D; d++) {
+        g.push(c.take(T * B * G));
+        gh.push(c.maybe(T * B * G, cell.separateRecurrent));
+        sh.push(c.take((T + 1) * B * H));
+        sc.push(c.maybe((T + 1) * B * H, cell.hasCell));
+        rdm.push(c.maybe(B * H, rd));
+        hm.push(c.maybe(T * B * H, rd));
+        sv.push(c.maybe(T * B * SV, SV > 0));
+      }
+      ws.g.push(g); ws.gh.push(gh); ws.sh.push(sh); ws.sc.push(sc); ws.rdm.push(rdm); ws.hm.push(hm); ws.sv.push(sv);
+    }
+    return ws;
+  }
+
+  // The backward space for (T, B), laid out from c.
+  private layoutBs(c: Carve, T: number, B: number, n: ArenaNeeds): BackSpace {
+    const { cell } = this.c, H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L;
+    const bs: BackSpace = { T, B, dg: c.take(T * B * G), dgh: c.maybe(T * B * G, cell.separateRecurrent), dy: [], dx0: 0, dh: 0, dc: 0, tmp: 0 };
+    for (let l = 0; l < L; l++) bs.dy.push(c.maybe(T * B * DH, l < L - 1 || n.topDy));
+    bs.dx0 = c.maybe(T * B * this.c.I, n.dx);
+    bs.dh = c.take(B * H); bs.dc = c.take(B * H); bs.tmp = c.take(B * H);
+    return bs;
+  }
+
+  /** Floats of the workspaces for (T, B) with `needs`, as bind() lays them out in a model's arena. */
+  arenaSize(T: number, B: number, needs: ArenaNeeds): number {
+    const c = new Carve();
+    this.layoutWs(c, T, B, needs);
+    if (needs.backward) this.layoutBs(c, T, B, needs);
+    return c.floats;
+  }
+
+  /** Places the workspaces for (T, B) in a model's arena (from c), freeing the layer's own blocks. */
+  bind(arena: object, c: Carve, T: number, B: number, needs: ArenaNeeds): void {
+    this.releaseOwn();
+    this.ws = this.layoutWs(c, T, B, needs);
+    this.bs = needs.backward ? this.layoutBs(c, T, B, needs) : null;
+    this.arena = arena;
+    this.needs = needs;
+    this.last = null;
+  }
+
+  /** Whether the workspaces sit in this arena (a layer used on its own meanwhile moves to its own blocks). */
+  boundTo(arena: object): boolean {
+    return this.arena === arena;
+  }
+
+  private releaseOwn(): void {
+    const { be, owner } = this.c;
+    if (this.ownWs) be.heap.free(this.ownWs, owner);
+    if (this.ownBs) be.heap.free(this.ownBs, owner);
+    this.ownWs = this.ownBs = 0;
   }
 
   private ensureWorkspace(T: number, B: number): Workspace {
-    const ws = this.ws, { be, cell, owner } = this.c;
-    if (ws && ws.T >= T && ws.B === B) return ws;
+    const ws = this.ws;
+    // In a model's arena, a call that fits uses it as it is; the input slots must exist for a call from outside the model.
+    if (ws && ws.T >= T && ws.B === B && (this.arena === null || this.needs.input)) return ws;
     const cap = ws && ws.B === B ? Math.max(T, ws.T) : T;
-    if (ws) be.heap.free(ws.ptr, owner);
-    if (this.bs) { be.heap.free(this.bs.ptr, owner); this.bs = null; }
-    const H = this.c.H, G = cell.gates * H, DH = this.c.D * H, L = this.c.L, SV = cell.savedPerRow?.(H) ?? 0;
-    const { take, total } = carve();
-    const x0 = take(cap * B * this.c.I), mask = take(cap * B);
-    const y: number[] = [], drop: number[] = [], dropped: number[] = [];
-    const g: number[][] = [], gh: number[][] = [], sh: number[][] = [], sc: number[][] = [], rdm: number[][] = [], hm: number[][] = [], sv: number[][] = [];
-    for (let l = 0; l < L; l++) {
-      y.push(take(cap * B * DH));
-      if (l < L - 1 && this.c.dropout > 0) { drop.push(take(cap * B * DH)); dropped.push(take(cap * B * DH)); }
-      const gl: number[] = [], ghl: number[] = [], shl: number[] = [], scl: number[] = [], rl: number[] = [], hl: number[] = [], svl: number[] = [];
-      for (let d = 0; d < this.c.D; d++) {
-        gl.push(take(cap * B * G));
-        ghl.push(cell.separateRecurrent ? take(cap * B * G) : -1);
-        shl.push(take((cap + 1) * B * H));
-        scl.push(cell.hasCell ? take((cap + 1) * B * H) : -1);
-        rl.push(this.c.recurrentDropout > 0 ? take(B * H) : -1);
-        hl.push(this.c.recurrentDropout > 0 ? take(cap * B * H) : -1);
-        svl.push(SV > 0 ? take(cap * B * SV) : -1);
-      }
-      g.push(gl); gh.push(ghl); sh.push(shl); sc.push(scl); rdm.push(rl); hm.push(hl); sv.push(svl);
-    }
-    const ptr = be.heap.alloc(total(), owner);
-    const b = (o: number): number => ptr + 4 * o;
-    const opt = (o: number): number => (o < 0 ? 0 : ptr + 4 * o);
-    this.ws = {
-      T: cap, B, ptr, x0: b(x0), mask: b(mask), y: y.map(b), drop: drop.map(b), dropped: dropped.map(b),
-      g: g.map((r) => r.map(b)), gh: gh.map((r) => r.map(opt)), sh: sh.map((r) => r.map(b)), sc: sc.map((r) => r.map(opt)),
-      rdm: rdm.map((r) => r.map(opt)), hm: hm.map((r) => r.map(opt)), sv: sv.map((r) => r.map(opt)),
-    };
+    this.releaseOwn();
+    this.arena = null;
+    this.needs = ALL;
+    this.bs = null;
+    this.last = null;
+    const ptr = this.c.be.heap.alloc(this.arenaSizeOf('ws', cap, B), this.c.owner);
+    this.ownWs = ptr;
+    this.ws = this.layoutWs(new Carve(ptr), cap, B, ALL);
     return this.ws;
   }
 
-  private ensureBackSpace(T: number, B: number): BackSpace {
-    const bs = this.bs, { be, cell, owner } = this.c;
-    if (bs && bs.T >= T && bs.B === B) return bs;
-    if (bs) be.heap.free(bs.ptr, owner);
-    const cap = this.ws!.T, H = this.c.H, G = cell.gates * H, DH = this.c.D * H;
-    const { take, total } = carve();
-    const dg = take(cap * B * G), dgh = cell.separateRecurrent ? take(cap * B * G) : -1;
-    const dy: number[] = [];
-    for (let l = 0; l < this.c.L; l++) dy.push(take(cap * B * DH));
-    const dx0 = take(cap * B * this.c.I), dh = take(B * H), dc = take(B * H), tmp = take(B * H);
-    const ptr = be.heap.alloc(total(), owner);
-    const b = (o: number): number => ptr + 4 * o;
-    this.bs = { T: cap, B, ptr, dg: b(dg), dgh: dgh < 0 ? 0 : b(dgh), dy: dy.map(b), dx0: b(dx0), dh: b(dh), dc: b(dc), tmp: b(tmp) };
+  private arenaSizeOf(what: 'ws' | 'bs', T: number, B: number): number {
+    const c = new Carve();
+    if (what === 'ws') this.layoutWs(c, T, B, ALL);
+    else this.layoutBs(c, T, B, ALL);
+    return c.floats;
+  }
+
+  private ensureBackSpace(T: number, B: number, full: boolean): BackSpace {
+    const bs = this.bs, n = this.needs;
+    // The model's engine asks only for what it carved; a call from outside needs every buffer.
+    if (bs && bs.T >= T && bs.B === B && (!full || (n.dx && n.topDy))) return bs;
+    // Backward from outside the model (or of an arena carved for inference): a block of the layer's own.
+    if (this.ownBs) this.c.be.heap.free(this.ownBs, this.c.owner);
+    const cap = this.ws!.T;
+    const ptr = this.c.be.heap.alloc(this.arenaSizeOf('bs', cap, B), this.c.owner);
+    this.ownBs = ptr;
+    this.bs = this.layoutBs(new Carve(ptr), cap, B, ALL);
     return this.bs;
   }
 
@@ -274,10 +339,10 @@ export class SequenceRunner {
   }
 
   /** Backward space for the last forward pass: dy ([T, B, D·H]) is where the output gradient goes, dx where dX comes out. */
-  prepareBackward(): { dy: number; dx: number } {
+  prepareBackward(full = false): { dy: number; dx: number } {
     const rec = this.last!;
     this.c.weights.get();
-    const bs = this.ensureBackSpace(rec.T, rec.B);
+    const bs = this.ensureBackSpace(rec.T, rec.B, full);
     return { dy: bs.dy[this.c.L - 1]!, dx: bs.dx0 };
   }
 
@@ -351,9 +416,11 @@ export class SequenceRunner {
     }
   }
 
-  /** Forgets the workspaces (their blocks go with the layer's owner). */
+  /** Forgets the workspaces (their blocks go with the layer's owner, or the model's arena with the model). */
   clear(): void {
     this.ws = this.bs = null;
     this.last = null;
+    this.ownWs = this.ownBs = 0;
+    this.arena = null;
   }
 }

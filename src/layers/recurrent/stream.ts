@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor.js';
 import { Lifetime } from '../../util/lifetime.js';
 import { checkFinite, checkTensor } from '../validate.js';
 import type { StreamIO } from './cell.js';
-import type { LayerCore } from './sequence.js';
+import type { LayerCore } from './core.js';
 
 /** State of a streaming (one step at a time) run; lives in the layer's heap. */
 export interface StreamState {

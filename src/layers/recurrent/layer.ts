@@ -16,6 +16,7 @@ import { PackedWeights } from './weights.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
+import { DriveRunner } from './drive.js';
 import { validSteps } from './masks.js';
 import type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
 
@@ -52,6 +53,8 @@ export class Recurrent {
   private readonly weights: PackedWeights;
   private readonly seq: SequenceRunner;
   private readonly streams: StreamRunner;
+  /** @internal One step at a time with BPTT, for a model that makes each step's input (a decoder). */
+  readonly driver: DriveRunner;
   /** @internal The model this layer belongs to (its parameters live in the model's region). */
   model: object | null = null;
   declare [Symbol.dispose]: () => void;
@@ -106,6 +109,7 @@ export class Recurrent {
     };
     this.seq = new SequenceRunner(core);
     this.streams = new StreamRunner(core, name, this);
+    this.driver = new DriveRunner(core);
   }
 
   /** Whether the cell carries a cell state c (LSTM). */
@@ -374,6 +378,7 @@ export class Recurrent {
     if (!this.life.dispose()) return;
     this.weights.clear();
     this.seq.clear();
+    this.driver.clear();
     this.params.detach();
   }
 }

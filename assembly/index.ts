@@ -9,6 +9,7 @@ export * from './gru_cell';
 export { f32_layer_norm_rows } from './layer_norm';
 export * from './ln_lstm_cell';
 export * from './ln_gru_cell';
+export * from './attention';
 export * from './optim';
 export * from './losses';
 

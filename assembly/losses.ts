@@ -58,11 +58,14 @@ export function f32_bce_logits_loss(rows: i32, outs: i32, pred: usize, target: u
 
 /**
  * Softmax cross-entropy over outs classes per row, targets i32 class indices;
- * rows of weight 0 or whose target is ignoreIndex count for nothing. Loss
- * logsumexp(p) − p[y]; d = softmax(p) − onehot(y). PyTorch's CrossEntropyLoss.
+ * rows of weight 0 or whose target is ignoreIndex count for nothing. With
+ * label smoothing ε the target is (1 − ε)·onehot(y) + ε/outs: loss
+ * logsumexp(p) − (1 − ε)·p[y] − ε·mean(p); d = softmax(p) − that target.
+ * PyTorch's CrossEntropyLoss (label_smoothing = ε).
  */
-export function f32_softmax_xent_loss(rows: i32, outs: i32, logits: usize, target: usize, weight: usize, ignoreIndex: i32, scale: f64, dlogits: usize): f64 {
+export function f32_softmax_xent_loss(rows: i32, outs: i32, logits: usize, target: usize, weight: usize, ignoreIndex: i32, smoothing: f64, scale: f64, dlogits: usize): f64 {
   let sum: f64 = 0;
+  const share = smoothing / <f64>outs;
   for (let r = 0; r < rows; r++) {
     const row = logits + (<usize>(r * outs) << 2), drow = dlogits + (<usize>(r * outs) << 2);
     const w = <f64>load<f32>(weight + (<usize>r << 2)), y = load<i32>(target + (<usize>r << 2));
@@ -70,15 +73,21 @@ export function f32_softmax_xent_loss(rows: i32, outs: i32, logits: usize, targe
       if (dlogits != 0) for (let c = 0; c < outs; c++) store<f32>(drow + (<usize>c << 2), 0);
       continue;
     }
-    let m = -Infinity;
-    for (let c = 0; c < outs; c++) m = Math.max(m, <f64>load<f32>(row + (<usize>c << 2)));
+    let m = -Infinity, mean: f64 = 0;
+    for (let c = 0; c < outs; c++) {
+      const p = <f64>load<f32>(row + (<usize>c << 2));
+      m = Math.max(m, p);
+      mean += p;
+    }
+    mean /= <f64>outs;
     let z: f64 = 0;
     for (let c = 0; c < outs; c++) z += Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - m);
     const lse = m + Math.log(z);
-    sum += w * (lse - <f64>load<f32>(row + (<usize>y << 2)));
+    const py = <f64>load<f32>(row + (<usize>y << 2));
+    sum += w * (smoothing == 0 ? lse - py : lse - (1 - smoothing) * py - smoothing * mean);
     if (dlogits != 0) {
       for (let c = 0; c < outs; c++) {
-        const q = Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - lse) - (c == y ? 1 : 0);
+        const q = Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - lse) - (c == y ? 1 - smoothing : 0) - share;
         store<f32>(drow + (<usize>c << 2), <f32>(q * w * scale));
       }
     }

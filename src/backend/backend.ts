@@ -54,6 +54,14 @@ export interface Kernels {
   f32_ln_gru_cell_bwd(B: number, H: number, gx: number, gh: number, ln: number, hPrev: number, mask: number, sv: number,
                       dy: number, ldy: number, dh: number, dgx: number, dgh: number,
                       dln: number, dbih: number, dbhh: number): void;
+  f32_attn_dot_fwd(R: number, S: number, K: number, group: number, q: number, keys: number, mask: number, alpha: number, ctx: number): void;
+  f32_attn_dot_bwd(R: number, S: number, K: number, group: number, q: number, keys: number, alpha: number, dctx: number,
+                   dq: number, dkeys: number, de: number): void;
+  f32_attn_additive_fwd(R: number, S: number, A: number, K: number, group: number, u: number, P: number, v: number,
+                        keys: number, mask: number, alpha: number, ctx: number): void;
+  f32_attn_additive_bwd(R: number, S: number, A: number, K: number, group: number, u: number, P: number, v: number,
+                        keys: number, alpha: number, dctx: number, du: number, dP: number, dv: number, dkeys: number, de: number): void;
+  f32_log_softmax_rows(rows: number, n: number, x: number, y: number): void;
   f32_sgd_update(n: number, p: number, g: number, buf: number, lr: number, momentum: number,
                  dampening: number, weightDecay: number, nesterov: number, first: number): void;
   f32_adam_update(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
@@ -69,7 +77,7 @@ export interface Kernels {
   f32_mae_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
   f32_huber_loss(rows: number, outs: number, pred: number, target: number, weight: number, delta: number, scale: number, dpred: number): number;
   f32_bce_logits_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
-  f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, scale: number, dlogits: number): number;
+  f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, smoothing: number, scale: number, dlogits: number): number;
 }
 
 export interface Backend {

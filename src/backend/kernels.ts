@@ -195,6 +195,41 @@ export const KERNELS: Record<keyof Kernels, KernelSpec> = {
     work: cellWork, unit: 'Melem/s',
     bench: [{ label: `B=${CELL.B} H=${CELL.H}`, args: { ...CELL, mask: 0, ldy: CELL.H } }],
   },
+  // Attention: R rows, S source positions, keys [S, R/group, K]; A the additive score's width.
+  f32_attn_dot_fwd: {
+    args: ['R', 'S', 'K', 'group', 'q', 'keys', 'mask', 'alpha', 'ctx'],
+    pointers: [[4, (a) => a[0]! * a[2]!], [5, (a) => a[1]! * (a[0]! / a[3]!) * a[2]!], [6, (a) => a[1]! * (a[0]! / a[3]!)], [7, (a) => a[0]! * a[1]!], [8, (a) => a[0]! * a[2]!]],
+    work: (a) => ({ flops: 4 * a[0]! * a[1]! * a[2]!, elems: a[0]! * a[1]! }), unit: 'GFLOP/s',
+    bench: [{ label: 'R=64 S=16 K=256', args: { R: 64, S: 16, K: 256, group: 1 } }],
+  },
+  f32_attn_dot_bwd: {
+    args: ['R', 'S', 'K', 'group', 'q', 'keys', 'alpha', 'dctx', 'dq', 'dkeys', 'de'],
+    pointers: [[4, (a) => a[0]! * a[2]!], [5, (a) => a[1]! * (a[0]! / a[3]!) * a[2]!], [6, (a) => a[0]! * a[1]!], [7, (a) => a[0]! * a[2]!], [8, (a) => a[0]! * a[2]!],
+      [9, (a) => a[1]! * (a[0]! / a[3]!) * a[2]!], [10, (a) => a[1]!]],
+    work: (a) => ({ flops: 8 * a[0]! * a[1]! * a[2]!, elems: a[0]! * a[1]! }), unit: 'GFLOP/s',
+    bench: [{ label: 'R=64 S=16 K=256', args: { R: 64, S: 16, K: 256, group: 1 } }],
+  },
+  f32_attn_additive_fwd: {
+    args: ['R', 'S', 'A', 'K', 'group', 'u', 'P', 'v', 'keys', 'mask', 'alpha', 'ctx'],
+    pointers: [[5, (a) => a[0]! * a[2]!], [6, (a) => a[1]! * (a[0]! / a[4]!) * a[2]!], [7, (a) => a[2]!], [8, (a) => a[1]! * (a[0]! / a[4]!) * a[3]!],
+      [9, (a) => a[1]! * (a[0]! / a[4]!)], [10, (a) => a[0]! * a[1]!], [11, (a) => a[0]! * a[3]!]],
+    work: (a) => ({ flops: 3 * a[0]! * a[1]! * a[2]! + 2 * a[0]! * a[1]! * a[3]!, elems: a[0]! * a[1]! }), unit: 'GFLOP/s',
+    bench: [{ label: 'R=64 S=16 A=256 K=256', args: { R: 64, S: 16, A: 256, K: 256, group: 1 } }],
+  },
+  f32_attn_additive_bwd: {
+    args: ['R', 'S', 'A', 'K', 'group', 'u', 'P', 'v', 'keys', 'alpha', 'dctx', 'du', 'dP', 'dv', 'dkeys', 'de'],
+    pointers: [[5, (a) => a[0]! * a[2]!], [6, (a) => a[1]! * (a[0]! / a[4]!) * a[2]!], [7, (a) => a[2]!], [8, (a) => a[1]! * (a[0]! / a[4]!) * a[3]!],
+      [9, (a) => a[0]! * a[1]!], [10, (a) => a[0]! * a[3]!], [11, (a) => a[0]! * a[2]!], [12, (a) => a[1]! * (a[0]! / a[4]!) * a[2]!], [13, (a) => a[2]!],
+      [14, (a) => a[1]! * (a[0]! / a[4]!) * a[3]!], [15, (a) => a[1]!]],
+    work: (a) => ({ flops: 6 * a[0]! * a[1]! * a[2]! + 4 * a[0]! * a[1]! * a[3]!, elems: a[0]! * a[1]! }), unit: 'GFLOP/s',
+    bench: [{ label: 'R=64 S=16 A=256 K=256', args: { R: 64, S: 16, A: 256, K: 256, group: 1 } }],
+  },
+  f32_log_softmax_rows: {
+    args: ['rows', 'n', 'x', 'y'],
+    pointers: [[2, (a) => a[0]! * a[1]!], [3, (a) => a[0]! * a[1]!]],
+    work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
+    bench: [{ label: 'rows=320 n=64', args: { rows: 320, n: 64 } }],
+  },
   f32_sgd_update: {
     args: ['n', 'p', 'g', 'buf', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'first'],
     pointers: [[1, n0], [2, n0], [3, n0]], work: elemwise, unit: 'Melem/s',
@@ -246,10 +281,10 @@ export const KERNELS: Record<keyof Kernels, KernelSpec> = {
     bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, delta: 1, scale: 1 / 2048 } }],
   },
   f32_softmax_xent_loss: {
-    args: ['rows', 'outs', 'logits', 'target', 'weight', 'ignoreIndex', 'scale', 'dlogits'],
-    pointers: [[2, RO], [3, n0], [4, n0], [7, RO, true]],
+    args: ['rows', 'outs', 'logits', 'target', 'weight', 'ignoreIndex', 'smoothing', 'scale', 'dlogits'],
+    pointers: [[2, RO], [3, n0], [4, n0], [8, RO, true]],
     work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s',
-    bench: [{ label: 'rows=2048 outs=64', args: { rows: 2048, outs: 64, ignoreIndex: -100, scale: 1 / 2048 }, ints: { target: 64 } }],
+    bench: [{ label: 'rows=2048 outs=64', args: { rows: 2048, outs: 64, ignoreIndex: -100, smoothing: 0, scale: 1 / 2048 }, ints: { target: 64 } }],
   },
 };
 

@@ -18,6 +18,8 @@ export interface LossOptions {
   delta?: number;
   /** crossEntropy: targets equal to this are ignored (default -100). */
   ignoreIndex?: number;
+  /** crossEntropy: the target is (1 − ε)·onehot + ε/classes (PyTorch's label_smoothing; default 0, in [0, 1)). */
+  labelSmoothing?: number;
 }
 
 /** Learning-rate schedules: a function of the optimizer step (from 1) giving a factor on lr. */

@@ -29,20 +29,21 @@ export function computeLoss(name: LossName, a: LossInput, o: LossOptions = {}): 
   if (grad) grad.fill(0, 0, rows * outs);
   let sum = 0, count = 0;
   if (name === 'crossEntropy') {
-    const ignore = o.ignoreIndex ?? -100;
+    const ignore = o.ignoreIndex ?? -100, eps = o.labelSmoothing ?? 0;
     for (let r = 0; r < rows; r++) if (weight[r] !== 0 && target[r] !== ignore) count++;
     if (count === 0) return { loss: 0, count: 0 };
     for (let r = 0; r < rows; r++) {
       const y = target[r]!;
       if (weight[r] === 0 || y === ignore) continue;
-      let m = -Infinity;
-      for (let c = 0; c < outs; c++) m = Math.max(m, pred[r * outs + c]!);
+      let m = -Infinity, mean = 0;
+      for (let c = 0; c < outs; c++) { m = Math.max(m, pred[r * outs + c]!); mean += pred[r * outs + c]! / outs; }
       let z = 0;
       for (let c = 0; c < outs; c++) z += Math.exp(pred[r * outs + c]! - m);
       const lse = m + Math.log(z);
-      sum += lse - pred[r * outs + y]!;
+      // −Σ_c q_c·log p_c with q = (1 − ε)·onehot(y) + ε/outs.
+      sum += lse - (1 - eps) * pred[r * outs + y]! - eps * mean;
       if (grad) {
-        for (let c = 0; c < outs; c++) grad[r * outs + c] = (Math.exp(pred[r * outs + c]! - lse) - (c === y ? 1 : 0)) / count;
+        for (let c = 0; c < outs; c++) grad[r * outs + c] = (Math.exp(pred[r * outs + c]! - lse) - (c === y ? 1 - eps : 0) - eps / outs) / count;
       }
     }
     return { loss: sum / count, count };

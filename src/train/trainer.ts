@@ -31,6 +31,9 @@ function compile(m: Sequential, opts: CompileOptions): void {
   if (opts.loss === 'crossEntropy' && m.outputSize < 2) throw argError(where, 'loss', "a regression loss for a model with one output ('crossEntropy' needs ≥ 2 classes)", opts.loss);
   if (lo.delta !== undefined && !(typeof lo.delta === 'number' && lo.delta > 0 && Number.isFinite(lo.delta))) throw argError(where, 'lossOptions.delta', 'a finite number > 0', lo.delta);
   if (lo.ignoreIndex !== undefined && !Number.isSafeInteger(lo.ignoreIndex)) throw argError(where, 'lossOptions.ignoreIndex', 'an integer', lo.ignoreIndex);
+  if (lo.labelSmoothing !== undefined && !(typeof lo.labelSmoothing === 'number' && lo.labelSmoothing >= 0 && lo.labelSmoothing < 1)) {
+    throw argError(where, 'lossOptions.labelSmoothing', 'a number in [0, 1)', lo.labelSmoothing);
+  }
   if (o.disposed) throw new SimdRnnError('DISPOSED', `${where}: the optimizer was disposed (with the model it was compiled into?); make a new one`);
   o.bind(m.be, m.numParams, m); // throws if it belongs to another model
   const previous = m.compiled?.optimizer;
@@ -59,7 +62,7 @@ function lossOf(m: Sequential, rows: number, withGrad: boolean, metrics: MetricS
   const scale = 1 / count, dp = withGrad ? b.dpred : 0, p = e.lastPred, lo = c.lossOptions;
   let sum: number;
   switch (c.loss) {
-    case 'crossEntropy': sum = k.f32_softmax_xent_loss(rows, O, p, b.target, b.weight, lo.ignoreIndex ?? -100, scale, dp); break;
+    case 'crossEntropy': sum = k.f32_softmax_xent_loss(rows, O, p, b.target, b.weight, lo.ignoreIndex ?? -100, lo.labelSmoothing ?? 0, scale, dp); break;
     case 'mse': sum = k.f32_mse_loss(rows, O, p, b.target, b.weight, scale, dp); break;
     case 'mae': sum = k.f32_mae_loss(rows, O, p, b.target, b.weight, scale, dp); break;
     case 'huber': sum = k.f32_huber_loss(rows, O, p, b.target, b.weight, lo.delta ?? 1, scale, dp); break;

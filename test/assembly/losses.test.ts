@@ -38,12 +38,14 @@ t.test('fused losses match the float64 reference', async (t) => {
         const cls = Int32Array.from({ length: rows }, (_, i) => (i % 5 === 2 ? -100 : Math.floor(r() * outs) % outs));
         const pt = be.heap.alloc(rows);
         be.heap.i32.set(cls, pt >> 2);
-        const grad = new Float32Array(rows * outs);
-        const ref = computeLoss('crossEntropy', { pred, target: cls, weight, rows, outs, grad }, { ignoreIndex: -100 });
-        be.heap.write(pd, new Float32Array(rows * outs).fill(NaN));
-        const sum = be.k.f32_softmax_xent_loss(rows, outs, pp, pt, pw, -100, ref.count ? 1 / ref.count : 0, pd);
-        t.ok(Math.abs((ref.count ? sum / ref.count : 0) - ref.loss) <= 1e-12 * Math.abs(ref.loss) + 1e-15, `crossEntropy ${rows}×${outs}: loss`);
-        close(t, get(be, pd, rows * outs), grad, 1e-30, 2 * U, `crossEntropy ${rows}×${outs}: gradient (0 on ignored and padding rows)`);
+        for (const eps of [0, 0.1]) {
+          const grad = new Float32Array(rows * outs), tag = `crossEntropy ${rows}×${outs}${eps ? ' label smoothing 0.1' : ''}`;
+          const ref = computeLoss('crossEntropy', { pred, target: cls, weight, rows, outs, grad }, { ignoreIndex: -100, labelSmoothing: eps });
+          be.heap.write(pd, new Float32Array(rows * outs).fill(NaN));
+          const sum = be.k.f32_softmax_xent_loss(rows, outs, pp, pt, pw, -100, eps, ref.count ? 1 / ref.count : 0, pd);
+          t.ok(Math.abs((ref.count ? sum / ref.count : 0) - ref.loss) <= 1e-12 * Math.abs(ref.loss) + 1e-15, `${tag}: loss`);
+          close(t, get(be, pd, rows * outs), grad, 1e-30, 2 * U, `${tag}: gradient (0 on ignored and padding rows)`);
+        }
         be.heap.free(pt);
       }
       be.heap.free(pp); be.heap.free(pw); be.heap.free(pd);

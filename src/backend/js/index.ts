@@ -11,11 +11,12 @@ import { activationsKernels } from './activations.js';
 import { cellsKernels } from './cells.js';
 import { layerNormKernels } from './layer_norm.js';
 import { lnCellsKernels } from './ln_cells.js';
+import { attentionKernels } from './attention.js';
 import { optimKernels } from './optim.js';
 import { lossesKernels } from './losses.js';
 
 export function jsKernels(heap: Heap): Kernels {
-  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...layerNormKernels(heap), ...lnCellsKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
+  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...layerNormKernels(heap), ...lnCellsKernels(heap), ...attentionKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
 }
 
 /** A JS backend with its own heap. */

@@ -32,7 +32,7 @@ export function lossesKernels(heap: Heap): Pick<Kernels, 'f32_mse_loss' | 'f32_m
     f32_mae_loss: (rows, outs, pred, target, weight, scale, dpred) => rowsLoss(heap, MAE, rows, outs, pred, target, weight, 0, scale, dpred),
     f32_huber_loss: (rows, outs, pred, target, weight, delta, scale, dpred) => rowsLoss(heap, HUBER, rows, outs, pred, target, weight, delta, scale, dpred),
     f32_bce_logits_loss: (rows, outs, pred, target, weight, scale, dpred) => rowsLoss(heap, BCE_LOGITS, rows, outs, pred, target, weight, 0, scale, dpred),
-    f32_softmax_xent_loss(rows, outs, logits, target, weight, ignoreIndex, scale, dlogits) {
+    f32_softmax_xent_loss(rows, outs, logits, target, weight, ignoreIndex, smoothing, scale, dlogits) {
       const v = heap.f32, ix = heap.i32, L = logits >> 2, W = weight >> 2, T = target >> 2, D = dlogits >> 2;
       let sum = 0;
       for (let r = 0; r < rows; r++) {
@@ -41,13 +41,14 @@ export function lossesKernels(heap: Heap): Pick<Kernels, 'f32_mse_loss' | 'f32_m
           if (dlogits) for (let c = 0; c < outs; c++) v[drow + c] = 0;
           continue;
         }
-        let m = -Infinity;
-        for (let c = 0; c < outs; c++) m = Math.max(m, v[row + c]!);
+        let m = -Infinity, mean = 0;
+        for (let c = 0; c < outs; c++) { m = Math.max(m, v[row + c]!); mean += v[row + c]!; }
+        mean /= outs;
         let z = 0;
         for (let c = 0; c < outs; c++) z += Math.exp(v[row + c]! - m);
-        const lse = m + Math.log(z);
-        sum += w * (lse - v[row + y]!);
-        if (dlogits) for (let c = 0; c < outs; c++) v[drow + c] = (Math.exp(v[row + c]! - lse) - (c === y ? 1 : 0)) * w * scale;
+        const lse = m + Math.log(z), py = v[row + y]!;
+        sum += w * (smoothing === 0 ? lse - py : lse - (1 - smoothing) * py - smoothing * mean);
+        if (dlogits) for (let c = 0; c < outs; c++) v[drow + c] = (Math.exp(v[row + c]! - lse) - (c === y ? 1 - smoothing : 0) - smoothing / outs) * w * scale;
       }
       return sum;
     },

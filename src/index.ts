@@ -37,3 +37,5 @@ export { padSequences } from './train/pad.js';
 export type { PadOptions, Padded } from './train/pad.js';
 export { Embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
+export { Attention, attentionParamSpecs } from './layers/attention/attention.js';
+export type { AttentionOptions, AttentionScore } from './layers/attention/attention.js';

@@ -38,4 +38,6 @@ export type { PadOptions, Padded } from './train/pad.js';
 export { Embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
 export { Attention, attentionParamSpecs } from './layers/attention/attention.js';
+export { Seq2Seq } from './model/seq2seq/seq2seq.js';
+export type { Seq2SeqOptions, Seq2SeqConfig, EncoderOptions, DecoderOptions, AttentionKind, CellName, TokenTensor, Seq2SeqCompileOptions, Seq2SeqFitOptions, Seq2SeqEvalOptions, TranslateOptions, Translation } from './model/seq2seq/seq2seq.js';
 export type { AttentionOptions, AttentionScore } from './layers/attention/attention.js';

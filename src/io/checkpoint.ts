@@ -5,8 +5,7 @@
 // checked for type and range before it is used.
 import { SimdRnnError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { Sequential } from '../model/sequential.js';
-import type { History } from '../model/contracts.js';
+import type { History, Optimizer } from '../model/contracts.js';
 import { readSafetensorsHeader, decodeTensors, writeSafetensors } from './safetensors.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { finiteWeights, parseMetaJson } from './model.js';
@@ -35,7 +34,14 @@ export interface Checkpoint {
   training: TrainingState;
 }
 
-export function writeCheckpoint(model: Sequential, training: TrainingState): Uint8Array {
+/** What a checkpoint takes of a model (Sequential, Seq2Seq). */
+export interface CheckpointModel {
+  readonly optimizer: Optimizer | null;
+  stateDict(): Record<string, Tensor>;
+  config(): unknown;
+}
+
+export function writeCheckpoint(model: CheckpointModel, training: TrainingState): Uint8Array {
   const opt = model.optimizer;
   if (!opt) throw new SimdRnnError('INVALID_ARGUMENT', 'checkpoint: the model is not compiled');
   const st = opt.getState();

@@ -93,6 +93,11 @@ export class Linear {
     this.lastPublic = false;
   }
 
+  /** @internal The output buffer of runForward (rows × outFeatures). */
+  outputPtr(): number {
+    return this.ws.y;
+  }
+
   /** @internal Whether this layer's buffers sit in that arena. */
   boundTo(arena: object): boolean {
     return this.arena === arena;

@@ -10,24 +10,26 @@ export interface BatchOptions { lengths?: ArrayLike<number>; mask?: Tensor; tbpt
 export interface EvalOptions { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number }
 
 /** What train/ gives the model M (Sequential): its compile, fit, trainOnBatch and evaluate. */
-export interface Training<M> {
-  compile(m: M, opts: CompileOptions): void;
-  fit(m: M, x: Tensor, y: Tensor | Int32Array, opts: FitOptions): Promise<History>;
-  trainOnBatch(m: M, x: Tensor, y: Tensor | Int32Array, opts: BatchOptions): number;
-  evaluate(m: M, x: Tensor, y: Tensor | Int32Array, opts: EvalOptions): Logs;
+export interface Training<M, X = Tensor, Y = Tensor | Int32Array, C = CompileOptions, F = FitOptions, B = BatchOptions, E = EvalOptions> {
+  compile(m: M, opts: C): void;
+  fit(m: M, x: X, y: Y, opts: F): Promise<History>;
+  trainOnBatch(m: M, x: X, y: Y, opts: B): number;
+  evaluate(m: M, x: X, y: Y, opts: E): Logs;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-let provided: Training<any> | null = null;
+const provided = new Map<string, Training<any>>();
 
-/** @internal Called by the training code when it loads. */
-export function provideTraining<M>(t: Training<M>): void {
-  provided = t;
+/** @internal Called by the training code when it loads, once per kind of model ('sequential', 'seq2seq'). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function provideTraining(t: Training<any, any, any, any, any, any, any>, kind = 'sequential'): void {
+  provided.set(kind, t);
 }
 
-export function training<M>(where: string): Training<M> {
-  if (!provided) {
+export function training<M>(where: string, kind = 'sequential'): Training<M> {
+  const t = provided.get(kind);
+  if (!t) {
     throw new SimdRnnError('NOT_INITIALIZED', `${where}: the training code is not loaded; import { optim } from 'simd-rnn' (compile needs an optimizer from it)`);
   }
-  return provided;
+  return t as Training<M>;
 }

@@ -6,6 +6,7 @@ import { SimdRnnError, argError } from '../errors.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 import type { Optimizer, OptimizerState, Schedule } from '../model/contracts.js';
 import { provideTraining } from '../model/training.js';
+import { seq2seqTraining } from './seq2seq.js';
 import { compile, trainOnBatch, evaluate } from './trainer.js';
 import { fit } from './fit.js';
 
@@ -230,3 +231,4 @@ export const optim = {
 // where the training code makes itself known to the models (which do not
 // import it: an inference-only program carries none of it).
 provideTraining({ compile, fit, trainOnBatch, evaluate });
+provideTraining(seq2seqTraining, 'seq2seq');

@@ -6,7 +6,9 @@ import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, dflt } from '../layers/validate.js';
 import type { Sequential } from '../model/sequential.js';
-import type { CompileOptions, Data, Logs } from '../model/contracts.js';
+import type { Backend } from '../backend/backend.js';
+import type { Params } from '../layers/params.js';
+import type { Compiled, CompileOptions, Data, Logs } from '../model/contracts.js';
 import type { BatchOptions, EvalOptions } from '../model/training.js';
 import { MetricSum, LOSS_NAMES, METRIC_NAMES } from './losses.js';
 
@@ -71,19 +73,31 @@ function lossOf(m: Sequential, rows: number, withGrad: boolean, metrics: MetricS
   return { loss: sum / count, count };
 }
 
+/** What an optimizer step needs of a model (Sequential, Seq2Seq): its regions, compile options and bookkeeping. */
+export interface Updatable {
+  readonly be: Backend;
+  readonly numParams: number;
+  readonly pPtr: number;
+  readonly gPtr: number;
+  readonly params: readonly Params[];
+  backup: number;
+  skipped: number;
+  compiled: Pick<Compiled, 'clipValue' | 'clipNorm' | 'schedule' | 'optimizer' | 'onNonFinite'> | null;
+}
+
 /**
  * One optimizer step from the gradients in the gradient region; returns
  * false if skipped. A step whose loss, gradient norm or resulting
  * parameters are not finite is undone (parameters and optimizer state as
  * before it) and then thrown or skipped by onNonFinite.
  */
-function applyUpdate(m: Sequential, loss: number): boolean {
+export function applyUpdate(m: Updatable, loss: number, where = 'Sequential.fit'): boolean {
   const c = m.compiled!, { k } = m.be, n = m.numParams, opt = c.optimizer;
   if (c.clipValue !== undefined) k.f32_clip_value(n, m.gPtr, -c.clipValue, c.clipValue);
   const norm = Math.sqrt(k.f32_sumsq(n, m.gPtr));
   const step = opt.steps + 1;
   if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-    return nonFinite(m, `the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${step}`);
+    return nonFinite(m, where, `the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss} at step ${step}`);
   }
   if (c.clipNorm !== undefined) {
     const coef = c.clipNorm / (norm + 1e-6);
@@ -92,7 +106,7 @@ function applyUpdate(m: Sequential, loss: number): boolean {
   const factor = c.schedule ? c.schedule(step) : 1;
   const lr = opt.lr * factor;
   if (typeof factor !== 'number' || !Number.isFinite(lr) || lr < 0) {
-    throw argError('Sequential.fit', `schedule(${step})`, 'a finite factor ≥ 0 (giving a finite learning rate)', factor);
+    throw argError(where, `schedule(${step})`, 'a finite factor ≥ 0 (giving a finite learning rate)', factor);
   }
   opt.snapshot();
   k.f32_copy(n, m.pPtr, m.backup);
@@ -102,14 +116,14 @@ function applyUpdate(m: Sequential, loss: number): boolean {
     k.f32_copy(n, m.backup, m.pPtr);
     opt.restore();
     for (const p of m.params) p.touch();
-    return nonFinite(m, `the update at step ${step} (learning rate ${lr}) would make a parameter non-finite; it was undone`);
+    return nonFinite(m, where, `the update at step ${step} (learning rate ${lr}) would make a parameter non-finite; it was undone`);
   }
   return true;
 }
 
-function nonFinite(m: Sequential, what: string): false {
+function nonFinite(m: Updatable, where: string, what: string): false {
   if (m.compiled!.onNonFinite === 'throw') {
-    throw new SimdRnnError('NON_FINITE', `Sequential.fit: ${what}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
+    throw new SimdRnnError('NON_FINITE', `${where}: ${what}; lower the learning rate, clip gradients (clipNorm), or pass onNonFinite: 'skip'`);
   }
   m.skipped++;
   return false;

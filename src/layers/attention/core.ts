@@ -36,6 +36,8 @@ export class AttentionCore {
   private mask = 0;
   private group = 1;
   private steps = 0;
+  /** Source positions of the current run (≤ the buffers' S). */
+  private S = 0;
 
   constructor(private readonly be: Backend, private readonly params: Params, private readonly owner: HeapOwner,
               readonly score: AttentionScore, readonly Hq: number, readonly K: number, readonly A: number) {}
@@ -105,17 +107,25 @@ export class AttentionCore {
     return pk;
   }
 
-  /** Starts a run over keys [S, Bk, K] with their mask [S, Bk]; rows r of a step belong to sentence r / group. */
-  begin(keys: number, mask: number, group: number): void {
+  /**
+   * Starts a run over keys [S, Bk, K] with their mask [S, Bk] (S ≤ the
+   * buffers' S; default theirs); rows r of a step belong to sentence r / group.
+   */
+  begin(keys: number, mask: number, group: number, S = this.sp!.S): void {
     const sp = this.sp!, pk = this.pack();
-    this.keys = keys; this.mask = mask; this.group = group; this.steps = 0;
-    if (this.score === 'additive') this.be.k.f32_gemm_packed_bias(0, sp.S * sp.Bk, this.A, this.K, 1, keys, this.K, pk.kF, 0, sp.P, this.A, 0);
+    this.keys = keys; this.mask = mask; this.group = group; this.steps = 0; this.S = S;
+    if (this.score === 'additive') this.be.k.f32_gemm_packed_bias(0, S * sp.Bk, this.A, this.K, 1, keys, this.K, pk.kF, 0, sp.P, this.A, 0);
+  }
+
+  /** Source positions of the current run. */
+  get positions(): number {
+    return this.S;
   }
 
   /** Starts a backward pass over the steps run (the additive score's key-side gradient starts from zero). */
   startBackward(): void {
     const sp = this.sp!;
-    if (sp.dP) this.be.k.f32_fill(sp.S * sp.Bk * this.A, 0, sp.dP);
+    if (sp.dP) this.be.k.f32_fill(this.S * sp.Bk * this.A, 0, sp.dP);
   }
 
   /** The attention weights of step t [R, S] and its context [R, K]. */
@@ -126,7 +136,7 @@ export class AttentionCore {
 
   /** Step t = steps run so far, for the queries q [R, Hq]: writes α, c and h̃; returns h̃. */
   step(q: number): number {
-    const sp = this.sp!, pk = this.pack(), { k } = this.be, { Hq, K, A } = this, t = this.steps, R = sp.R, S = sp.S;
+    const sp = this.sp!, pk = this.pack(), { k } = this.be, { Hq, K, A } = this, t = this.steps, R = sp.R, S = this.S;
     const alpha = this.weights(t), ctx = this.context(t), out = this.output(t);
     if (this.score === 'dot') {
       k.f32_attn_dot_fwd(R, S, K, this.group, q, this.keys, this.mask, alpha, ctx);
@@ -153,7 +163,7 @@ export class AttentionCore {
    * returns dq [R, Hq], valid until the next call.
    */
   backStep(t: number, q: number, dOut: number, dkeys: number): number {
-    const sp = this.sp!, pk = this.pack(), { k } = this.be, { Hq, K, A } = this, R = sp.R, S = sp.S;
+    const sp = this.sp!, pk = this.pack(), { k } = this.be, { Hq, K, A } = this, R = sp.R, S = this.S;
     const dz = sp.dz + 4 * t * R * Hq;
     k.f32_tanh_bwd(R * Hq, this.output(t), dOut, dz);
     k.f32_gemm_packed_bias(0, R, K, Hq, 1, dz, Hq, pk.outCb, 0, sp.dctx, K, 0);
@@ -185,7 +195,7 @@ export class AttentionCore {
     if (this.score === 'additive') {
       k.f32_gemm(1, 0, A, Hq, n, 1, sp.dqs, A, qAll, Hq, 1, p.g('linear_query.weight'), Hq);
       k.f32_sum_rows(n, A, sp.dqs, A, p.g('linear_query.bias'));
-      const rows = sp.S * sp.Bk;
+      const rows = this.S * sp.Bk;
       k.f32_gemm(1, 0, A, K, rows, 1, sp.dP, A, this.keys, K, 1, p.g('linear_context.weight'), K);
       k.f32_gemm_packed_bias(0, rows, K, A, 1, sp.dP, A, pk.kB, 1, dkeys, K, 0);
     }

@@ -119,7 +119,7 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
     seen[v] = 1;
   }
   const weights: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(tensors)) if (k.startsWith('layers.')) weights[k] = v;
+  for (const [k, v] of Object.entries(tensors)) if (!k.startsWith('optimizer.') && !k.startsWith('training.')) weights[k] = v;
   return {
     weights,
     architecture: metadata.architecture ?? '',

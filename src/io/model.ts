@@ -13,6 +13,8 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { Sequential } from '../model/sequential.js';
+import { Seq2Seq } from '../model/seq2seq/seq2seq.js';
+import { SEQ2SEQ_FORMAT, checkSeq2Seq, buildSeq2Seq } from './seq2seq.js';
 import type { ModelLayer } from '../model/contracts.js';
 import { recurrentParamSpecs } from '../layers/recurrent/index.js';
 import { cellOf, type RecurrentKind } from '../layers/recurrent/cells/index.js';
@@ -51,9 +53,9 @@ export const LOAD_LIMITS = {
  * const bytes = io.save(model);       // Uint8Array, one safetensors file
  * const again = io.load(bytes);       // a Sequential with the same weights
  */
-export function save(model: Sequential, metadata: Record<string, string> = {}): Uint8Array {
-  if (!(model instanceof Sequential)) {
-    throw new SimdRnnError('INVALID_ARGUMENT', `io.save: model is ${typeof model}, expected a Sequential`);
+export function save(model: Sequential | Seq2Seq, metadata: Record<string, string> = {}): Uint8Array {
+  if (!(model instanceof Sequential || model instanceof Seq2Seq)) {
+    throw new SimdRnnError('INVALID_ARGUMENT', `io.save: model is ${describe(model)}, expected a Sequential or a Seq2Seq`);
   }
   const dict = model.stateDict();
   finiteWeights('io.save', dict);
@@ -62,7 +64,7 @@ export function save(model: Sequential, metadata: Record<string, string> = {}): 
     if (typeof v !== 'string') throw new SimdRnnError('INVALID_ARGUMENT', `io.save: metadata.${k} is ${typeof v}, expected a string`);
   }
   // Caller's metadata first: the format keys always win.
-  const meta = { ...metadata, format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
+  const meta = { ...metadata, format: model instanceof Seq2Seq ? SEQ2SEQ_FORMAT : MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
   return stampCrc(writeSafetensors(dict, meta));
 }
 
@@ -84,13 +86,13 @@ export function finiteWeights(where: string, dict: Record<string, Tensor>): void
 }
 
 /** Saves a model to a file on Node, atomically. */
-export async function saveFile(model: Sequential, path: string, metadata?: Record<string, string>): Promise<void> {
+export async function saveFile(model: Sequential | Seq2Seq, path: string, metadata?: Record<string, string>): Promise<void> {
   await writeFileAtomic(path, save(model, metadata));
 }
 
 /** Loads a model (or a checkpoint's model) from a file on Node. */
-export async function loadFile(path: string): Promise<Sequential> {
-  return load(await readFileBytes(path));
+export async function loadFile<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
+  return load<M>(await readFileBytes(path));
 }
 
 function bad(msg: string): SimdRnnError {
@@ -197,13 +199,18 @@ export function checkModel(shapes: Record<string, readonly number[]>, architectu
   return { output: arch.output, layers };
 }
 
-export function load(bytes: Uint8Array): Sequential {
+/**
+ * A model file (or a checkpoint) back as the model it holds: a Sequential,
+ * or a Seq2Seq for a seq2seq file (the type parameter says which you expect;
+ * check with instanceof where a program reads both kinds).
+ */
+export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Array): M {
   // Cheap checks first (header, format, CRC, architecture against the tensors'
   // shapes); the data is decoded only for a file that passes them.
   const header = readSafetensorsHeader(bytes), { metadata } = header;
   const checkpoint = metadata.format === 'simd-rnn/checkpoint';
-  if (!checkpoint && metadata.format !== MODEL_FORMAT) {
-    throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}"${metadata.format === undefined ? ' (not a simd-rnn model file: a PyTorch state dict loads into a layer with loadStateDict(io.readSafetensors(bytes)))' : ''}`);
+  if (!checkpoint && metadata.format !== MODEL_FORMAT && metadata.format !== SEQ2SEQ_FORMAT) {
+    throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}" or "${SEQ2SEQ_FORMAT}"${metadata.format === undefined ? ' (not a simd-rnn model file: a PyTorch state dict loads into a layer with loadStateDict(io.readSafetensors(bytes)))' : ''}`);
   }
   if (!READABLE_VERSIONS.includes(metadata.formatVersion ?? '')) {
     throw bad(`format version is ${describe(metadata.formatVersion)}, expected one of ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')} (written by a newer simd-rnn?)`);
@@ -211,13 +218,24 @@ export function load(bytes: Uint8Array): Sequential {
   if (!crcOk(bytes, metadata.formatVersion!, metadata.crc32) || (checkpoint && metadata.crc32 === undefined)) {
     throw bad('checksum mismatch: the file is corrupted');
   }
+  const isWeight = (name: string): boolean => !checkpoint || (!name.startsWith('optimizer.') && !name.startsWith('training.'));
   const shapes: Record<string, number[]> = {};
-  for (const e of header.entries) if (!checkpoint || e.name.startsWith('layers.')) shapes[e.name] = e.shape;
+  for (const e of header.entries) if (isWeight(e.name)) shapes[e.name] = e.shape;
+  const seq2seq = metadata.format === SEQ2SEQ_FORMAT || (checkpoint && /^\s*\{\s*"type"\s*:\s*"Seq2Seq"/.test(metadata.architecture ?? ''));
+  if (seq2seq) {
+    const a = parseMetaJson(bad, 'architecture', metadata.architecture, LOAD_LIMITS.architectureChars);
+    if (!a || typeof a !== 'object' || Array.isArray(a)) throw bad('architecture metadata is not an object');
+    const cfg = checkSeq2Seq(a as Record<string, unknown>, shapes, LOAD_LIMITS.params, bad);
+    const tensors = decodeTensors(bytes, header, isWeight);
+    const nf = firstNonFinite(tensors);
+    if (nf) throw bad(`tensor "${nf.key}" holds ${nf.v} at element ${nf.i}; weights must be finite`);
+    return buildSeq2Seq(cfg, tensors, bad) as M;
+  }
   const arch = checkModel(shapes, metadata.architecture);
   if (arch.output !== undefined && arch.output !== 'last' && arch.output !== 'mean' && arch.output !== 'all') {
     throw bad(`architecture output is ${describe(arch.output)}, expected "last", "mean" or "all"`);
   }
-  const tensors = decodeTensors(bytes, header, (name) => !checkpoint || name.startsWith('layers.'));
+  const tensors = decodeTensors(bytes, header, isWeight);
   const nonFinite = firstNonFinite(tensors);
   if (nonFinite) throw bad(`tensor "${nonFinite.key}" holds ${nonFinite.v} at element ${nonFinite.i}; weights must be finite`);
   const built: ModelLayer[] = [];
@@ -234,7 +252,7 @@ export function load(bytes: Uint8Array): Sequential {
     } catch (e) {
       throw bad(`weights do not fit the architecture: ${(e as Error).message}`);
     }
-    return model;
+    return model as M;
   } catch (e) {
     // A failed load frees all it built.
     const m = model as Sequential | null;

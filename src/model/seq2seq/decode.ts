@@ -5,7 +5,7 @@
 // hypotheses' states are gathered into place (f32_gather_rows). Every buffer
 // is carved once per (S, maxLength, B, beam); a step allocates nothing.
 //
-// Beam search, per sentence and step t (n = t + 1 tokens so far, eos
+// The pad and bos tokens are never generated. Beam search, per sentence and step t (n = t + 1 tokens so far, eos
 // included): every live hypothesis k extends by every token v with score
 // s_k + log p(v); the 2·beam best candidates (ties: lower k·V + v first) are
 // taken in order: one ending in eos is finished (ranked by s / lp(n), lp(n) =
@@ -102,7 +102,8 @@ export class Decoder {
     const T = o.maxLength, bf = this.ensure(S, T, B, beam);
     const { srcEmb, encoder, bridge, tgtEmb, decoder, attention, generator } = e.m;
     const { E, Hd, V, Ld, De, K } = e, I = e.I, He = e.c.encoder.hiddenSize, Le = e.c.encoder.numLayers, { bos, eos, pad } = e.c.tokens;
-    const f = heap.f32, ix = heap.i32;
+    // Views are read where they are used: packing weights on first use may grow the memory, which detaches old views.
+    let f = heap.f32, ix = heap.i32;
     // Sources, the encoder, the bridge; the initial states copied to every beam of their sentence.
     for (let b = 0; b < B; b++) {
       const n = idx[b]!, sl = n < 0 ? 0 : p.srcLen[n]!;
@@ -112,6 +113,7 @@ export class Decoder {
     encoder.runForward(S, B, true, false, null, null, { mask: bf.srcMask });
     for (let d = 0; d < De; d++) k.f32_copy2d(B, He, encoder.finalStatePtr(Le - 1, d), He, bf.tmp + 4 * d * He, K);
     const y = bridge.runForward(B, bf.tmp);
+    ix = heap.i32;
     for (let r = 0; r < R; r++) ix[(bf.expand >> 2) + r] = Math.floor(r / beam);
     for (let l = 0; l < Ld; l++) {
       k.f32_copy2d(B, Hd, y + 4 * l * Hd, Ld * Hd, bf.feed, Hd); // the layer's rows, contiguous
@@ -120,6 +122,7 @@ export class Decoder {
     const d = decoder.driver;
     d.begin(bf.h0, 0, false);
     if (attention) attention.core.begin(encoder.outputPtr(), bf.srcMask, beam, S);
+    ix = heap.i32;
     for (let r = 0; r < R; r++) { ix[(bf.inIdx >> 2) + r] = bos; this.score[r] = r % beam === 0 && idx[Math.floor(r / beam)]! >= 0 ? 0 : -Infinity; }
     k.f32_fill(R * Hd, 0, bf.feed);
     const fin: Hyp[][] = Array.from({ length: B }, () => []);
@@ -135,6 +138,9 @@ export class Decoder {
       const h = attention ? attention.core.step(q) : q;
       const logp = generator.runForward(R, h);
       k.f32_log_softmax_rows(R, V, logp, logp);
+      f = heap.f32; ix = heap.i32;
+      // Never generated: the padding and the start token (their probability stays in the others' scores' normalizer).
+      for (let r = 0, L = logp >> 2; r < R; r++) { f[L + r * V + pad] = -Infinity; f[L + r * V + bos] = -Infinity; }
       steps = t + 1;
       if (o.sample) this.sampleStep(R, t, logp, eos, o.sample, fin, doneAt);
       else this.beamStep(B, beam, t, logp, eos, o, fin, doneAt);
@@ -185,7 +191,7 @@ export class Decoder {
         const row = L + (base + kk) * V;
         for (let v = 0; v < V; v++) {
           const s = s0 + f[row + v]!;
-          if (n === top && s <= cs[top - 1]!) continue;
+          if (s === -Infinity || (n === top && s <= cs[top - 1]!)) continue;
           // Insert keeping order: higher score first; an equal one goes after (lower index first).
           let j = n < top ? n++ : top - 1;
           while (j > 0 && cs[j - 1]! < s) { cs[j] = cs[j - 1]!; ci[j] = ci[j - 1]!; j--; }
@@ -222,7 +228,7 @@ export class Decoder {
       let n = 0;
       for (let v = 0; v < V; v++) {
         const s = f[row + v]!;
-        if (n === K && s <= cs[K - 1]!) continue;
+        if (s === -Infinity || (n === K && s <= cs[K - 1]!)) continue;
         let j = n < K ? n++ : K - 1;
         while (j > 0 && cs[j - 1]! < s) { cs[j] = cs[j - 1]!; ci[j] = ci[j - 1]!; j--; }
         cs[j] = s; ci[j] = v;

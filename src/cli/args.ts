@@ -30,9 +30,10 @@ export interface Parsed {
 
 /**
  * Parses argv for `cmd`. `positionals` names the positional arguments the
- * command takes (e.g. ['MODEL']); `required` of them must be given.
+ * command takes (e.g. ['MODEL']); `required` of them must be given; with
+ * `variadic` the last may repeat.
  */
-export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[], positionals: readonly string[] = [], required = 0): Parsed {
+export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[], positionals: readonly string[] = [], required = 0, variadic = false): Parsed {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const f of flags) options[f.name] = { type: f.type === 'bool' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>, rest: string[];
@@ -49,7 +50,7 @@ export function parseArgs(cmd: string, argv: string[], flags: readonly Flag[], p
     }
     throw new UsageError(`${cmd}: ${err.message}`);
   }
-  if (rest.length > positionals.length) {
+  if (rest.length > positionals.length && !variadic) {
     const extra = rest.slice(positionals.length).map((a) => JSON.stringify(a)).join(' ');
     throw new UsageError(`${cmd}: unexpected argument ${extra} (${positionals.length ? `it takes ${positionals.join(' ')}` : 'it takes no arguments'}; see simd-rnn ${cmd} --help)`);
   }

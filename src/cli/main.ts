@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { SimdRnnError } from '../errors.js';
 import { UsageError, helpText, type Flag } from './args.js';
 import { demo, demoFlags } from './commands/demo.js';
-import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags } from './commands/model.js';
+import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags, start } from './commands/model.js';
+import { translate, translateFlags } from './commands/pairs.js';
 
 interface Command {
   run: (argv: string[]) => Promise<void>;
@@ -18,7 +19,8 @@ interface Command {
 
 const commands: Record<string, Command> = {
   demo: { run: demo, usage: '[options]', about: 'Train a character-level GRU on real first names and invent new ones (npm start).', flags: demoFlags },
-  train: { run: train, usage: '--csv FILE | --text FILE [options]', about: 'Train a model on a CSV time series or on text (one sequence per line, or --stream). Ctrl-C stops after the current batch; the last checkpoint stays intact.', flags: trainFlags },
+  train: { run: train, usage: '--csv FILE | --text FILE | --pairs FILE [options]', about: 'Train a model on a CSV time series, on text (one sequence per line, or --stream), or on pairs (a sequence-to-sequence model: source TAB target per line). Ctrl-C stops after the current batch; the last checkpoint stays intact.', flags: trainFlags },
+  translate: { run: (argv) => translate(argv, start), usage: 'MODEL [INPUT…] (or lines on stdin) [options]', about: 'Decode inputs with a sequence-to-sequence model (beam search), one output per line.', flags: translateFlags },
   predict: { run: predict, usage: 'MODEL --csv FILE [--steps N]', about: 'Forecast N steps after the end of a CSV series.', flags: predictFlags },
   generate: { run: generate, usage: 'MODEL [options]', about: 'Sample text from a model trained on text.', flags: generateFlags },
   eval: { run: evaluate, usage: 'MODEL --csv FILE | --text FILE', about: 'Report metrics on held-out data.', flags: evalFlags },

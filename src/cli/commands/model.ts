@@ -11,12 +11,14 @@ import { RNN } from '../../layers/rnn.js';
 import { Linear } from '../../layers/linear.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Sequential } from '../../model/sequential.js';
+import { Seq2Seq } from '../../model/seq2seq/seq2seq.js';
 import type { ModelLayer } from '../../model/contracts.js';
 import { optim, type Optimizer } from '../../train/optim.js';
 import { SimdRnnError } from '../../errors.js';
 import { Random } from '../../util/rng.js';
 import { parseArgs, UsageError, type Flag } from '../args.js';
-import { Progress } from '../progress.js';
+import { fitWithProgress } from '../fitting.js';
+import { trainPairs, pairsFlags } from './pairs.js';
 import { buildVocab, charCount, encodeLines, encodeStream, sampleLine, vocabOf, linesOf, paddedLength, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
 import { parseCsv, csvHeader, fitScaler, windows, type Scaler } from '../data.js';
 import { readTextFile, checkWritable, exists } from '../files.js';
@@ -24,7 +26,7 @@ import { randomSplit, take, type Samples } from '../split.js';
 
 export const BACKEND: Flag = { name: 'backend', type: 'string', choices: ['auto', 'wasm-simd', 'wasm', 'js'], default: 'auto', help: 'which backend runs' };
 
-async function start(a: Record<string, unknown>): Promise<void> {
+export async function start(a: Record<string, unknown>): Promise<void> {
   if (a.backend === 'auto' || a.backend === undefined) await init();
   else await init({ backend: a.backend as 'wasm-simd' | 'wasm' | 'js' });
 }
@@ -32,6 +34,7 @@ async function start(a: Record<string, unknown>): Promise<void> {
 export const trainFlags: Flag[] = [
   { name: 'csv', type: 'string', help: 'time series: a CSV file (RFC 4180) with a header row' },
   { name: 'text', type: 'string', help: 'text: one sequence per line (character level), UTF-8' },
+  { name: 'pairs', type: 'string', help: 'sequence to sequence: a TSV file, source TAB target per line, UTF-8' },
   { name: 'stream', type: 'bool', default: false, help: 'text: read the file as one stream of characters, in windows of --window' },
   { name: 'columns', type: 'string', help: 'CSV: input columns, comma-separated (default: all)' },
   { name: 'target', type: 'string', help: 'CSV: the column to predict (default: the last input column)' },
@@ -52,6 +55,7 @@ export const trainFlags: Flag[] = [
   { name: 'out', type: 'string', default: 'model.safetensors', help: 'where the trained model goes' },
   { name: 'checkpoint', type: 'string', help: 'checkpoint file, written after every epoch (default: <out>.ckpt)' },
   { name: 'resume', type: 'bool', default: false, help: 'continue from the checkpoint' },
+  ...pairsFlags,
   BACKEND,
 ];
 
@@ -73,7 +77,8 @@ function recurrent(cell: string, o: Record<string, unknown>): ModelLayer {
 
 export async function train(argv: string[]): Promise<void> {
   const a = parseArgs('train', argv, trainFlags);
-  if (!a.csv === !a.text) throw new UsageError('train: give exactly one of --csv FILE or --text FILE');
+  if ([a.csv, a.text, a.pairs].filter(Boolean).length !== 1) throw new UsageError('train: give exactly one of --csv FILE, --text FILE or --pairs FILE');
+  if (a.pairs) { await start(a); return trainPairs(a); }
   if (a.stream && !a.text) throw new UsageError('train: --stream goes with --text');
   const out = a.out as string, ckpt = (a.checkpoint as string | undefined) ?? `${out}.ckpt`;
   // Everything that can fail before training does, before training.
@@ -136,46 +141,19 @@ export async function train(argv: string[]): Promise<void> {
   const N = all.x.shape[0]!, split = randomSplit(N, a.val as number, seed);
   if (split.train.length < 1) throw new UsageError(`train: --val ${a.val} leaves no sample to train on (${N} in all)`);
   const trainSet = split.val.length ? take(all, split.train) : all, valSet = split.val.length ? take(all, split.val) : null;
-  const ctl = new AbortController();
-  const onSigint = (): void => { ctl.abort(); };
-  process.once('SIGINT', onSigint);
-  const progress = new Progress();
   const epochs = a.epochs as number, perEpoch = Math.ceil(split.train.length / (a.batch as number));
-  let done = 0, ema = NaN;
   const t0 = performance.now();
-  try {
-    const h = await model.fit(trainSet.x, trainSet.y, {
-      lengths: trainSet.lengths, epochs, batchSize: a.batch as number, tbptt: a.tbptt as number, seed,
-      validationData: valSet ? { x: valSet.x, y: valSet.y, lengths: valSet.lengths } : undefined,
-      signal: ctl.signal, checkpoint: { path: ckpt }, resume: a.resume ? ckpt : undefined,
-      callbacks: {
-        onBatchEnd: (_b, logs) => {
-          done++;
-          ema = Number.isNaN(ema) ? logs.loss : 0.95 * ema + 0.05 * logs.loss;
-          progress.update({ done, total: epochs * perEpoch, loss: ema, stepsPerSec: done / ((performance.now() - t0) / 1000), label: 'training ' });
-        },
-        onEpochEnd: (e, logs) => {
-          progress.end();
-          console.log(`epoch ${e + 1}/${epochs}: loss ${logs.loss.toFixed(4)}${logs.valLoss !== undefined ? `, validation ${logs.valLoss.toFixed(4)}` : ''}`);
-        },
-      },
-    });
-    if (h.stopped === 'aborted') {
-      progress.end();
-      console.log(await exists(ckpt)
-        ? `stopped; the last checkpoint (${ckpt}) is intact: resume with --resume`
-        : 'stopped before the first checkpoint was written: none exists, there is nothing to resume');
-      process.exitCode = 130;
-      return;
-    }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+  const stopped = await fitWithProgress(ckpt, epochs, perEpoch, (callbacks, signal) => model.fit(trainSet.x, trainSet.y, {
+    lengths: trainSet.lengths, epochs, batchSize: a.batch as number, tbptt: a.tbptt as number, seed,
+    validationData: valSet ? { x: valSet.x, y: valSet.y, lengths: valSet.lengths } : undefined,
+    signal, checkpoint: { path: ckpt }, resume: a.resume ? ckpt : undefined, callbacks,
+  }));
+  if (stopped) return;
   await saveFile(model, out, meta);
   console.log(`wrote ${out} (${model.numParams} parameters) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backend()}`);
 }
 
-async function openModel(cmd: string, path: string | undefined): Promise<{ model: Sequential; meta: Record<string, string> }> {
+async function openAny(cmd: string, path: string | undefined): Promise<{ model: Sequential | Seq2Seq; meta: Record<string, string> }> {
   if (!path) throw new UsageError(`${cmd}: give the model file (see simd-rnn ${cmd} --help)`);
   let bytes: Uint8Array;
   try {
@@ -184,11 +162,17 @@ async function openModel(cmd: string, path: string | undefined): Promise<{ model
     throw new UsageError(`${cmd}: ${(e as Error).message}`);
   }
   try {
-    return { model: load(bytes), meta: readSafetensorsFile(bytes).metadata };
+    return { model: load<Sequential | Seq2Seq>(bytes), meta: readSafetensorsFile(bytes).metadata };
   } catch (e) {
     if (e instanceof SimdRnnError) throw new UsageError(`${cmd}: ${path} is not a usable model: ${e.message}`);
     throw e;
   }
+}
+
+async function openModel(cmd: string, path: string | undefined): Promise<{ model: Sequential; meta: Record<string, string> }> {
+  const { model, meta } = await openAny(cmd, path);
+  if (model instanceof Seq2Seq) throw new UsageError(`${cmd}: ${path} is a sequence-to-sequence model: use simd-rnn translate`);
+  return { model, meta };
 }
 
 /** JSON from a model file's metadata, or a one-line UsageError (the file may be hostile). */
@@ -336,7 +320,13 @@ export async function info(argv: string[]): Promise<void> {
     console.log(`backend: ${backend()}`);
     return;
   }
-  const { model, meta } = await openModel('info', a._[0]);
+  const { model, meta } = await openAny('info', a._[0]);
+  if (model instanceof Seq2Seq) {
+    console.log(`model: ${a._[0]}\nsequence to sequence; ${model.numParams} parameters\n  ${JSON.stringify(model.config())}`);
+    if (meta.kind === 'pairs') console.log(`trained on: pairs (${String(meta.srcTokens).slice(0, 10)} → ${String(meta.tgtTokens).slice(0, 10)})`);
+    console.log(`backend: ${backend()}`);
+    return;
+  }
   const cfg = model.config();
   console.log(`model: ${a._[0]}`);
   console.log(`output: ${cfg.output}; ${model.numParams} parameters`);

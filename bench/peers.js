@@ -6,7 +6,8 @@
 // Runtime (web's wasm build and node's native build) and PyTorch (CPU, when
 // /usr/bin/python3 has torch), in one run, on identical computations with
 // identical weights, one thread each. Before timing, every peer's output is
-// checked against ours. Writes bench/results/peers.{md,json,svg}.
+// checked against ours. Writes bench/results/peers.{md,json,svg}; then runs
+// bench/seq2seq.js (training and decoding of a sequence-to-sequence model).
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -321,4 +322,6 @@ writeFileSync(join(outDir, 'peers.svg'), svgRows.join('\n'));
 if (JSON_OUT) console.log(JSON.stringify({ meta, results }, null, 2));
 else console.log(md);
 void lossCurveSvg;
+// The sequence-to-sequence workloads (simd-rnn, JS, PyTorch) run in their own script, in this run too.
+if (!FILTERED && !JSON_OUT) spawnSync(process.execPath, [join(here, 'seq2seq.js'), ...(QUICK ? ['--quick'] : [])], { stdio: 'inherit' });
 process.exit(0);

@@ -90,20 +90,14 @@ export interface Logs {
   [metric: string]: number;
 }
 
-export interface FitOptions {
+/** The options of every model's fit loop (epochs, batches, callbacks, validation, early stopping, checkpoints). */
+export interface LoopOptions {
   epochs?: number;
   batchSize?: number;
-  /** Valid length of each of the N sequences (padding after). */
-  lengths?: ArrayLike<number>;
-  /** Or a [N, T] mask of 1 (real step) and 0 (padding), e.g. from padSequences with padding: 'pre'. */
-  mask?: Tensor;
-  /** Truncated BPTT chunk length (0 = full BPTT). */
-  tbptt?: number;
   shuffle?: boolean;
   seed?: number;
   /** The last fraction of the data (before shuffling) is held out for validation. */
   validationSplit?: number;
-  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number>; mask?: Tensor };
   callbacks?: {
     onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
     onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
@@ -118,6 +112,16 @@ export interface FitOptions {
   checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
   /** Continue from a checkpoint (bytes, or a path on Node) of this model; ends bit-identical to an uninterrupted run. */
   resume?: Uint8Array | string;
+}
+
+export interface FitOptions extends LoopOptions {
+  /** Valid length of each of the N sequences (padding after). */
+  lengths?: ArrayLike<number>;
+  /** Or a [N, T] mask of 1 (real step) and 0 (padding), e.g. from padSequences with padding: 'pre'. */
+  mask?: Tensor;
+  /** Truncated BPTT chunk length (0 = full BPTT). */
+  tbptt?: number;
+  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number>; mask?: Tensor };
 }
 
 export interface History {

@@ -6,27 +6,13 @@
 import { SimdRnnError, argError } from '../errors.js';
 import { checkInt, checkBool, dflt } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
-import type { History, Logs, Optimizer } from '../model/contracts.js';
+import type { History, Logs, LoopOptions, Optimizer } from '../model/contracts.js';
+
+export type { LoopOptions } from '../model/contracts.js';
 import { writeCheckpoint, readCheckpoint, type CheckpointModel } from '../io/checkpoint.js';
 import { writeFileAtomic, readFileBytes } from '../io/file.js';
 
 const nextTick = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
-
-/** The options every fit takes. */
-export interface LoopOptions {
-  epochs?: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  seed?: number;
-  callbacks?: {
-    onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
-    onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
-  };
-  signal?: AbortSignal;
-  earlyStopping?: { monitor?: 'loss' | 'valLoss'; patience: number; minDelta?: number };
-  checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
-  resume?: Uint8Array | string;
-}
 
 /** What the loop needs of a model and its data. */
 export interface LoopHost {

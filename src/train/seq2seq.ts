@@ -70,15 +70,39 @@ function evaluatePairs(m: Seq2Seq, p: Pairs, batchSize: number): Logs {
   return { loss: count ? sum / count : NaN };
 }
 
-function batchesOf(N: number, batchSize: number, order: Int32Array): Int32Array[] {
-  const B = Math.min(batchSize, N), out: Int32Array[] = [];
+/**
+ * The batches of an epoch in `order`. With bucketing, each window of 32
+ * batches' pairs is sorted by length first (so a batch's pairs are alike and
+ * little of its S × T is padding), and the batches of a window keep the
+ * window's shuffled place: deterministic in the order, so a resumed run is
+ * the same run.
+ */
+function batchesOf(p: Pairs, batchSize: number, order: Int32Array, bucket: boolean): Int32Array[] {
+  const N = p.N, B = Math.min(batchSize, N), out: Int32Array[] = [];
+  let seq = order;
+  if (bucket) {
+    seq = Int32Array.from(order);
+    const key = (n: number): number => p.srcLen[n]! * 4096 + (p.tgtLen ? p.tgtLen[n]! : 0);
+    const W = 32 * B;
+    for (let s = 0; s < N; s += W) {
+      const part = Array.from(seq.subarray(s, Math.min(N, s + W))).sort((a, b) => key(a) - key(b) || a - b);
+      seq.set(part, s);
+    }
+  }
   for (let s = 0; s < N; s += B) {
     const idx = new Int32Array(B).fill(-1);
-    for (let b = 0; b < B && s + b < N; b++) idx[b] = order[s + b]!;
+    for (let b = 0; b < B && s + b < N; b++) idx[b] = seq[s + b]!;
     out.push(idx);
+  }
+  if (bucket) {
+    // Sorted windows would run each window's short batches first: the batches go in the order of a hash of
+    // their first pair (pseudo-random, and a function of the shuffled order only).
+    const h = (n: number): number => Math.imul(n ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    out.sort((a, b) => h(a[0]!) - h(b[0]!));
   }
   return out;
 }
+
 
 function ratioOf(where: string, tf: Seq2SeqFitOptions['teacherForcing'], epoch: number): number {
   const r = typeof tf === 'function' ? tf(epoch) : dflt(tf, 1);
@@ -106,11 +130,13 @@ async function fit(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2Seq
     [train, val] = [slicePairs(all, 0, all.N - nVal), slicePairs(all, all.N - nVal, all.N)];
   }
   batchSizeOf(where, opts);
+  const bucket = dflt(opts.bucket, true);
+  if (typeof bucket !== 'boolean') throw argError(where, 'options.bucket', 'true or false', bucket);
   let ratio = 1;
   const validation = val;
   return runLoop({
     where, model: m, optimizer: c.optimizer, N: train.N,
-    batches: (order, batchSize) => batchesOf(train.N, batchSize, order),
+    batches: (order, batchSize) => batchesOf(train, batchSize, order, bucket),
     metricNames: [],
     beginEpoch: (epoch) => { ratio = ratioOf(where, tf, epoch); },
     trainBatch: (idx) => trainBatch(m, train, idx, ratio, where),

@@ -150,6 +150,11 @@ t.test('training: scheduled sampling, abort, BUSY, dispose, no allocation after 
   const b2 = heap.usedBytes;
   for (let i = 0; i < 3; i++) m.translate(sub, { beam: 4, maxLength: 10 });
   t.equal(heap.usedBytes, b2, 'beam search leaves the heap unchanged after its first call');
+  // The non-finite guard: an update that would leave a weight non-finite is undone and refused.
+  const w0 = m.stateDict();
+  m.compile({ optimizer: optim.sgd({ lr: 1e39 }) });
+  t.throws(() => m.trainOnBatch(sub, subT), { code: 'NON_FINITE', message: /Seq2Seq.trainOnBatch: the update at step 1 \(learning rate 1e\+39\) would make a parameter non-finite; it was undone/ });
+  t.same(m.stateDict(), w0, 'the weights are as before the refused step');
   m.dispose();
   for (const call of [() => m.translate(sub), () => m.logProb(sub, subT), () => m.stateDict(), () => m.trainOnBatch(sub, subT), () => m.config()]) t.throws(call, { code: 'DISPOSED' });
   t.doesNotThrow(() => m.dispose(), 'a second dispose does nothing');

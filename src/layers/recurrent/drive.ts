@@ -130,6 +130,21 @@ export class DriveRunner {
     this.io.B = sp.B;
   }
 
+  // The step record for layer l at step t: its slots of the gates, states, saved values and output.
+  private at(l: number, t: number, w: StepIO['w'], mask: number): void {
+    const sp = this.sp!, s = this.io!, B = sp.B, H = this.c.H, G = this.c.cell.gates * H, SV = this.c.cell.savedPerRow?.(H) ?? 0;
+    s.w = w;
+    s.g = sp.g[l]! + 4 * t * B * G;
+    s.gh = sp.gh[l] ? sp.gh[l]! + 4 * t * B * G : 0;
+    s.hPrev = s.hIn = sp.sh[l]! + 4 * t * B * H;
+    s.hNext = sp.sh[l]! + 4 * (t + 1) * B * H;
+    s.cPrev = sp.sc[l] ? sp.sc[l]! + 4 * t * B * H : 0;
+    s.cNext = sp.sc[l] ? sp.sc[l]! + 4 * (t + 1) * B * H : 0;
+    s.sv = sp.sv[l] ? sp.sv[l]! + 4 * t * B * SV : 0;
+    s.mask = mask;
+    s.y = sp.y[l]! + 4 * t * B * H;
+  }
+
   /** Where the caller writes step t's input x_t [B, I]. */
   xSlot(t: number): number {
     return this.sp!.x + 4 * t * this.sp!.B * this.c.I;
@@ -142,20 +157,11 @@ export class DriveRunner {
    */
   step(mask: number): number {
     const sp = this.sp!, { be, cell } = this.c, { k } = be, t = this.steps;
-    const B = sp.B, H = this.c.H, G = cell.gates * H, packs = this.c.weights.get(), s = this.io!, SV = cell.savedPerRow?.(H) ?? 0;
+    const B = sp.B, H = this.c.H, G = cell.gates * H, packs = this.c.weights.get(), s = this.io!;
     let input = this.xSlot(t);
     for (let l = 0; l < this.c.L; l++) {
       const w = packs[l]![0]!, I = this.inputOf(l);
-      s.w = w;
-      s.g = sp.g[l]! + 4 * t * B * G;
-      s.gh = sp.gh[l] ? sp.gh[l]! + 4 * t * B * G : 0;
-      s.hPrev = s.hIn = sp.sh[l]! + 4 * t * B * H;
-      s.hNext = sp.sh[l]! + 4 * (t + 1) * B * H;
-      s.cPrev = sp.sc[l] ? sp.sc[l]! + 4 * t * B * H : 0;
-      s.cNext = sp.sc[l] ? sp.sc[l]! + 4 * (t + 1) * B * H : 0;
-      s.sv = sp.sv[l] ? sp.sv[l]! + 4 * t * B * SV : 0;
-      s.mask = mask;
-      s.y = sp.y[l]! + 4 * t * B * H;
+      this.at(l, t, w, mask);
       k.f32_gemm_packed_bias(0, B, G, I, 1, input, I, w.wih, 0, s.g, G, cell.inputBias(w));
       cell.forward(k, s);
       input = s.y;
@@ -198,20 +204,11 @@ export class DriveRunner {
    */
   backStep(t: number, dy: number): number {
     const sp = this.sp!, { be, cell } = this.c, { k } = be;
-    const B = sp.B, H = this.c.H, G = cell.gates * H, packs = this.c.weights.get(), s = this.io!, SV = cell.savedPerRow?.(H) ?? 0;
+    const B = sp.B, H = this.c.H, G = cell.gates * H, packs = this.c.weights.get(), s = this.io!;
     const mask = this.masks[t]!;
     for (let l = this.c.L - 1; l >= 0; l--) {
       const w = packs[l]![0]!, I = this.inputOf(l);
-      s.w = w;
-      s.g = sp.g[l]! + 4 * t * B * G;
-      s.gh = sp.gh[l] ? sp.gh[l]! + 4 * t * B * G : 0;
-      s.hPrev = s.hIn = sp.sh[l]! + 4 * t * B * H;
-      s.hNext = sp.sh[l]! + 4 * (t + 1) * B * H;
-      s.cPrev = sp.sc[l] ? sp.sc[l]! + 4 * t * B * H : 0;
-      s.cNext = sp.sc[l] ? sp.sc[l]! + 4 * (t + 1) * B * H : 0;
-      s.sv = sp.sv[l] ? sp.sv[l]! + 4 * t * B * SV : 0;
-      s.mask = mask;
-      s.y = sp.y[l]! + 4 * t * B * H;
+      this.at(l, t, w, mask);
       s.dy = l === this.c.L - 1 ? dy : sp.dy[l]!;
       s.dh = sp.dh[l]!;
       s.dc = sp.dc[l]!;

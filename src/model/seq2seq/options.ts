@@ -1,5 +1,5 @@
 // The options and results of a sequence-to-sequence model's calls.
-import type { Optimizer, Schedule, Logs, History } from '../contracts.js';
+import type { Optimizer, Schedule, Logs, History, LoopOptions } from '../contracts.js';
 import type { TokenTensor } from './data.js';
 import type { Tensor } from '../../tensor.js';
 
@@ -29,10 +29,7 @@ export interface Seq2SeqEvalOptions {
   batchSize?: number;
 }
 
-export interface Seq2SeqFitOptions extends Seq2SeqEvalOptions {
-  epochs?: number;
-  shuffle?: boolean;
-  seed?: number;
+export interface Seq2SeqFitOptions extends Seq2SeqEvalOptions, LoopOptions {
   /**
    * The chance that a decoder step is fed the gold previous token (default
    * 1: teacher forcing); below 1 the others are fed the model's own
@@ -40,17 +37,13 @@ export interface Seq2SeqFitOptions extends Seq2SeqEvalOptions {
    * epoch (from 0) gives a schedule.
    */
   teacherForcing?: number | ((epoch: number) => number);
-  /** The last fraction of the pairs is held out for validation. */
-  validationSplit?: number;
+  /**
+   * Batches of pairs of alike lengths (default true): the shuffled order is
+   * sorted by length within windows of 32 batches, so little of a batch is
+   * padding; the batches still come in a shuffled, seeded order.
+   */
+  bucket?: boolean;
   validationData?: { src: TokenTensor; tgt: TokenTensor; srcLengths?: ArrayLike<number>; tgtLengths?: ArrayLike<number> };
-  callbacks?: {
-    onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
-    onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
-  };
-  signal?: AbortSignal;
-  earlyStopping?: { monitor?: 'loss' | 'valLoss'; patience: number; minDelta?: number };
-  checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
-  resume?: Uint8Array | string;
 }
 
 export interface TranslateOptions {

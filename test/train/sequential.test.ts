@@ -143,7 +143,7 @@ t.test('bad model files are refused', async (t) => {
   t.throws(() => io.load(io.writeSafetensors(nan, meta)), { message: /tensor "layers\.1\.bias" holds NaN at element 0/ });
   const missing = { ...good }; delete missing['layers.1.bias'];
   t.throws(() => io.load(io.writeSafetensors(missing, meta)), { message: /layer 1 needs a tensor "layers\.1\.bias" of shape \[1\]; the file has none/ });
-  t.throws(() => io.save({} as never), { message: /io\.save: model is object, expected a Sequential/ });
+  t.throws(() => io.save({} as never), { message: /io\.save: model is an object, expected a Sequential or a Seq2Seq/ });
 });
 
 t.test('guards: non-finite, abort, early stopping, callbacks, bad arguments', async (t) => {

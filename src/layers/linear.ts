@@ -10,7 +10,7 @@ import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
-import { checkInt, checkBool, checkTensor, checkFinite, dflt } from './validate.js';
+import { checkInt, checkBool, checkTensor, checkFinite, dflt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
 export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
@@ -23,6 +23,8 @@ export interface LinearOptions {
   activation?: Activation;
   seed?: number;
 }
+const LINEAR_KEYS = keysOf<LinearOptions>()(['inFeatures', 'outFeatures', 'bias', 'activation', 'seed']);
+
 
 const ACTS: readonly Activation[] = ['none', 'tanh', 'relu', 'sigmoid'];
 
@@ -54,6 +56,7 @@ export class Linear {
 
   constructor(opts: LinearOptions) {
     if (opts === null || typeof opts !== 'object') throw argError('Linear', 'options', 'an object', opts);
+    checkKeys('Linear', 'options', opts, LINEAR_KEYS);
     this.inFeatures = checkInt('Linear', 'inFeatures', opts.inFeatures, 1);
     this.outFeatures = checkInt('Linear', 'outFeatures', opts.outFeatures, 1);
     this.bias = checkBool('Linear', 'bias', dflt(opts.bias, true));

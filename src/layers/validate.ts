@@ -3,6 +3,8 @@
 import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
+export { checkKeys, keysOf, nearestName } from '../util/keys.js';
+
 export function shapeStr(shape: readonly (number | string)[]): string {
   return `[${shape.join(',')}]`;
 }
@@ -58,3 +60,4 @@ export function checkFinite(where: string, name: string, data: Float32Array, sha
 export function dflt<T>(v: T | undefined, d: T): T {
   return v === undefined ? d : v;
 }
+

@@ -65,6 +65,16 @@ export interface SequentialOptions {
   output?: 'last' | 'mean' | 'all';
 }
 
+/** Options of Sequential.predict. */
+export interface PredictOptions {
+  /** Valid length of each sequence (0 ≤ length ≤ T); later steps are padding. */
+  lengths?: ArrayLike<number>;
+  /** Alternative to lengths: [N, T] of 1 (valid) and 0 (padding). */
+  mask?: Tensor;
+  /** Sequences per forward pass (default 32). */
+  batchSize?: number;
+}
+
 export interface CompileOptions {
   optimizer: Optimizer;
   loss: LossName;

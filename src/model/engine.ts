@@ -354,7 +354,7 @@ export class Engine {
 
   /**
    * Inference on rows `idx` of d (−1: filler): staged and run forward; the
-   * predictions go to out (by sample) when given. Returns the number of
+   * predictions go to out (by sample) when given, zero at padding steps. Returns the number of
    * prediction rows (B or T·B), which sit at lastPred.
    */
   infer(d: Data, idx: Int32Array, out: Float32Array | null, withTargets: boolean): number {
@@ -369,7 +369,8 @@ export class Engine {
         const n = idx[b]!;
         if (n < 0) continue;
         if (this.perSeq) out.set(pred.subarray(b * O, (b + 1) * O), n * O);
-        else for (let t = 0; t < T; t++) out.set(pred.subarray((t * B + b) * O, (t * B + b + 1) * O), (n * T + t) * O);
+        // Padding steps stay zero (as PyTorch's pad_packed_sequence leaves them), not the head's bias.
+        else for (let t = 0; t < T; t++) if (d.valid[n * T + t] === 1) out.set(pred.subarray((t * B + b) * O, (t * B + b + 1) * O), (n * T + t) * O);
       }
     }
     return this.perSeq ? B : T * B;

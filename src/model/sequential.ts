@@ -15,9 +15,10 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
-import { checkInt, checkTensor } from '../layers/validate.js';
+import { checkInt, checkTensor, checkKeys } from '../layers/validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
-import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions } from './contracts.js';
+import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions, PredictOptions } from './contracts.js';
+import { KEYS } from './keys.js';
 import { Engine } from './engine.js';
 import { ModelStream, type ModelState } from './stream.js';
 import { training, type BatchOptions, type EvalOptions } from './training.js';
@@ -58,7 +59,9 @@ export class Sequential {
   constructor(layers: ModelLayer[], opts: SequentialOptions = {}) {
     const where = 'Sequential';
     if (!Array.isArray(layers) || layers.length === 0) throw argError(where, 'layers', 'a non-empty array of layers', layers);
-    const output = opts?.output ?? 'last';
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkKeys(where, 'options', opts, KEYS.sequential);
+    const output = opts.output ?? 'last';
     if (output !== 'last' && output !== 'mean' && output !== 'all') throw argError(where, 'options.output', "'last', 'mean' or 'all'", output);
     this.output = output;
     this.layers = [...layers];
@@ -189,9 +192,15 @@ export class Sequential {
     return training<Sequential>('Sequential.evaluate').evaluate(this, x, y, opts);
   }
 
-  /** Predictions for x [N, T, F]: [N, outputs] ('last') or [N, T, outputs] ('all'). */
-  predict(x: Tensor, opts: { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number } = {}): Tensor {
+  /**
+   * Predictions for x [N, T, F]: [N, outputs] ('last', 'mean') or
+   * [N, T, outputs] ('all'). With `lengths` or `mask`, output 'all' is zero
+   * at padding steps (like PyTorch's `pad_packed_sequence`).
+   */
+  predict(x: Tensor, opts: PredictOptions = {}): Tensor {
     this.alive('Sequential.predict');
+    if (opts === null || typeof opts !== 'object') throw argError('Sequential.predict', 'options', 'an object', opts);
+    checkKeys('Sequential.predict', 'options', opts, KEYS.predict);
     const d = this.engine.data('Sequential.predict', x, null, opts?.lengths, opts?.mask);
     const batchSize = checkInt('Sequential.predict', 'options.batchSize', opts?.batchSize ?? 32, 1);
     const O = this.outputSize, e = this.engine;

@@ -5,7 +5,8 @@ import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Linear } from '../layers/linear.js';
 import { Embedding } from '../layers/embedding.js';
-import { checkInt, dflt } from '../layers/validate.js';
+import { checkInt, checkKeys, dflt } from '../layers/validate.js';
+import { KEYS } from '../model/keys.js';
 import type { Random } from '../util/rng.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Data, FitOptions, History } from '../model/contracts.js';
@@ -18,6 +19,7 @@ export async function fit(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts
   const c = m.compiled;
   if (!c) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: call compile({ optimizer, loss }) first`);
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  checkKeys(where, 'options', opts, KEYS.fit);
   const all = m.engine.data(where, x, y, opts.lengths, opts.mask);
   const tbptt = checkInt(where, 'options.tbptt', dflt(opts.tbptt, 0), 0);
   if (tbptt > 0 && m.engine.recs.some((r) => r.bidirectional)) throw argError(where, 'options.tbptt', '0 for a bidirectional model (the reverse direction needs the whole sequence)', tbptt);
@@ -26,6 +28,7 @@ export async function fit(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw argError(where, 'options.validationSplit', 'a number in [0, 1)', split);
   let train = all, val: Data | null = null;
   if (opts.validationData) {
+    checkKeys(where, 'options.validationData', opts.validationData, KEYS.validationData);
     val = m.engine.data(`${where} (validationData)`, opts.validationData.x, opts.validationData.y, opts.validationData.lengths, opts.validationData.mask);
   } else if (split > 0) {
     const nVal = Math.floor(all.N * split);

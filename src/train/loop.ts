@@ -4,9 +4,10 @@
 // A model's fit checks its own data and options and hands the loop a host:
 // how to train one batch, validate, and which generators to save.
 import { SimdRnnError, argError } from '../errors.js';
-import { checkInt, checkBool, dflt } from '../layers/validate.js';
+import { checkInt, checkBool, dflt, checkKeys } from '../layers/validate.js';
 import { Random } from '../util/rng.js';
 import type { History, Logs, LoopOptions, Optimizer } from '../model/contracts.js';
+import { KEYS } from '../model/keys.js';
 
 export type { LoopOptions } from '../model/contracts.js';
 import { writeCheckpoint, readCheckpoint, type CheckpointModel } from '../io/checkpoint.js';
@@ -52,6 +53,7 @@ export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> 
   const es = opts.earlyStopping;
   if (es !== undefined) {
     if (es === null || typeof es !== 'object') throw argError(where, 'options.earlyStopping', '{ patience, monitor?, minDelta? }', es);
+    checkKeys(where, 'options.earlyStopping', es, KEYS.earlyStopping);
     checkInt(where, 'options.earlyStopping.patience', es.patience, 1);
     if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && es.minDelta >= 0 && Number.isFinite(es.minDelta))) {
       throw argError(where, 'options.earlyStopping.minDelta', 'a finite number ≥ 0', es.minDelta);
@@ -64,11 +66,13 @@ export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> 
   if (opts.callbacks !== undefined) {
     const cb = opts.callbacks;
     if (cb === null || typeof cb !== 'object') throw argError(where, 'options.callbacks', '{ onBatchEnd?, onEpochEnd? }', cb);
+    checkKeys(where, 'options.callbacks', cb, KEYS.callbacks);
     for (const k of ['onBatchEnd', 'onEpochEnd'] as const) if (cb[k] !== undefined && typeof cb[k] !== 'function') throw argError(where, `options.callbacks.${k}`, 'a function', cb[k]);
   }
   const ck = opts.checkpoint;
   if (ck !== undefined) {
     if (ck === null || typeof ck !== 'object') throw argError(where, 'options.checkpoint', '{ every?, path?, save? }', ck);
+    checkKeys(where, 'options.checkpoint', ck, KEYS.checkpoint);
     checkInt(where, 'options.checkpoint.every', ck.every ?? 1, 1);
     if (ck.path !== undefined && typeof ck.path !== 'string') throw argError(where, 'options.checkpoint.path', 'a file path', ck.path);
     if (ck.save !== undefined && typeof ck.save !== 'function') throw argError(where, 'options.checkpoint.save', 'a function', ck.save);

@@ -6,6 +6,7 @@ import { SimdRnnError, argError } from '../errors.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 import type { Optimizer, OptimizerState, Schedule } from '../model/contracts.js';
 import { provideTraining } from '../model/training.js';
+import { checkBool, checkKeys, keysOf } from '../layers/validate.js';
 import { seq2seqTraining } from './seq2seq.js';
 import { compile, trainOnBatch, evaluate } from './trainer.js';
 import { fit } from './fit.js';
@@ -114,7 +115,7 @@ class SGD extends Base {
     this.momentum = num('optim.sgd', 'momentum', o.momentum, 0, 0);
     this.dampening = num('optim.sgd', 'dampening', o.dampening, 0, 0, 1);
     this.weightDecay = num('optim.sgd', 'weightDecay', o.weightDecay, 0, 0);
-    this.nesterov = o.nesterov ?? false;
+    this.nesterov = checkBool('optim.sgd', 'nesterov', o.nesterov ?? false);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw argError('optim.sgd', 'nesterov', 'false unless momentum > 0 and dampening = 0 (as in PyTorch)', true);
     }
@@ -158,7 +159,7 @@ class RMSprop extends Base {
     this.eps = num('optim.rmsprop', 'eps', o.eps, 1e-8, 0);
     this.weightDecay = num('optim.rmsprop', 'weightDecay', o.weightDecay, 0, 0);
     this.momentum = num('optim.rmsprop', 'momentum', o.momentum, 0, 0);
-    this.centered = o.centered ?? false;
+    this.centered = checkBool('optim.rmsprop', 'centered', o.centered ?? false);
   }
   update(p: number, g: number, lr: number): void {
     this.check('update');
@@ -218,12 +219,25 @@ export const schedules = {
  * @example
  * model.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
  */
+/** The options object of optim.name: an object with only the optimizer's keys. */
+function options<T extends object>(name: string, o: T, keys: readonly string[]): T {
+  if (o === null || typeof o !== 'object') throw argError(`optim.${name}`, 'options', 'an object', o);
+  checkKeys(`optim.${name}`, 'options', o, keys);
+  return o;
+}
+const KEYS = {
+  sgd: keysOf<SGDOptions>()(['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']),
+  adam: keysOf<AdamOptions>()(['lr', 'betas', 'eps', 'weightDecay']),
+  rmsprop: keysOf<RMSpropOptions>()(['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered']),
+  adagrad: keysOf<AdagradOptions>()(['lr', 'lrDecay', 'eps', 'weightDecay', 'initialAccumulatorValue']),
+};
+
 export const optim = {
-  sgd: (o: SGDOptions = {}): Optimizer => new SGD(o),
-  adam: (o: AdamOptions = {}): Optimizer => new Adam('adam', o),
-  adamw: (o: AdamOptions = {}): Optimizer => new Adam('adamw', o),
-  rmsprop: (o: RMSpropOptions = {}): Optimizer => new RMSprop(o),
-  adagrad: (o: AdagradOptions = {}): Optimizer => new Adagrad(o),
+  sgd: (o: SGDOptions = {}): Optimizer => new SGD(options('sgd', o, KEYS.sgd)),
+  adam: (o: AdamOptions = {}): Optimizer => new Adam('adam', options('adam', o, KEYS.adam)),
+  adamw: (o: AdamOptions = {}): Optimizer => new Adam('adamw', options('adamw', o, KEYS.adam)),
+  rmsprop: (o: RMSpropOptions = {}): Optimizer => new RMSprop(options('rmsprop', o, KEYS.rmsprop)),
+  adagrad: (o: AdagradOptions = {}): Optimizer => new Adagrad(options('adagrad', o, KEYS.adagrad)),
   schedules,
 };
 

@@ -1,5 +1,6 @@
 // Batches from ragged sequences, like Keras's pad_sequences.
 import { argError } from '../errors.js';
+import { checkKeys, keysOf } from '../util/keys.js';
 import type { Tensor } from '../tensor.js';
 
 export interface PadOptions {
@@ -32,6 +33,8 @@ export interface Padded {
 export function padSequences(seqs: ArrayLike<number>[], opts: PadOptions = {}): Padded {
   const where = 'padSequences';
   if (!Array.isArray(seqs) || seqs.length === 0) throw argError(where, 'sequences', 'a non-empty array of arrays', seqs);
+  if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  checkKeys(where, 'options', opts, keysOf<PadOptions>()(['maxlen', 'padding', 'truncating', 'value', 'features']));
   const F = opts.features ?? 1;
   if (!Number.isInteger(F) || F < 1) throw argError(where, 'options.features', 'an integer ≥ 1', F);
   const steps = seqs.map((s, i) => {

@@ -3,8 +3,9 @@
 // the target tokens, backward, the optimizer update with its guard),
 // evaluation, and fit through the shared loop.
 import { SimdRnnError, argError } from '../errors.js';
-import { checkInt, dflt } from '../layers/validate.js';
+import { checkInt, dflt, checkKeys } from '../layers/validate.js';
 import type { Logs, History } from '../model/contracts.js';
+import { KEYS } from '../model/keys.js';
 import type { Seq2Seq, Seq2SeqTraining } from '../model/seq2seq/seq2seq.js';
 import { checkPairs, slicePairs, type Pairs, type TokenTensor } from '../model/seq2seq/data.js';
 import type { Seq2SeqCompileOptions, Seq2SeqEvalOptions, Seq2SeqFitOptions } from '../model/seq2seq/options.js';
@@ -14,6 +15,7 @@ import { runLoop, batchSizeOf } from './loop.js';
 function compile(m: Seq2Seq, opts: Seq2SeqCompileOptions): void {
   const where = 'Seq2Seq.compile';
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  checkKeys(where, 'options', opts, KEYS.seq2seqCompile);
   const o = opts.optimizer;
   if (!o || typeof o.update !== 'function') throw argError(where, 'optimizer', 'an optimizer from optim.*', o);
   for (const k of ['clipNorm', 'clipValue'] as const) {
@@ -114,6 +116,7 @@ async function fit(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2Seq
   const where = 'Seq2Seq.fit';
   const c = compiled(m, where);
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  checkKeys(where, 'options', opts, KEYS.seq2seqFit);
   const all = checkPairs(where, m.c, src, tgt, opts.srcLengths, opts.tgtLengths);
   const tf = opts.teacherForcing;
   if (tf !== undefined && typeof tf !== 'function') ratioOf(where, tf, 0);
@@ -123,6 +126,7 @@ async function fit(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2Seq
   if (opts.validationData) {
     const v = opts.validationData;
     if (v === null || typeof v !== 'object') throw argError(where, 'options.validationData', '{ src, tgt, srcLengths?, tgtLengths? }', v);
+    checkKeys(where, 'options.validationData', v, KEYS.seq2seqValidation);
     val = checkPairs(`${where} (validationData)`, m.c, v.src, v.tgt, v.srcLengths, v.tgtLengths);
   } else if (split > 0) {
     const nVal = Math.floor(all.N * split);
@@ -149,6 +153,7 @@ async function fit(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2Seq
 function trainOnBatch(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2SeqEvalOptions): number {
   const where = 'Seq2Seq.trainOnBatch';
   compiled(m, where);
+  checkKeys(where, 'options', opts, KEYS.seq2seqEval);
   const p = checkPairs(where, m.c, src, tgt, opts?.srcLengths, opts?.tgtLengths);
   return trainBatch(m, p, Int32Array.from({ length: p.N }, (_, i) => i), 1, where).loss;
 }
@@ -156,6 +161,7 @@ function trainOnBatch(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2
 function evaluate(m: Seq2Seq, src: TokenTensor, tgt: TokenTensor, opts: Seq2SeqEvalOptions): Logs {
   const where = 'Seq2Seq.evaluate';
   compiled(m, where);
+  checkKeys(where, 'options', opts, KEYS.seq2seqEval);
   const p = checkPairs(where, m.c, src, tgt, opts?.srcLengths, opts?.tgtLengths);
   return evaluatePairs(m, p, checkInt(where, 'options.batchSize', opts?.batchSize ?? 64, 1));
 }

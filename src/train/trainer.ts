@@ -4,17 +4,19 @@
 // fit loop (fit.ts) and the model's own trainOnBatch and evaluate use it.
 import { SimdRnnError, argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkInt, dflt } from '../layers/validate.js';
+import { checkInt, dflt, checkKeys } from '../layers/validate.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Backend } from '../backend/backend.js';
 import type { Params } from '../layers/params.js';
 import type { Compiled, CompileOptions, Data, Logs } from '../model/contracts.js';
+import { KEYS } from '../model/keys.js';
 import type { BatchOptions, EvalOptions } from '../model/training.js';
 import { MetricSum, LOSS_NAMES, METRIC_NAMES } from './losses.js';
 
 function compile(m: Sequential, opts: CompileOptions): void {
   const where = 'Sequential.compile';
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+  checkKeys(where, 'options', opts, KEYS.compile);
   const o = opts.optimizer;
   if (!o || typeof o.update !== 'function') throw argError(where, 'optimizer', 'an optimizer from optim.*', o);
   if (!LOSS_NAMES.includes(opts.loss)) throw argError(where, 'loss', LOSS_NAMES.map((n) => `'${n}'`).join(' | '), opts.loss);
@@ -27,6 +29,7 @@ function compile(m: Sequential, opts: CompileOptions): void {
   if (!Array.isArray(metrics)) throw argError(where, 'metrics', `an array of ${METRIC_NAMES.join(' | ')}`, metrics);
   const lo = dflt(opts.lossOptions, {});
   if (lo === null || typeof lo !== 'object') throw argError(where, 'lossOptions', 'an object', lo);
+  checkKeys(where, 'lossOptions', lo, KEYS.lossOptions);
   for (const m of metrics) if (!METRIC_NAMES.includes(m)) throw argError(where, 'metrics', METRIC_NAMES.join(' | '), m);
   const onNonFinite = dflt(opts.onNonFinite, 'throw');
   if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
@@ -176,6 +179,7 @@ function evaluateData(m: Sequential, d: Data, batchSize: number): Logs {
 
 function trainOnBatch(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: BatchOptions): number {
   if (!m.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.trainOnBatch: call compile({ optimizer, loss }) first');
+  checkKeys('Sequential.trainOnBatch', 'options', opts, KEYS.batch);
   const d = m.engine.data('Sequential.trainOnBatch', x, y, opts?.lengths, opts?.mask);
   const tbptt = checkInt('Sequential.trainOnBatch', 'options.tbptt', opts?.tbptt ?? 0, 0);
   return trainBatch(m, d, Int32Array.from({ length: d.N }, (_, i) => i), tbptt, []).loss;
@@ -183,6 +187,7 @@ function trainOnBatch(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: Ba
 
 function evaluate(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: EvalOptions): Logs {
   if (!m.compiled) throw new SimdRnnError('INVALID_ARGUMENT', 'Sequential.evaluate: call compile({ optimizer, loss }) first');
+  checkKeys('Sequential.evaluate', 'options', opts, KEYS.evaluate);
   const d = m.engine.data('Sequential.evaluate', x, y, opts?.lengths, opts?.mask);
   return evaluateData(m, d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
 }

@@ -100,6 +100,21 @@ t.test('padding changes nothing: masked batches equal the unpadded sequences', a
         sum += l * c; cnt += c;
       });
       t.ok(Math.abs(padded - sum / cnt) < 1e-6, `${output}: ${padded} vs ${sum / cnt}`);
+      if (output === 'all') {
+        // predict: each sequence's valid steps equal it alone, and padding steps are zero (not the head's bias).
+        const p = m.predict(tensor(x, [4, T, F]), { lengths }).data;
+        lengths.forEach((n, i) => {
+          const alone = m.predict(tensor(xs[i]!, [1, n, F])).data;
+          // (batch 1 and batch 4 take different GEMM paths: equal to rounding)
+          const d = Math.max(...Array.from(alone, (v, k) => Math.abs(v - p[i * T + k]!)));
+          t.ok(d < 1e-6, `sequence ${i}: valid steps equal the sequence alone (max |Δ| ${d})`);
+          t.same(Array.from(p.subarray(i * T + n, (i + 1) * T)), new Array(T - n).fill(0), `sequence ${i}: padding steps are zero`);
+        });
+        const pre = new Float32Array(T * 4).fill(0);
+        lengths.forEach((n, i) => { for (let s2 = T - n; s2 < T; s2++) pre[i * T + s2] = 1; });
+        const q = m.predict(tensor(x, [4, T, F]), { mask: tensor(pre, [4, T]) }).data;
+        t.equal(q.filter((v, k) => pre[k] === 0 && v !== 0).length, 0, 'mask: every masked step is zero');
+      }
     }
   });
 });

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { rng, randomSeed } from '../../util/rng.js';
 import { Lifetime, disposable } from '../../util/lifetime.js';
 import { Params, type ParamSpec } from '../params.js';
-import { checkInt, checkTensor, checkFinite } from '../validate.js';
+import { checkInt, checkTensor, checkFinite, checkKeys, keysOf } from '../validate.js';
 import { AttentionCore, type AttentionScore } from './core.js';
 
 export type { AttentionScore } from './core.js';
@@ -71,6 +71,7 @@ export class Attention {
   constructor(opts: AttentionOptions) {
     const W = 'Attention';
     if (opts === null || typeof opts !== 'object') throw argError(W, 'options', 'an object', opts);
+    checkKeys(W, 'options', opts, keysOf<AttentionOptions>()(['score', 'queryDim', 'keyDim', 'attentionDim', 'seed']));
     if (!SCORES.includes(opts.score)) throw argError(W, 'score', SCORES.map((s) => `'${s}'`).join(' | '), opts.score);
     this.score = opts.score;
     this.queryDim = checkInt(W, 'queryDim', opts.queryDim, 1);
@@ -101,6 +102,8 @@ export class Attention {
   forward(query: Tensor, keys: Tensor, opts: { lengths?: ArrayLike<number>; group?: number } = {}): { output: Tensor; context: Tensor; weights: Tensor } {
     const W = 'Attention.forward';
     this.life.check(W);
+    if (opts === null || typeof opts !== 'object') throw argError(W, 'options', 'an object', opts);
+    checkKeys(W, 'options', opts, ['lengths', 'group']);
     checkTensor(W, 'keys', keys, ['*', '*', this.keyDim], `[B, S, keyDim], keyDim = ${this.keyDim}`);
     const [B, S] = keys.shape as [number, number, number];
     const group = checkInt(W, 'options.group', opts.group ?? 1, 1);

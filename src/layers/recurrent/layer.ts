@@ -10,7 +10,7 @@ import type { Tensor } from '../../tensor.js';
 import { rng, randomSeed, Random } from '../../util/rng.js';
 import { Lifetime, disposable } from '../../util/lifetime.js';
 import { Params } from '../params.js';
-import { checkBool, checkInt, checkTensor, checkFinite, dflt } from '../validate.js';
+import { checkBool, checkInt, checkTensor, checkFinite, dflt, checkKeys, keysOf } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
@@ -25,6 +25,8 @@ export type { StreamState } from './stream.js';
 
 export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
 
+const RECURRENT_KEYS = keysOf<RecurrentOptions>()(['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'residual', 'layerNorm', 'bias', 'batchFirst', 'seed']);
+const FORWARD_KEYS = keysOf<ForwardOptions>()(['h0', 'c0', 'lengths', 'mask', 'train']);
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
 export class Recurrent {
@@ -64,6 +66,7 @@ export class Recurrent {
     this.name = name;
     this.stepWhere = `${name}.step`;
     if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
+    checkKeys(name, 'options', opts, name === 'RNN' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS);
     this.plugin = cell;
     this.cell = cell.type;
     this.layerNorm = cell.config().layerNorm === true;
@@ -161,6 +164,7 @@ export class Recurrent {
     const where = `${this.name}.forward`;
     this.life.check(where);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkKeys(where, 'options', opts, FORWARD_KEYS);
     checkTensor(where, 'x', x, this.batchFirst ? ['*', '*', this.inputSize] : ['*', '*', this.inputSize],
       `${this.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]'}, inputSize = ${this.inputSize}`);
     const [d0, d1] = x.shape as [number, number, number];
@@ -267,6 +271,7 @@ export class Recurrent {
     this.life.check(where);
     if (!this.seq.hasForward) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkKeys(where, 'options', opts, keysOf<BackwardOptions>()(['dh', 'dc']));
     const { T, B } = this.seq.lastShape, H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
     checkTensor(where, 'dOutput', dOutput, this.seqShape(T, B, DH), 'the shape of the last forward output');
     if (opts.dh !== undefined) checkTensor(where, 'dh', opts.dh, this.stateShape(B), '[numLayers·D, B, hiddenSize]');

@@ -17,7 +17,8 @@ import { RNN } from '../../layers/rnn.js';
 import type { Recurrent } from '../../layers/recurrent/index.js';
 import { Attention } from '../../layers/attention/attention.js';
 import type { Params } from '../../layers/params.js';
-import { checkInt, checkTensor } from '../../layers/validate.js';
+import { checkInt, checkTensor, checkKeys } from '../../layers/validate.js';
+import { KEYS } from '../keys.js';
 import type { History, Logs, Optimizer } from '../contracts.js';
 import { training, type Training } from '../training.js';
 import { seq2seqConfig, seq2seqModules, scoreOf, type Seq2SeqConfig, type Seq2SeqOptions, type EncoderOptions, type CellName } from './config.js';
@@ -77,6 +78,9 @@ export class Seq2Seq {
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: Seq2SeqOptions) {
+    // (A model's config(), with its type, makes the same model again.)
+    checkKeys('Seq2Seq', 'options', opts, (opts as { type?: unknown } | null)?.type === 'Seq2Seq' ? [...KEYS.seq2seq, 'type'] : KEYS.seq2seq);
+    if (opts !== null && typeof opts === 'object') checkKeys('Seq2Seq', 'tokens', opts.tokens, KEYS.tokens);
     const c = seq2seqConfig(opts);
     this.c = c;
     const seed = opts.seed === undefined ? randomSeed() : checkInt('Seq2Seq', 'seed', opts.seed, 0, 2 ** 32 - 1);
@@ -178,6 +182,8 @@ export class Seq2Seq {
   logProb(src: TokenTensor, tgt: TokenTensor, opts: Seq2SeqEvalOptions = {}): Float64Array {
     const where = 'Seq2Seq.logProb';
     this.alive(where);
+    if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkKeys(where, 'options', opts, KEYS.seq2seqEval);
     const p = checkPairs(where, this.c, src, tgt, opts.srcLengths, opts.tgtLengths);
     const bs = checkInt(where, 'options.batchSize', opts.batchSize ?? 64, 1), B = Math.min(bs, p.N);
     const out = new Float64Array(p.N), rows = new Float64Array(B);
@@ -205,6 +211,8 @@ export class Seq2Seq {
     const where = 'Seq2Seq.translate';
     this.alive(where);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
+    checkKeys(where, 'options', opts, KEYS.translate);
+    if (opts.sample !== undefined) checkKeys(where, 'options.sample', opts.sample, KEYS.sample);
     const p = checkPairs(where, this.c, src, null, opts.srcLengths);
     const beam = checkInt(where, 'options.beam', opts.beam ?? 1, 1, 256);
     const nBest = checkInt(where, 'options.nBest', opts.nBest ?? 1, 1, beam);

@@ -68,6 +68,11 @@ export function save(model: Sequential | Seq2Seq, metadata: Record<string, strin
   return stampCrc(writeSafetensors(dict, meta));
 }
 
+/** Whether tensor names look like a PyTorch RNN/LSTM/GRU state dict (weight_ih_l0, …). */
+function looksLikeTorch(entries: readonly { name: string }[]): boolean {
+  return entries.some((e) => /(^|\.)(weight|bias)_(ih|hh)_l\d+(_reverse)?$/.test(e.name));
+}
+
 /** The first element of a dict that is NaN or ±Infinity, if any. */
 function firstNonFinite(dict: Record<string, Tensor>): { key: string; i: number; v: number } | null {
   for (const [key, t] of Object.entries(dict)) {
@@ -210,7 +215,7 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
   const header = readSafetensorsHeader(bytes), { metadata } = header;
   const checkpoint = metadata.format === 'simd-rnn/checkpoint';
   if (!checkpoint && metadata.format !== MODEL_FORMAT && metadata.format !== SEQ2SEQ_FORMAT) {
-    throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}" or "${SEQ2SEQ_FORMAT}"${metadata.format === undefined ? ' (not a simd-rnn model file: a PyTorch state dict loads into a layer with loadStateDict(io.readSafetensors(bytes)))' : ''}`);
+    throw bad(`format is ${describe(metadata.format)}, expected "${MODEL_FORMAT}" or "${SEQ2SEQ_FORMAT}"${metadata.format === undefined ? `: not a simd-rnn model file${looksLikeTorch(header.entries) ? ' but a bare state dict (PyTorch\'s names, no architecture)' : ''}. To load one, build the model in PyTorch with tools/simd_rnn_torch.py (shipped in the package: sr.Sequential(architecture), load_state_dict, sr.save(model, path)) and io.load that file, or load it into a layer with layer.loadStateDict(io.readSafetensors(bytes))` : ''}`);
   }
   if (!READABLE_VERSIONS.includes(metadata.formatVersion ?? '')) {
     throw bad(`format version is ${describe(metadata.formatVersion)}, expected one of ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')} (written by a newer simd-rnn?)`);

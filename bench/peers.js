@@ -19,7 +19,8 @@ import { init, tensor, LSTM, GRU, Linear, Sequential, optim, io } from '../dist/
 import { lossCurveSvg } from '../dist/cli/svg.js';
 import { QUICK, JSON_OUT, rng } from './common.js';
 
-const require = createRequire(import.meta.url);
+// The peers live in bench/peers (installed on demand: npm run setup:peers).
+const require = createRequire(new URL('./peers/package.json', import.meta.url));
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });

@@ -23,6 +23,7 @@ export type ErrorCode =
  * catch (e) { if (e instanceof SimdRnnError) console.log(e.code); }
  */
 export class SimdRnnError extends Error {
+  /** What kind of error: INVALID_ARGUMENT, SHAPE_MISMATCH, DISPOSED, BUSY, BAD_FILE, NON_FINITE, OUT_OF_MEMORY, … */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -3,7 +3,9 @@ import { argError } from './errors.js';
 
 /** A dense row-major f32 array with a shape. */
 export interface Tensor {
+  /** The elements, row-major. */
   data: Float32Array;
+  /** The dimensions; their product is data.length. */
   shape: number[];
 }
 

@@ -19,9 +19,13 @@ const RELAXED_PROBE = new Uint8Array([
   0xfd, 0x85, 0x02, 0x0b,
 ]);
 
+/** What the runtime supports: WebAssembly at all, baseline SIMD, relaxed SIMD. */
 export interface Features {
+  /** WebAssembly is available. */
   wasm: boolean;
+  /** Baseline 128-bit SIMD validates. */
   simd: boolean;
+  /** Relaxed SIMD validates. */
   relaxedSimd: boolean;
 }
 

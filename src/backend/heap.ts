@@ -15,6 +15,7 @@ import { SimdRnnError } from '../errors.js';
 
 /** Where a heap's bytes live: wasm linear memory or a plain ArrayBuffer. */
 export interface HeapMemory {
+  /** The memory's current buffer (a new one after growth). */
   buffer(): ArrayBuffer;
   /** Grows to at least `bytes` in total. */
   grow(bytes: number): void;
@@ -30,7 +31,9 @@ interface Block { off: number; size: number }
  * Ids only grow, so a token is never confused with a later one.
  */
 export class HeapOwner {
+  /** A number never reused. */
   readonly id: number;
+  /** What owns the blocks (for error messages). */
   readonly label: string;
   /** False once released: its blocks are free and it may allocate no more. */
   live = true;
@@ -47,6 +50,7 @@ interface Used { size: number; owner: HeapOwner }
 /** Largest heap the library can address: pointers are byte offsets that JS shifts as int32 (ptr >> 2). */
 export const MAX_HEAP_BYTES = 2 ** 31;
 
+/** A backend's memory: blocks allocated and freed with owner tokens, typed views (re-read after growth), reads and writes. */
 export class Heap {
   /** f32 view of the whole memory; replaced when the memory grows. */
   f32!: Float32Array;

@@ -17,6 +17,7 @@ export type { WasmSource } from './wasm.js';
 
 const NAMES: readonly BackendName[] = ['wasm-relaxed', 'wasm-simd', 'wasm', 'js'];
 
+/** Options of `init` and `initSync`. */
 export interface InitOptions {
   /** Force a backend instead of detecting the best one. */
   backend?: BackendName;

@@ -15,16 +15,30 @@ export function packedSize(K: number, N: number): number {
 /** A pointer argument: its index, the f32 a call touches from it (given all the arguments), and whether 0 means "none". */
 export type Extent = [arg: number, elems: (a: number[]) => number, optional?: boolean];
 
+/** One kernel's entry in the kernel table. */
 export interface KernelSpec {
   /** Argument names, in order. */
   readonly args: readonly string[];
+  /** The pointer arguments and how many floats a call touches from each. */
   readonly pointers: readonly Extent[];
   /** Floating-point operations and elements of output per call (a benchmark's rate is one of them per second). */
-  work(a: number[]): { flops: number; elems: number };
+  work(a: number[]): {
+    /** Floating-point operations. */
+    flops: number;
+    /** Elements of output. */
+    elems: number;
+  };
   /** What a benchmark of it reports: GFLOP/s (products) or Melem/s (everything else). */
   readonly unit: 'GFLOP/s' | 'Melem/s';
   /** Benchmark cases: a label and the scalar arguments by name (pointers get random data of their extent). */
-  readonly bench: readonly { label: string; args: Record<string, number>; ints?: Record<string, number> }[];
+  readonly bench: readonly {
+    /** What the case is, e.g. 'M=K=N=256'. */
+    label: string;
+    /** Scalar arguments by name. */
+    args: Record<string, number>;
+    /** Integer (i32) buffers by name, with their upper bound. */
+    ints?: Record<string, number>;
+  }[];
 }
 
 // Rows × leading dimension, the last row only as wide as it is used.

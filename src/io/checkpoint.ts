@@ -10,37 +10,63 @@ import { readSafetensorsHeader, decodeTensors, writeSafetensors } from './safete
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { finiteWeights, parseMetaJson } from './model.js';
 
+/** The format metadata of checkpoint files. */
 export const CHECKPOINT_FORMAT = 'simd-rnn/checkpoint';
 /** Written: 2 (CRC over the whole file). Read: 1 and 2. */
 export const CHECKPOINT_VERSION = '2';
 const READABLE_VERSIONS = ['1', '2'];
 
+/** Where a fit stood when a checkpoint was written: the epoch's history, the shuffle, early stopping. */
 export interface TrainingState {
   /** Epochs completed. */
   epoch: number;
+  /** The shuffle generator's state. */
   shuffleState: number;
+  /** The current epoch's order of samples. */
   order: Int32Array;
   /** Dropout generators, in layer order. */
   rngStates: number[];
+  /** The history so far. */
   history: History;
   /** Early-stopping bookkeeping. */
-  es?: { best: number | null; bad: number };
+  es?: {
+    /** The best monitored loss so far. */
+    best: number | null;
+    /** Epochs since it improved. */
+    bad: number;
+  };
 }
 
+/** A checkpoint, read back: the weights, the optimizer's state and the training state. */
 export interface Checkpoint {
+  /** The model's parameters by name. */
   weights: Record<string, Tensor>;
+  /** The model's config, as JSON. */
   architecture: string;
-  optimizer: { name: string; steps: number; buffers: Float32Array[] };
+  /** The optimizer: its name, its steps and its state buffers. */
+  optimizer: {
+    /** 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad'. */
+    name: string;
+    /** Steps taken. */
+    steps: number;
+    /** Its moments and buffers. */
+    buffers: Float32Array[];
+  };
+  /** Where training stood. */
   training: TrainingState;
 }
 
 /** What a checkpoint takes of a model (Sequential, Seq2Seq). */
 export interface CheckpointModel {
+  /** The compiled optimizer. */
   readonly optimizer: Optimizer | null;
+  /** Its parameters. */
   stateDict(): Record<string, Tensor>;
+  /** Its architecture. */
   config(): unknown;
 }
 
+/** A checkpoint of a compiled model and its training state, as one safetensors file with a CRC (fit writes these). */
 export function writeCheckpoint(model: CheckpointModel, training: TrainingState): Uint8Array {
   const opt = model.optimizer;
   if (!opt) throw new SimdRnnError('INVALID_ARGUMENT', 'checkpoint: the model is not compiled');
@@ -81,6 +107,7 @@ function checkHistory(h: unknown): History {
   return { loss: nan(h.loss), valLoss: nan(h.valLoss), metrics: rec(h.metrics), valMetrics: rec(h.valMetrics), steps: h.steps, skipped: (h.skipped as number | undefined) ?? 0, ...(h.stopped ? { stopped: h.stopped } : {}) } as History;
 }
 
+/** Reads and checks a checkpoint (format, CRC, every tensor and the training metadata); BAD_FILE otherwise. */
 export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const header = readSafetensorsHeader(bytes), { metadata } = header;
   if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`format is ${describe(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);

@@ -27,6 +27,7 @@ function ioError(verb: string, path: string, e: unknown): SimdRnnError {
   return new SimdRnnError('IO_ERROR', `cannot ${verb} ${path}: ${fsReason(e)}`, { cause: e });
 }
 
+/** Writes a file atomically (Node): a temporary file, fsync, rename, fsync of the directory; a crash leaves the old file or the new one, never half of one. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const fs = await nodeFs('writeFileAtomic');
   const { dirname } = await import('node:path');
@@ -60,6 +61,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   }
 }
 
+/** Reads a file (Node), with a clear IO_ERROR naming the path and the reason. */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
   const fs = await nodeFs('readFile');
   try {

@@ -25,6 +25,7 @@ import { readSafetensorsHeader, decodeTensors, writeSafetensors, scanJson, MAX_J
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { writeFileAtomic, readFileBytes } from './file.js';
 
+/** The format metadata of Sequential model files. */
 export const MODEL_FORMAT = 'simd-rnn/sequential';
 /** Written: 2 (CRC over the whole file). Read: 1 and 2. */
 export const MODEL_FORMAT_VERSION = '2';

@@ -29,8 +29,11 @@ function bad(msg: string): SimdRnnError {
   return new SimdRnnError('BAD_FILE', `readSafetensors: ${msg}`);
 }
 
+/** A safetensors file, read: its tensors and its string metadata. */
 export interface SafetensorsFile {
+  /** The tensors by name, as f32. */
   tensors: Record<string, Tensor>;
+  /** The string metadata (`__metadata__`). */
   metadata: Record<string, string>;
 }
 
@@ -42,22 +45,31 @@ export interface SafetensorsFile {
  * const { tensors, metadata } = readSafetensorsFile(bytes);
  */
 /** One tensor's place in a file, checked against the file but not yet decoded. */
+/** One tensor's entry in a header. */
 export interface TensorEntry {
+  /** Its name. */
   name: string;
+  /** Its dtype: F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL… */
   dtype: string;
+  /** Its shape. */
   shape: number[];
+  /** Byte offset of its data in the data section. */
   begin: number;
+  /** End of its data (exclusive). */
   end: number;
 }
 
 /** A file's parsed and checked header: decode tensors from it with decodeTensors. */
 export interface SafetensorsHeader {
+  /** The tensors' entries, in file order. */
   entries: TensorEntry[];
+  /** The string metadata. */
   metadata: Record<string, string>;
   /** Byte offset of the data section. */
   dataStart: number;
 }
 
+/** Reads a safetensors file's tensors and metadata (F32 data; other dtypes converted where exact, refused otherwise). */
 export function readSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
   const h = readSafetensorsHeader(bytes);
   return { tensors: decodeTensors(bytes, h), metadata: h.metadata };

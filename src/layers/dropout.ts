@@ -8,8 +8,11 @@ import { randomSeed, Random } from '../util/rng.js';
 import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** Options of `new Dropout(options)`. */
 export interface DropoutOptions {
+  /** Probability of zeroing an element in training, in [0, 1); kept elements are scaled by 1/(1 − p). */
   p: number;
+  /** Seed of the masks (default: random). */
   seed?: number;
 }
 
@@ -18,9 +21,10 @@ export interface DropoutOptions {
  * new Sequential([new LSTM({ inputSize: 4, hiddenSize: 32 }), new Dropout({ p: 0.2 }), new Linear({ inFeatures: 32, outFeatures: 1 })]);
  */
 export class Dropout {
+  /** Probability of zeroing an element in training. */
   readonly p: number;
   private readonly be: Backend;
-  /** The masks' generator (its state is saved in checkpoints). */
+  /** @internal The masks' generator (its state is saved in checkpoints). */
   readonly random: Random;
   private buf = { n: 0, mask: 0, y: 0 };
   /** Its own block (0 while the buffers sit in a model's arena), and that arena. */
@@ -30,6 +34,7 @@ export class Dropout {
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
   model: object | null = null;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: DropoutOptions) {

@@ -10,10 +10,15 @@ import { Params } from './params.js';
 import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** Options of `new Embedding(options)`. */
 export interface EmbeddingOptions {
+  /** Vocabulary size: indices are integers in [0, numEmbeddings). */
   numEmbeddings: number;
+  /** Width of each embedding vector. */
   embeddingDim: number;
+  /** An index whose row starts at zero and gets no gradient, as PyTorch's padding_idx (default none). */
   paddingIdx?: number;
+  /** Seed of the default initialization N(0, 1), PyTorch's (default: random). */
   seed?: number;
 }
 const EMBEDDING_KEYS = keysOf<EmbeddingOptions>()(['numEmbeddings', 'embeddingDim', 'paddingIdx', 'seed']);
@@ -28,14 +33,19 @@ const EMBEDDING_KEYS = keysOf<EmbeddingOptions>()(['numEmbeddings', 'embeddingDi
  * ], { output: 'all' });    // x: [N, T] of indices
  */
 export class Embedding {
+  /** Vocabulary size. */
   readonly numEmbeddings: number;
+  /** Width of each embedding vector. */
   readonly embeddingDim: number;
+  /** The padding index, or null. */
   readonly paddingIdx: number | null;
+  /** @internal */
   readonly params: Params;
   private readonly be: Backend;
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
   model: object | null = null;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: EmbeddingOptions) {
@@ -94,6 +104,7 @@ export class Embedding {
     return { data: out, shape: [...shape, this.embeddingDim] };
   }
 
+  /** The options that make this layer again (saved in model files as the architecture). */
   config(): Record<string, unknown> {
     this.life.check('Embedding.config');
     const c: Record<string, unknown> = { type: 'Embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
@@ -101,10 +112,15 @@ export class Embedding {
     return c;
   }
 
+  /** The parameters by PyTorch's names, as copies. */
   stateDict(): Record<string, Tensor> { this.life.check('Embedding.stateDict'); return this.params.stateDict(); }
+  /** The parameter gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> { this.life.check('Embedding.gradStateDict'); return this.params.gradStateDict(); }
+  /** Loads parameters by name (strict: every name and shape is checked; SHAPE_MISMATCH or INVALID_ARGUMENT otherwise). */
   loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Embedding.loadStateDict'); this.params.load('Embedding.loadStateDict', dict); }
+  /** Sets every parameter gradient to zero. */
   zeroGrad(): void { this.life.check('Embedding.zeroGrad'); this.params.zeroGrad(); }
+  /** Number of parameters. */
   get numParams(): number { this.life.check('Embedding.numParams'); return this.params.size; }
   /** Whether dispose() was called (on this layer or on its model). */
   get disposed(): boolean { return this.life.disposed; }

@@ -13,14 +13,20 @@ import { Params } from './params.js';
 import { checkInt, checkBool, checkTensor, checkFinite, dflt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** Linear's activation after x·Wᵀ + b. */
 export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
 
+/** Options of `new Linear(options)`. */
 export interface LinearOptions {
+  /** Input features. */
   inFeatures: number;
+  /** Output features. */
   outFeatures: number;
+  /** Add a bias (default true). */
   bias?: boolean;
   /** Applied after the affine map (default 'none'). */
   activation?: Activation;
+  /** Seed of the default initialization U(−1/√in, 1/√in), PyTorch's (default: random). */
   seed?: number;
 }
 const LINEAR_KEYS = keysOf<LinearOptions>()(['inFeatures', 'outFeatures', 'bias', 'activation', 'seed']);
@@ -34,10 +40,15 @@ const ACTS: readonly Activation[] = ['none', 'tanh', 'relu', 'sigmoid'];
  * const y = head.forward(tensor(x, [8, 32]));   // [8, 1]
  */
 export class Linear {
+  /** Input features. */
   readonly inFeatures: number;
+  /** Output features. */
   readonly outFeatures: number;
+  /** Whether there is a bias. */
   readonly bias: boolean;
+  /** The activation applied after the product. */
   readonly activation: Activation;
+  /** @internal */
   readonly params: Params;
   private readonly be: Backend;
   private ws = { rows: 0, x: 0, y: 0, dz: 0, dx: 0 };
@@ -52,6 +63,7 @@ export class Linear {
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
   model: object | null = null;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: LinearOptions) {
@@ -183,7 +195,10 @@ export class Linear {
   private lastRows = 0;
 
   /** Accumulates dW, db from dy (shape of the last forward output); returns dx. */
-  backward(dy: Tensor): { dx: Tensor } {
+  backward(dy: Tensor): {
+    /** Gradient w.r.t. the last forward's x, in its shape. */
+    dx: Tensor;
+  } {
     this.life.check('Linear.backward');
     const rows = this.lastRows;
     if (!rows || !this.lastPublic) throw argError('Linear.backward', 'this', 'a layer with a forward pass to backpropagate through', 'none');
@@ -203,10 +218,15 @@ export class Linear {
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias, activation: this.activation };
   }
 
+  /** The parameters by PyTorch's names, as copies. */
   stateDict(): Record<string, Tensor> { this.life.check('Linear.stateDict'); return this.params.stateDict(); }
+  /** The parameter gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> { this.life.check('Linear.gradStateDict'); return this.params.gradStateDict(); }
+  /** Loads parameters by name (strict: every name and shape is checked; SHAPE_MISMATCH or INVALID_ARGUMENT otherwise). */
   loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Linear.loadStateDict'); this.params.load('Linear.loadStateDict', dict); }
+  /** Sets every parameter gradient to zero. */
   zeroGrad(): void { this.life.check('Linear.zeroGrad'); this.params.zeroGrad(); }
+  /** Number of parameters. */
   get numParams(): number { this.life.check('Linear.numParams'); return this.params.size; }
   /** Whether dispose() was called (on this layer or on its model). */
   get disposed(): boolean { return this.life.disposed; }

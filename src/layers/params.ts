@@ -9,8 +9,11 @@ import { SimdRnnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkTensor, checkFinite, shapeStr } from './validate.js';
 
+/** A parameter's name and shape. */
 export interface ParamSpec {
+  /** PyTorch's name, e.g. weight_ih_l0. */
   name: string;
+  /** Its shape. */
   shape: number[];
   /** A constant initial value (e.g. a layer norm's gain 1), where the layer's random init does not apply. */
   init?: number;

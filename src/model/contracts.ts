@@ -8,11 +8,19 @@ import type { Recurrent } from '../layers/recurrent/index.js';
 import type { Linear } from '../layers/linear.js';
 import type { Dropout } from '../layers/dropout.js';
 
+/** The layers a Sequential is made of. */
 export type ModelLayer = Embedding | Recurrent | Linear | Dropout;
 
+/**
+ * Losses, each a mean over the valid (unpadded) elements: squared error,
+ * absolute error, Huber (`lossOptions.delta`), softmax cross-entropy over
+ * class indices, and binary cross-entropy on logits.
+ */
 export type LossName = 'mse' | 'mae' | 'huber' | 'crossEntropy' | 'bceWithLogits';
+/** Metrics logged beside the loss: accuracy (classification), mean absolute error, root mean squared error. */
 export type MetricName = 'accuracy' | 'mae' | 'rmse';
 
+/** Options of the loss (`compile({ lossOptions })`). */
 export interface LossOptions {
   /** Huber's threshold (default 1). */
   delta?: number;
@@ -25,7 +33,9 @@ export interface LossOptions {
 /** Learning-rate schedules: a function of the optimizer step (from 1) giving a factor on lr. */
 export type Schedule = (step: number) => number;
 
+/** An optimizer's state, as `getState()` gives it and `setState()` takes it (checkpoints hold it). */
 export interface OptimizerState {
+  /** Steps taken. */
   step: number;
   /** Flat state regions (moments, buffers), as copies. */
   buffers: Float32Array[];
@@ -33,7 +43,9 @@ export interface OptimizerState {
 
 /** An optimizer over one flat region of parameters (see optim.*). */
 export interface Optimizer {
+  /** 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad'. */
   readonly name: string;
+  /** The base learning rate (a schedule scales it per step). */
   readonly lr: number;
   /**
    * @internal Allocates state for n parameters on a backend, for one model:
@@ -50,12 +62,15 @@ export interface Optimizer {
   readonly steps: number;
   /** Whether dispose() was called (on it, or on the model it was compiled into). */
   readonly disposed: boolean;
+  /** A copy of the state (step count and moment buffers). */
   getState(): OptimizerState;
+  /** Restores a state from getState() of an optimizer of the same kind and size (compiled first); throws INVALID_ARGUMENT otherwise. */
   setState(s: OptimizerState): void;
   /** Frees its state; afterwards every call throws 'DISPOSED'. A second call does nothing. */
   dispose(): void;
 }
 
+/** Options of `new Sequential(layers, options)`. */
 export interface SequentialOptions {
   /**
    * 'last': one prediction per sequence, from its final state (both
@@ -75,9 +90,13 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
+/** Options of `Sequential.compile`. */
 export interface CompileOptions {
+  /** An optimizer from optim.* (it then belongs to this model). */
   optimizer: Optimizer;
+  /** The loss; 'crossEntropy' needs a head of at least 2 outputs and class-index targets. */
   loss: LossName;
+  /** Options of the loss (Huber's delta, ignoreIndex, labelSmoothing). */
   lossOptions?: LossOptions;
   /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_). */
   clipNorm?: number;
@@ -85,6 +104,7 @@ export interface CompileOptions {
   clipValue?: number;
   /** Learning-rate factor per optimizer step (see optim.schedules). */
   schedule?: Schedule;
+  /** Metrics to log in History.metrics and evaluate()'s result (default none). */
   metrics?: MetricName[];
   /**
    * A NaN/Inf loss or gradient norm, or an update that would leave a
@@ -95,35 +115,60 @@ export interface CompileOptions {
   onNonFinite?: 'throw' | 'skip';
 }
 
+/** The loss and compiled metrics of a batch, an epoch or evaluate(). */
 export interface Logs {
+  /** Mean loss over the valid elements. */
   loss: number;
   [metric: string]: number;
 }
 
 /** The options of every model's fit loop (epochs, batches, callbacks, validation, early stopping, checkpoints). */
 export interface LoopOptions {
+  /** Passes over the data (default 1). */
   epochs?: number;
+  /** Samples per optimizer step (default 32; the last batch of an epoch may be smaller). */
   batchSize?: number;
+  /** Shuffle the samples every epoch, seeded (default true). */
   shuffle?: boolean;
+  /** Seed of the shuffling (default 0): the same seed and backend give bit-identical training. */
   seed?: number;
-  /** The last fraction of the data (before shuffling) is held out for validation. */
+  /** The last fraction of the data (before shuffling) is held out for validation (default 0, in [0, 1)). */
   validationSplit?: number;
+  /** Called after every batch and epoch; an async callback is awaited before training goes on. */
   callbacks?: {
+    /** After each optimizer step: the batch's index in the epoch and its loss. */
     onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+    /** After each epoch: its index, the mean training loss and metrics, and valLoss when there is validation data. */
     onEpochEnd?: (epoch: number, logs: Logs & { valLoss?: number }) => void | Promise<void>;
   };
+  /** Aborting stops training between batches; fit resolves with history.stopped = 'aborted'. */
   signal?: AbortSignal;
   /** Stop when the monitored loss has not improved by minDelta for `patience` epochs. */
-  earlyStopping?: { monitor?: 'loss' | 'valLoss'; patience: number; minDelta?: number };
+  earlyStopping?: {
+    /** 'valLoss' when there is validation data (the default then), else 'loss'. */
+    monitor?: 'loss' | 'valLoss';
+    /** Epochs without improvement before stopping (an integer ≥ 1). */
+    patience: number;
+    /** The least decrease that counts as an improvement (default 0). */
+    minDelta?: number;
+  };
   /**
    * Save a checkpoint every `every` epochs (default 1): to `path` (Node,
    * written atomically) and/or through `save(bytes, epoch)`.
    */
-  checkpoint?: { every?: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
+  checkpoint?: {
+    /** Epochs between checkpoints (default 1). */
+    every?: number;
+    /** A file path (Node): written atomically, so a crash never leaves half a file. */
+    path?: string;
+    /** Called with the checkpoint's bytes and the epoch (awaited). */
+    save?: (bytes: Uint8Array, epoch: number) => void | Promise<void>;
+  };
   /** Continue from a checkpoint (bytes, or a path on Node) of this model; ends bit-identical to an uninterrupted run. */
   resume?: Uint8Array | string;
 }
 
+/** Options of `Sequential.fit`. */
 export interface FitOptions extends LoopOptions {
   /** Valid length of each of the N sequences (padding after). */
   lengths?: ArrayLike<number>;
@@ -131,13 +176,28 @@ export interface FitOptions extends LoopOptions {
   mask?: Tensor;
   /** Truncated BPTT chunk length (0 = full BPTT). */
   tbptt?: number;
-  validationData?: { x: Tensor; y: Tensor | Int32Array; lengths?: ArrayLike<number>; mask?: Tensor };
+  /** Data to validate on after each epoch (instead of validationSplit). */
+  validationData?: {
+    /** [N, T, F] inputs. */
+    x: Tensor;
+    /** Targets, as fit's y. */
+    y: Tensor | Int32Array;
+    /** Valid steps per sequence. */
+    lengths?: ArrayLike<number>;
+    /** Or a [N, T] mask. */
+    mask?: Tensor;
+  };
 }
 
+/** What fit returns: per-epoch losses and metrics, and how it ended. */
 export interface History {
+  /** Mean training loss of each epoch. */
   loss: number[];
+  /** Validation loss of each epoch (empty without validation data). */
   valLoss: number[];
+  /** Each compiled metric's value per epoch. */
   metrics: Record<string, number[]>;
+  /** Each compiled metric on the validation data per epoch. */
   valMetrics: Record<string, number[]>;
   /** Why training ended before `epochs`, if it did. */
   stopped?: 'aborted' | 'earlyStopping';
@@ -147,7 +207,7 @@ export interface History {
   skipped: number;
 }
 
-/** @internal A data set checked and laid out for the model. */
+/** A data set checked and laid out for the model (engine-internal; not exported from the package). */
 export interface Data {
   x: Float32Array;
   N: number;
@@ -155,11 +215,11 @@ export interface Data {
   F: number;
   y: Float32Array | Int32Array;
   O: number; // outputs per row (for crossEntropy, the number of classes is the head's width)
-  /** [N, T]: 1 where a step is real, 0 where it is padding. */
+  /** `[N, T]`: 1 where a step is real, 0 where it is padding. */
   valid: Uint8Array;
 }
 
-/** @internal compile()'s options, completed with their defaults. */
+/** compile()'s options, completed with their defaults (not exported from the package). */
 export interface Compiled extends CompileOptions {
   lossOptions: LossOptions;
   metrics: MetricName[];

@@ -35,9 +35,13 @@ export type { ModelState } from './stream.js';
  * const history = await model.fit(x, y, { epochs: 20, batchSize: 32, seed: 1 });
  */
 export class Sequential {
+  /** The layers, in order. */
   readonly layers: readonly ModelLayer[];
+  /** What the model predicts per sequence: see SequentialOptions.output. */
   readonly output: 'last' | 'mean' | 'all';
+  /** Features per input step (1: a token id, with an Embedding first). */
   readonly inputSize: number;
+  /** Outputs per prediction (the last layer's width). */
   readonly outputSize: number;
   /** Parameter and gradient regions of the whole model. */
   readonly numParams: number;
@@ -54,6 +58,7 @@ export class Sequential {
   private readonly recs: Recurrent[];
   private readonly embedding: Embedding | null;
   private readonly streams: ModelStream;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(layers: ModelLayer[], opts: SequentialOptions = {}) {
@@ -259,7 +264,12 @@ export class Sequential {
   }
 
   /** Architecture, for saving: the layers' options and the output mode. */
-  config(): { output: 'last' | 'mean' | 'all'; layers: Record<string, unknown>[] } {
+  config(): {
+    /** The output mode. */
+    output: 'last' | 'mean' | 'all';
+    /** Each layer's config(), with its type. */
+    layers: Record<string, unknown>[];
+  } {
     this.alive('Sequential.config');
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }
@@ -270,6 +280,7 @@ export class Sequential {
     return this.named((l) => l.stateDict());
   }
 
+  /** Loads parameters named like stateDict() (strict: every name and shape checked); BUSY while fit runs. */
   loadStateDict(dict: Record<string, Tensor>): void {
     const where = 'Sequential.loadStateDict';
     this.alive(where);

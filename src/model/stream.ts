@@ -11,19 +11,29 @@ import type { Engine } from './engine.js';
 
 /** A model's streaming state (see Sequential.zeroState). */
 export interface ModelState {
+  /** Sequences stepped together (B). */
   readonly batch: number;
+  /** @internal Each recurrent layer's state. */
   readonly states: StreamState[];
+  /** @internal The model this state belongs to. */
   readonly owner: object;
+  /** @internal The output tensor step() returns (reused: copy it to keep it). */
   readonly out: Tensor;
+  /** @internal The embedding's index buffer on the heap. */
   readonly idx: number;
+  /** @internal The embedding's output buffer on the heap. */
   readonly emb: number;
+  /** @internal The staged indices. */
   readonly embIn: Float32Array | null;
-  /** @internal The head's input [B, width] and each head layer's output (0 for a Dropout), in the state's memory. */
+  /** @internal The head's input [B, width] in the state's memory. */
   readonly headX: number;
+  /** @internal Each head layer's output (0 for a Dropout), in the state's memory. */
   readonly headY: readonly number[];
   /** Whether dispose() was called (on it, or on its model). */
   readonly disposed: boolean;
+  /** Zeroes the states: the next step starts new sequences. */
   reset(): void;
+  /** Frees the state's memory; afterwards step() with it throws DISPOSED. A second call does nothing. */
   dispose(): void;
 }
 

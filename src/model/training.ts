@@ -6,8 +6,24 @@ import { SimdRnnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { CompileOptions, FitOptions, History, Logs } from './contracts.js';
 
-export interface BatchOptions { lengths?: ArrayLike<number>; mask?: Tensor; tbptt?: number }
-export interface EvalOptions { lengths?: ArrayLike<number>; mask?: Tensor; batchSize?: number }
+/** Options of `Sequential.trainOnBatch`: lengths or mask as in fit, and truncated BPTT (tbptt, default 0). */
+export interface BatchOptions {
+  /** Valid steps per sequence. */
+  lengths?: ArrayLike<number>;
+  /** Or a [N, T] mask of 1 and 0. */
+  mask?: Tensor;
+  /** Truncated BPTT chunk length (default 0: full BPTT). */
+  tbptt?: number;
+}
+/** Options of `Sequential.evaluate`: lengths or mask as in fit, and sequences per forward pass (batchSize, default 32). */
+export interface EvalOptions {
+  /** Valid steps per sequence. */
+  lengths?: ArrayLike<number>;
+  /** Or a [N, T] mask of 1 and 0. */
+  mask?: Tensor;
+  /** Sequences per forward pass (default 32). */
+  batchSize?: number;
+}
 
 /** What train/ gives the model M (Sequential): its compile, fit, trainOnBatch and evaluate. */
 export interface Training<M, X = Tensor, Y = Tensor | Int32Array, C = CompileOptions, F = FitOptions, B = BatchOptions, E = EvalOptions> {

@@ -10,6 +10,7 @@ export type { LossName, LossOptions, MetricName } from '../model/contracts.js';
 
 export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'huber', 'crossEntropy', 'bceWithLogits'];
 
+/** computeLoss's input: predictions and targets as flat arrays of rows × outs, with optional row weights. */
 export interface LossInput {
   /** Predictions [rows, outs]. */
   pred: Float32Array;
@@ -17,14 +18,21 @@ export interface LossInput {
   target: Float32Array | Int32Array;
   /** Row weights: 1 valid, 0 ignored. */
   weight: Float32Array;
+  /** Rows (samples or steps). */
   rows: number;
+  /** Outputs per row (the number of classes for crossEntropy). */
   outs: number;
   /** Written: dLoss/dpred (may be null when only the value is needed). */
   grad: Float32Array | null;
 }
 
 /** Returns { loss, count }; count = number of elements (or rows, for crossEntropy) averaged over. */
-export function computeLoss(name: LossName, a: LossInput, o: LossOptions = {}): { loss: number; count: number } {
+export function computeLoss(name: LossName, a: LossInput, o: LossOptions = {}): {
+  /** The mean loss over the counted elements. */
+  loss: number;
+  /** Elements averaged over (rows, for crossEntropy). */
+  count: number;
+} {
   const { pred, target, weight, rows, outs, grad } = a;
   if (grad) grad.fill(0, 0, rows * outs);
   let sum = 0, count = 0;

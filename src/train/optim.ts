@@ -33,6 +33,7 @@ abstract class Base implements Optimizer {
   private model: object | null = null;
   private dead = false;
   private steps_ = 0;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
   constructor(lr: number, private readonly nBufs: number) {
     this.lr = lr;
@@ -106,7 +107,19 @@ abstract class Base implements Optimizer {
 }
 disposable(Base);
 
-export interface SGDOptions { lr?: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
+/** Options of optim.sgd (torch.optim.SGD). */
+export interface SGDOptions {
+  /** Learning rate (default 0.01, > 0). */
+  lr?: number;
+  /** Momentum factor (default 0). */
+  momentum?: number;
+  /** Dampening of the momentum, in [0, 1] (default 0). */
+  dampening?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+}
 class SGD extends Base {
   readonly name = 'sgd';
   readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number;
@@ -128,7 +141,17 @@ class SGD extends Base {
   }
 }
 
-export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+/** Options of optim.adam and optim.adamw (torch.optim.Adam, AdamW). */
+export interface AdamOptions {
+  /** Learning rate (default 0.001, > 0). */
+  lr?: number;
+  /** Decay rates of the first and second moments, each in [0, 1) (default [0.9, 0.999]). */
+  betas?: [number, number];
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: decoupled decay (default 0.01). */
+  weightDecay?: number;
+}
 class Adam extends Base {
   readonly b1: number; readonly b2: number; readonly eps: number; readonly weightDecay: number;
   constructor(readonly name: 'adam' | 'adamw', o: AdamOptions) {
@@ -149,7 +172,21 @@ class Adam extends Base {
   }
 }
 
-export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
+/** Options of optim.rmsprop (torch.optim.RMSprop). */
+export interface RMSpropOptions {
+  /** Learning rate (default 0.01, > 0). */
+  lr?: number;
+  /** Smoothing constant of the squared-gradient average, in [0, 1] (default 0.99). */
+  alpha?: number;
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Momentum factor (default 0). */
+  momentum?: number;
+  /** Normalize by the gradient's estimated variance instead of its second moment (default false). */
+  centered?: boolean;
+}
 class RMSprop extends Base {
   readonly name = 'rmsprop';
   readonly alpha: number; readonly eps: number; readonly weightDecay: number; readonly momentum: number; readonly centered: boolean;
@@ -169,7 +206,19 @@ class RMSprop extends Base {
   }
 }
 
-export interface AdagradOptions { lr?: number; lrDecay?: number; eps?: number; weightDecay?: number; initialAccumulatorValue?: number }
+/** Options of optim.adagrad (torch.optim.Adagrad). */
+export interface AdagradOptions {
+  /** Learning rate (default 0.01, > 0). */
+  lr?: number;
+  /** Learning-rate decay per step (default 0). */
+  lrDecay?: number;
+  /** Added to the denominator (default 1e-10). */
+  eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Starting value of the squared-gradient sums (default 0). */
+  initialAccumulatorValue?: number;
+}
 class Adagrad extends Base {
   readonly name = 'adagrad';
   readonly lrDecay: number; readonly eps: number; readonly weightDecay: number; readonly init: number;
@@ -192,6 +241,7 @@ class Adagrad extends Base {
   }
 }
 
+/** Learning-rate schedules for compile({ schedule }): each gives the factor on lr at optimizer step s (from 1). */
 export const schedules = {
   /** lr · gamma^floor((step−1)/stepSize), like StepLR stepped per batch. */
   step({ stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }): Schedule {
@@ -215,10 +265,6 @@ export const schedules = {
   },
 };
 
-/**
- * @example
- * model.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
- */
 /** The options object of optim.name: an object with only the optimizer's keys. */
 function options<T extends object>(name: string, o: T, keys: readonly string[]): T {
   if (o === null || typeof o !== 'object') throw argError(`optim.${name}`, 'options', 'an object', o);
@@ -232,12 +278,26 @@ const KEYS = {
   adagrad: keysOf<AdagradOptions>()(['lr', 'lrDecay', 'eps', 'weightDecay', 'initialAccumulatorValue']),
 };
 
+/**
+ * The optimizers, with torch.optim's update rules (checked against PyTorch).
+ * Each call makes a new optimizer, which belongs to the model it is compiled
+ * into.
+ *
+ * @example
+ * model.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
+ */
 export const optim = {
+  /** Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay. */
   sgd: (o: SGDOptions = {}): Optimizer => new SGD(options('sgd', o, KEYS.sgd)),
+  /** Adam (Kingma & Ba 2015). */
   adam: (o: AdamOptions = {}): Optimizer => new Adam('adam', options('adam', o, KEYS.adam)),
+  /** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019). */
   adamw: (o: AdamOptions = {}): Optimizer => new Adam('adamw', options('adamw', o, KEYS.adam)),
+  /** RMSprop, optionally centered and with momentum. */
   rmsprop: (o: RMSpropOptions = {}): Optimizer => new RMSprop(options('rmsprop', o, KEYS.rmsprop)),
+  /** Adagrad. */
   adagrad: (o: AdagradOptions = {}): Optimizer => new Adagrad(options('adagrad', o, KEYS.adagrad)),
+  /** The learning-rate schedules (also exported as `schedules`). */
   schedules,
 };
 

@@ -3,6 +3,7 @@ import { argError } from '../errors.js';
 import { checkKeys, keysOf } from '../util/keys.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of padSequences (Keras's pad_sequences). */
 export interface PadOptions {
   /** Steps per sequence (default: the longest). */
   maxlen?: number;
@@ -16,12 +17,13 @@ export interface PadOptions {
   features?: number;
 }
 
+/** What padSequences returns: the padded batch, each sequence's length and the mask. */
 export interface Padded {
   /** [N, maxlen, features] */
   x: Tensor;
   /** Real steps per sequence. */
   lengths: Int32Array;
-  /** [N, maxlen]: 1 at real steps, 0 at padding (pass it as `mask` with padding: 'pre'). */
+  /** `[N, maxlen]`: 1 at real steps, 0 at padding (pass it as `mask` with padding: 'pre'). */
   mask: Tensor;
 }
 

@@ -12,6 +12,7 @@ import { AttentionCore, type AttentionScore } from './core.js';
 
 export type { AttentionScore } from './core.js';
 
+/** Options of `new Attention(options)`. */
 export interface AttentionOptions {
   /** 'dot' (Luong), 'general' (Luong, q' = W_in·q) or 'additive' (Bahdanau: vᵀ tanh(W_q·q + b_q + W_k·k)). */
   score: AttentionScore;
@@ -21,6 +22,7 @@ export interface AttentionOptions {
   keyDim: number;
   /** 'additive': width of the score's hidden layer (default queryDim). */
   attentionDim?: number;
+  /** Seed of the default initialization (default: random). */
   seed?: number;
 }
 
@@ -54,10 +56,15 @@ export function attentionParamSpecs(score: AttentionScore, Hq: number, K: number
  * const { dQuery, dKeys } = att.backward(dOutput);                     // adds into the parameter gradients
  */
 export class Attention {
+  /** The score function. */
   readonly score: AttentionScore;
+  /** Width of a query (the decoder's state). */
   readonly queryDim: number;
+  /** Width of a key (the encoder's output). */
   readonly keyDim: number;
+  /** Width of the additive score's hidden layer (Bahdanau). */
   readonly attentionDim: number;
+  /** @internal */
   readonly params: Params;
   private readonly be: Backend;
   private readonly life: Lifetime;
@@ -66,6 +73,7 @@ export class Attention {
   /** @internal The model this layer belongs to. */
   model: object | null = null;
   private last: { R: number; S: number; B: number; keys: number; q: number; dkeys: number; group: number } | null = null;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: AttentionOptions) {
@@ -99,7 +107,14 @@ export class Attention {
    * One step: queries [R, queryDim] over keys [B, S, keyDim] (batch-first),
    * R = B·group. lengths: each sentence's real positions (default all S).
    */
-  forward(query: Tensor, keys: Tensor, opts: { lengths?: ArrayLike<number>; group?: number } = {}): { output: Tensor; context: Tensor; weights: Tensor } {
+  forward(query: Tensor, keys: Tensor, opts: { lengths?: ArrayLike<number>; group?: number } = {}): {
+    /** h̃ = tanh(W_out [context; query]) [R, queryDim]. */
+    output: Tensor;
+    /** Σ_j α_j k_j [R, keyDim]. */
+    context: Tensor;
+    /** The attention weights α [R, S] (0 at padding). */
+    weights: Tensor;
+  } {
     const W = 'Attention.forward';
     this.life.check(W);
     if (opts === null || typeof opts !== 'object') throw argError(W, 'options', 'an object', opts);
@@ -141,7 +156,12 @@ export class Attention {
   }
 
   /** Backward of the last forward: accumulates (+=) the parameters' gradients; returns the queries' and the keys' gradients. */
-  backward(dOutput: Tensor): { dQuery: Tensor; dKeys: Tensor } {
+  backward(dOutput: Tensor): {
+    /** Gradient w.r.t. the queries [R, queryDim]. */
+    dQuery: Tensor;
+    /** Gradient w.r.t. the keys [B, S, keyDim]. */
+    dKeys: Tensor;
+  } {
     const W = 'Attention.backward';
     this.life.check(W);
     const last = this.last;
@@ -172,10 +192,15 @@ export class Attention {
     return { type: 'Attention', score: this.score, queryDim: this.queryDim, keyDim: this.keyDim, attentionDim: this.attentionDim };
   }
 
+  /** The parameters by PyTorch's names, as copies. */
   stateDict(): Record<string, Tensor> { this.life.check('Attention.stateDict'); return this.params.stateDict(); }
+  /** The parameter gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> { this.life.check('Attention.gradStateDict'); return this.params.gradStateDict(); }
+  /** Loads parameters by name (strict: every name and shape is checked; SHAPE_MISMATCH or INVALID_ARGUMENT otherwise). */
   loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Attention.loadStateDict'); this.params.load('Attention.loadStateDict', dict); }
+  /** Sets every parameter gradient to zero. */
   zeroGrad(): void { this.life.check('Attention.zeroGrad'); this.params.zeroGrad(); }
+  /** Number of parameters. */
   get numParams(): number { this.life.check('Attention.numParams'); return this.params.size; }
   /** Whether dispose() was called (on this layer or on its model). */
   get disposed(): boolean { return this.life.disposed; }

@@ -17,6 +17,7 @@ import { Carve } from '../../backend/carve.js';
 import { packedSize } from '../../backend/kernels.js';
 import type { Params } from '../params.js';
 
+/** The score of a query q against a key k: qᵀk ('dot'), qᵀW k ('general'), vᵀ tanh(W_q q + W_k k) ('additive'). */
 export type AttentionScore = 'dot' | 'general' | 'additive';
 
 interface Space {

@@ -17,18 +17,23 @@ export interface DirWeights {
   readonly hasBias: boolean;
   /** Packed W_ihᵀ (K = I, N = G) and W_hhᵀ (K = H, N = G), for the forward products. */
   readonly wih: number;
+  /** Packed W_hhᵀ. */
   readonly whh: number;
   /** b_ih and b_hh in the parameter region (0 without bias), and their sum. */
   readonly bih: number;
+  /** b_hh (0 without bias). */
   readonly bhh: number;
+  /** b_ih + b_hh. */
   readonly bsum: number;
   /** Packed [W_ih | W_hh]ᵀ (K = I + H): one product for a streaming step; built on first use. */
   wcat(): number;
   /** The cell's own parameters (extraParams, contiguous in their order) in the parameter region, and their gradient (0 without). */
   readonly ext: number;
+  /** Their gradient. */
   readonly gext: number;
   /** Gradients of b_ih and b_hh (0 without bias), for cells that own their bias gradient. */
   readonly gbih: number;
+  /** Gradient of b_hh. */
   readonly gbhh: number;
 }
 
@@ -36,6 +41,7 @@ export interface DirWeights {
 export interface CellParam {
   /** Name before the `_l{k}[_reverse]` suffix, e.g. 'ln_ih_weight'. */
   name: string;
+  /** Its length (a vector per layer and direction). */
   size: number;
   /** Its initial value (layer-norm gains 1, shifts 0). */
   init: number;
@@ -43,28 +49,35 @@ export interface CellParam {
 
 /** One step of the forward pass: pointers into the heap, rows of B sequences. */
 export interface StepIO {
+  /** Rows (sequences). */
   B: number;
+  /** Hidden size. */
   H: number;
   /** gates·H */
   G: number;
+  /** This direction's packed weights. */
   w: DirWeights;
-  /** [B, G]: this step's input projection (W_ih·x plus the cell's inputBias); the cell may overwrite it with what its backward needs. */
+  /** `[B, G]`: this step's input projection (W_ih·x plus the cell's inputBias); the cell may overwrite it with what its backward needs. */
   g: number;
-  /** [B, G]: this step's slot of the recurrent-projection buffer (cells with separateRecurrent; 0 otherwise). */
+  /** `[B, G]`: this step's slot of the recurrent-projection buffer (cells with separateRecurrent; 0 otherwise). */
   gh: number;
   /** h_{t−1} as it enters the recurrent product (with recurrent dropout applied). */
   hIn: number;
   /** [B, H] states before and after the step; c is 0 for cells without a cell state. */
   hPrev: number;
+  /** `[B, H]` h after the step. */
   hNext: number;
+  /** `[B, H]` c before the step (0 without a cell state). */
   cPrev: number;
+  /** `[B, H]` c after the step. */
   cNext: number;
   /** [B] of 1 (valid) and 0 (padding: carry the state, emit 0), or 0 for all valid. */
   mask: number;
   /** Output rows [B, ldy] (the first H columns). */
   y: number;
+  /** Row stride of y. */
   ldy: number;
-  /** [B, savedPerRow]: this step's slot of what the cell saves for its backward (0 for cells that save nothing). */
+  /** `[B, savedPerRow]`: this step's slot of what the cell saves for its backward (0 for cells that save nothing). */
   sv: number;
 }
 
@@ -74,6 +87,7 @@ export interface StepGrad extends StepIO {
   dy: number;
   /** [B, H] in: gradient w.r.t. this step's h (and c); out: what flows to the previous step before dh += dGh·W_hh. */
   dh: number;
+  /** The same for c (cells with a cell state). */
   dc: number;
   /** [B, G] written: the gradient w.r.t. g (for dW_ih, db_ih and dX). */
   dg: number;
@@ -83,23 +97,39 @@ export interface StepGrad extends StepIO {
 
 /** A streaming step: x and h side by side in xh (row stride ld = I + H), the state updated in place. */
 export interface StreamIO {
+  /** Rows (sequences). */
   B: number;
+  /** Input size. */
   I: number;
+  /** Hidden size. */
   H: number;
+  /** gates·H. */
   G: number;
+  /** This layer's packed weights. */
   w: DirWeights;
+  /** `[B, ld]`: x in the first I columns, h in the next H. */
   xh: number;
+  /** Row stride of xh. */
   ld: number;
+  /** `[B, H]` the state h, updated in place. */
   h: number;
+  /** `[B, H]` the state c (0 without a cell state). */
   c: number;
   /** [B, G] scratch; gh too for cells with separateRecurrent. */
   g: number;
+  /** `[B, G]` scratch of the recurrent product (cells with separateRecurrent). */
   gh: number;
   /** [B, savedPerRow] scratch (0 for cells that save nothing). */
   sv: number;
 }
 
+/**
+ * The cell contract: what a recurrent cell tells the runners (gates,
+ * parameters) and the time step it does, as kernel calls. cells/*.ts
+ * implement it.
+ */
 export interface Cell {
+  /** The cell's public name. */
   readonly type: CellType;
   /** Gate blocks per hidden unit (G = gates·H). */
   readonly gates: number;

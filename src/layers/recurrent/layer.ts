@@ -29,22 +29,37 @@ const RECURRENT_KEYS = keysOf<RecurrentOptions>()(['inputSize', 'hiddenSize', 'n
 const FORWARD_KEYS = keysOf<ForwardOptions>()(['h0', 'c0', 'lengths', 'mask', 'train']);
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
+/**
+ * What LSTM, GRU and RNN share: stacked, bidirectional, masked forward and
+ * backward over whole sequences, and a streaming step. Construct the
+ * subclasses; their options are {@link RecurrentOptions}.
+ */
 export class Recurrent {
+  /** The cell: 'LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU'. */
   readonly cell: CellType;
+  /** Features per step of the input (I). */
   readonly inputSize: number;
+  /** Features of the hidden state (H) per direction. */
   readonly hiddenSize: number;
+  /** Stacked layers (L). */
   readonly numLayers: number;
+  /** Whether a reverse direction runs too (D = 2), its outputs concatenated after the forward one's. */
   readonly bidirectional: boolean;
+  /** Dropout probability on the outputs of every stacked layer but the last, in training. */
   readonly dropout: number;
+  /** Variational dropout probability on h entering the recurrent product, in training. */
   readonly recurrentDropout: number;
   /** Each stacked layer after the first adds its input to its output. */
   readonly residual: boolean;
+  /** Whether bias_ih and bias_hh exist. */
   readonly bias: boolean;
+  /** Whether x and output are [B, T, ·] (true) or [T, B, ·] (false, PyTorch's default). */
   readonly batchFirst: boolean;
   /** The layer-normalized cell (LSTM, GRU with layerNorm: true). */
   readonly layerNorm: boolean;
+  /** @internal The parameters and their gradients on the heap. */
   readonly params: Params;
-  /** Dropout masks' generator (its state is saved in checkpoints). */
+  /** @internal Dropout masks' generator (its state is saved in checkpoints). */
   readonly random: Random;
   protected readonly be: Backend;
   private readonly plugin: Cell;
@@ -59,6 +74,7 @@ export class Recurrent {
   readonly driver: DriveRunner;
   /** @internal The model this layer belongs to (its parameters live in the model's region). */
   model: object | null = null;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(cell: Cell, opts: RecurrentOptions) {
@@ -340,6 +356,7 @@ export class Recurrent {
     this.params.load(`${this.name}.loadStateDict`, dict);
   }
 
+  /** Sets every parameter gradient to zero (backward adds into them). */
   zeroGrad(): void {
     this.life.check(`${this.name}.zeroGrad`);
     this.params.zeroGrad();

@@ -1,8 +1,11 @@
 // The options and results of a recurrent layer's constructor, forward and backward.
 import type { Tensor } from '../../tensor.js';
 
+/** Options of `new LSTM(options)`, `new GRU(options)` and `new RNN(options)`. */
 export interface RecurrentOptions {
+  /** Features per input step (I). */
   inputSize: number;
+  /** Features of the hidden state (H) per direction. */
   hiddenSize: number;
   /** Stacked layers (default 1). */
   numLayers?: number;
@@ -38,6 +41,7 @@ export interface RecurrentOptions {
   seed?: number;
 }
 
+/** Options of a recurrent layer's forward. */
 export interface ForwardOptions {
   /** Initial hidden state [numLayers·D, B, H] (default zeros). */
   h0?: Tensor;
@@ -51,6 +55,7 @@ export interface ForwardOptions {
   train?: boolean;
 }
 
+/** What a recurrent layer's forward returns. */
 export interface ForwardResult {
   /** [B, T, D·H] (batchFirst) or [T, B, D·H]; zeros at padding steps. */
   output: Tensor;
@@ -60,6 +65,7 @@ export interface ForwardResult {
   c?: Tensor;
 }
 
+/** Options of a recurrent layer's backward (gradients flowing into the final states). */
 export interface BackwardOptions {
   /** Gradient w.r.t. the final hidden state h [numLayers·D, B, H]. */
   dh?: Tensor;
@@ -67,6 +73,7 @@ export interface BackwardOptions {
   dc?: Tensor;
 }
 
+/** What a recurrent layer's backward returns (the parameter gradients are added into gradStateDict()). */
 export interface BackwardResult {
   /** Gradient w.r.t. x, in x's layout. */
   dx: Tensor;

@@ -12,6 +12,7 @@ import type { LayerCore } from './core.js';
 
 /** State of a streaming (one step at a time) run; lives in the layer's heap. */
 export interface StreamState {
+  /** Sequences stepped together (B). */
   readonly batch: number;
   /** Hidden state per layer, a copy: [numLayers, B, H]. */
   readonly h: Tensor;

@@ -8,14 +8,20 @@ import { recurrentParamSpecs } from '../../layers/recurrent/cell.js';
 import { attentionParamSpecs, type AttentionScore } from '../../layers/attention/attention.js';
 import type { ParamSpec } from '../../layers/params.js';
 
+/** The recurrent cell of an encoder or decoder ('rnn' is the tanh Elman cell). */
 export type CellName = 'lstm' | 'gru' | 'rnn';
+/** The attention: Bahdanau's additive score, Luong's dot or general score, or none (the decoder sees only the bridge). */
 export type AttentionKind = 'bahdanau' | 'luong-dot' | 'luong-general' | 'none';
 
+/** The encoder's recurrent stack. */
 export interface EncoderOptions {
   /** 'lstm' (default) | 'gru' | 'rnn' (tanh). */
   cell?: CellName;
+  /** Hidden size per direction. */
   hiddenSize: number;
+  /** Stacked layers (default 1). */
   numLayers?: number;
+  /** A reverse direction too (default false; its outputs are concatenated to the keys). */
   bidirectional?: boolean;
   /** Dropout between stacked layers, in training (default 0). */
   dropout?: number;
@@ -23,35 +29,65 @@ export interface EncoderOptions {
   layerNorm?: boolean;
 }
 
+/** The decoder's recurrent stack (unidirectional). */
 export type DecoderOptions = Omit<EncoderOptions, 'bidirectional'>;
 
+/** Options of `new Seq2Seq(options)`. */
 export interface Seq2SeqOptions {
+  /** Source vocabulary size (ids in [0, srcVocab)). */
   srcVocab: number;
+  /** Target vocabulary size (ids in [0, tgtVocab), pad, bos and eos included). */
   tgtVocab: number;
   /** Width of both embeddings. */
   embeddingDim: number;
+  /** The encoder. */
   encoder: EncoderOptions;
+  /** The decoder. */
   decoder: DecoderOptions;
   /** Default 'bahdanau' (the additive score); 'luong-dot' needs decoder.hiddenSize = the encoder's output width. */
   attention?: AttentionKind;
   /** 'bahdanau': width of the score's hidden layer (default decoder.hiddenSize). */
   attentionSize?: number;
   /** Token ids: padding (both vocabularies), and the target's begin and end of sequence. */
-  tokens: { pad: number; bos: number; eos: number };
+  tokens: {
+    /** Padding, in sources and targets (never generated). */
+    pad: number;
+    /** Begin of sequence: the decoder's first input (never generated). */
+    bos: number;
+    /** End of sequence: ends a target and a hypothesis. */
+    eos: number;
+  };
+  /** Seed of the initialization, dropout and sampling (default: random). */
   seed?: number;
 }
 
-/** The options, complete. */
+/** The options, complete (a model's config(), and the architecture of its file). */
 export interface Seq2SeqConfig {
+  /** Always 'Seq2Seq'. */
   type: 'Seq2Seq';
+  /** Source vocabulary size. */
   srcVocab: number;
+  /** Target vocabulary size. */
   tgtVocab: number;
+  /** Width of both embeddings. */
   embeddingDim: number;
+  /** The encoder, every option filled in. */
   encoder: Required<EncoderOptions>;
+  /** The decoder, every option filled in. */
   decoder: Required<DecoderOptions>;
+  /** The attention. */
   attention: AttentionKind;
+  /** Width of the additive score's hidden layer. */
   attentionSize: number;
-  tokens: { pad: number; bos: number; eos: number };
+  /** The special token ids. */
+  tokens: {
+    /** Padding. */
+    pad: number;
+    /** Begin of sequence. */
+    bos: number;
+    /** End of sequence. */
+    eos: number;
+  };
 }
 
 const CELLS: Record<CellName, RecurrentKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN' };

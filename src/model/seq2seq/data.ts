@@ -5,12 +5,15 @@
 import { SimdRnnError, argError } from '../../errors.js';
 import type { Seq2SeqConfig } from './config.js';
 
+/** Token ids, row-major: { data: Int32Array, shape: [N, S] }. */
 export interface TokenTensor {
+  /** Token ids, row-major (integers; a Float32Array of integers is accepted too). */
   data: Int32Array | Float32Array;
+  /** `[N, S]`: N sequences padded to S. */
   shape: number[];
 }
 
-/** @internal Checked pairs: tokens row-major, lengths per row. */
+/** Checked pairs: tokens row-major, lengths per row (not exported from the package). */
 export interface Pairs {
   N: number;
   S: number;

@@ -31,7 +31,7 @@ export type { Seq2SeqOptions, Seq2SeqConfig, EncoderOptions, DecoderOptions, Att
 export type { TokenTensor } from './data.js';
 export type { Seq2SeqCompileOptions, Seq2SeqFitOptions, Seq2SeqEvalOptions, TranslateOptions, Translation } from './options.js';
 
-/** @internal What train/ gives a Seq2Seq. */
+/** What train/ gives a Seq2Seq (not exported from the package). */
 export type Seq2SeqTraining = Training<Seq2Seq, TokenTensor, TokenTensor, Seq2SeqCompileOptions, Seq2SeqFitOptions, Seq2SeqEvalOptions, Seq2SeqEvalOptions>;
 
 const s2s = (where: string): Seq2SeqTraining => training(where, 'seq2seq') as unknown as Seq2SeqTraining;
@@ -59,6 +59,7 @@ function recurrent(cell: CellName, o: EncoderOptions, inputSize: number, seed: n
  * const { tokens, scores } = m.translate(src, { beam: 5 });
  */
 export class Seq2Seq {
+  /** Number of parameters. */
   readonly numParams: number;
   /** @internal */ readonly be: Backend;
   /** @internal */ readonly c: Seq2SeqConfig;
@@ -75,6 +76,7 @@ export class Seq2Seq {
   /** @internal */ busy = false;
   /** @internal */ backup = 0;
   /** @internal */ skipped = 0;
+  /** `using` calls dispose() at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
   constructor(opts: Seq2SeqOptions) {
@@ -140,6 +142,7 @@ export class Seq2Seq {
     if (this.busy) throw new SimdRnnError('BUSY', `${where}: a fit() is running on this model; wait for it (or abort it with its signal) first`);
   }
 
+  /** Whether dispose() was called. */
   get disposed(): boolean {
     return this.life.disposed;
   }
@@ -273,11 +276,13 @@ export class Seq2Seq {
     return this.named((i) => this.params[i]!.stateDict());
   }
 
+  /** The gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> {
     this.alive('Seq2Seq.gradStateDict');
     return this.named((i) => this.params[i]!.gradStateDict());
   }
 
+  /** Loads parameters named like stateDict() (strict: every name and shape checked); BUSY while fit runs. */
   loadStateDict(dict: Record<string, Tensor>): void {
     const where = 'Seq2Seq.loadStateDict';
     this.alive(where);
@@ -305,6 +310,7 @@ export class Seq2Seq {
     });
   }
 
+  /** Sets every gradient to zero. */
   zeroGrad(): void {
     this.alive('Seq2Seq.zeroGrad');
     this.be.k.f32_fill(this.numParams, 0, this.gPtr);

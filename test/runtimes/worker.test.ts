@@ -25,7 +25,15 @@ async function freePort(): Promise<number> {
 }
 
 t.test('a Worker serves inference; bytes instead of a Module fail loudly', async (t) => {
-  const bin = join(dirname(require.resolve('workerd/package.json')), 'bin', 'workerd');
+  // The platform package's native binary: workerd's bin/workerd is a Node shim
+  // until its install script replaces it (npm may skip that script), and
+  // killing the shim would leave the server running.
+  const workerdDir = dirname(require.resolve('workerd/package.json'));
+  let bin = join(workerdDir, 'bin', 'workerd');
+  try {
+    const plat = `@cloudflare/workerd-${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch === 'x64' ? '64' : process.arch}`;
+    bin = join(dirname(createRequire(join(workerdDir, 'package.json')).resolve(`${plat}/package.json`)), 'bin', 'workerd');
+  } catch { /* no platform package: the shim (or the binary it was replaced by) */ }
   const dir = mkdtempSync(join(tmpdir(), 'simd-rnn-workerd-'));
   await init();
   const model = new Sequential([new GRU({ inputSize: 3, hiddenSize: 8, seed: 1 }), new Linear({ inFeatures: 8, outFeatures: 2, seed: 2 })]);
@@ -63,7 +71,8 @@ const w :Workerd.Worker = (
 );
 `);
   t.ok(existsSync(bin), 'workerd binary from npm');
-  const proc = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that teardown stops whatever it started.
+  const proc = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   proc.stderr.on('data', (d: Buffer) => { log += d.toString(); });
   try {
@@ -86,6 +95,7 @@ const w :Workerd.Worker = (
     t.equal(bad.status, 500, 'compiling bytes is refused, loudly');
     t.match(msg, /error: .*(disallowed|not allowed|code generation|embedder)/i, msg.slice(0, 200));
   } finally {
-    proc.kill();
+    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { proc.kill('SIGKILL'); }
+    proc.stdout.destroy(); proc.stderr.destroy();
   }
 });

@@ -7,10 +7,10 @@ import { getBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/backend.js';
 import { SimdRnnError, argError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import { rng, randomSeed, Random } from '../../util/rng.js';
+import { rng, Random } from '../../util/rng.js';
 import { Lifetime, disposable } from '../../util/lifetime.js';
 import { Params } from '../params.js';
-import { checkBool, checkInt, checkTensor, checkFinite, dflt, checkKeys, keysOf } from '../validate.js';
+import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
@@ -18,15 +18,13 @@ import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
 import { DriveRunner } from './drive.js';
 import { validSteps } from './masks.js';
-import type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
+import { checkRecurrentOptions, FORWARD_KEYS, BACKWARD_KEYS, type RecurrentOptions, type ForwardOptions, type ForwardResult, type BackwardOptions, type BackwardResult } from './options.js';
 
 export type { CellType } from './cell.js';
 export type { StreamState } from './stream.js';
 
 export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
 
-const RECURRENT_KEYS = keysOf<RecurrentOptions>()(['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'residual', 'layerNorm', 'bias', 'batchFirst', 'seed']);
-const FORWARD_KEYS = keysOf<ForwardOptions>()(['h0', 'c0', 'lengths', 'mask', 'train']);
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
 /**
@@ -81,28 +79,13 @@ export class Recurrent {
     const name = TAG[cell.type];
     this.name = name;
     this.stepWhere = `${name}.step`;
-    if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
-    checkKeys(name, 'options', opts, name === 'RNN' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS);
+    const o = checkRecurrentOptions(name, opts);
     this.plugin = cell;
     this.cell = cell.type;
     this.layerNorm = cell.config().layerNorm === true;
-    this.inputSize = checkInt(name, 'inputSize', opts.inputSize, 1);
-    this.hiddenSize = checkInt(name, 'hiddenSize', opts.hiddenSize, 1);
-    this.numLayers = checkInt(name, 'numLayers', dflt(opts.numLayers, 1), 1);
-    this.bidirectional = checkBool(name, 'bidirectional', dflt(opts.bidirectional, false));
-    this.bias = checkBool(name, 'bias', dflt(opts.bias, true));
-    this.batchFirst = checkBool(name, 'batchFirst', dflt(opts.batchFirst, false));
-    const p = dflt(opts.dropout, 0);
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, 'dropout', 'a number in [0, 1)', p);
-    this.dropout = p;
-    const rp = dflt(opts.recurrentDropout, 0);
-    if (typeof rp !== 'number' || !(rp >= 0 && rp < 1)) throw argError(name, 'recurrentDropout', 'a number in [0, 1)', rp);
-    this.recurrentDropout = rp;
-    this.residual = checkBool(name, 'residual', dflt(opts.residual, false));
-    if (this.residual && this.numLayers < 2) {
-      throw argError(name, 'residual', `false for numLayers ${this.numLayers} (residual connections join stacked layers: numLayers ≥ 2)`, true);
-    }
-    const seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
+    ({ inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, bias: this.bias,
+      batchFirst: this.batchFirst, dropout: this.dropout, recurrentDropout: this.recurrentDropout, residual: this.residual } = o);
+    const seed = o.seed;
     this.D = this.bidirectional ? 2 : 1;
     this.be = getBackend();
     this.life = new Lifetime(this.be.heap, name, this);
@@ -287,7 +270,7 @@ export class Recurrent {
     this.life.check(where);
     if (!this.seq.hasForward) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
-    checkKeys(where, 'options', opts, keysOf<BackwardOptions>()(['dh', 'dc']));
+    checkKeys(where, 'options', opts, BACKWARD_KEYS);
     const { T, B } = this.seq.lastShape, H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
     checkTensor(where, 'dOutput', dOutput, this.seqShape(T, B, DH), 'the shape of the last forward output');
     if (opts.dh !== undefined) checkTensor(where, 'dh', opts.dh, this.stateShape(B), '[numLayers·D, B, hiddenSize]');

@@ -1,5 +1,9 @@
-// The options and results of a recurrent layer's constructor, forward and backward.
+// The options and results of a recurrent layer's constructor, forward and
+// backward, and the constructor's options checked and completed.
 import type { Tensor } from '../../tensor.js';
+import { argError } from '../../errors.js';
+import { randomSeed } from '../../util/rng.js';
+import { checkBool, checkInt, checkKeys, dflt, keysOf } from '../validate.js';
 
 /** Options of `new LSTM(options)`, `new GRU(options)` and `new RNN(options)`. */
 export interface RecurrentOptions {
@@ -83,3 +87,37 @@ export interface BackwardResult {
   dc0?: Tensor;
 }
 
+
+const RECURRENT_KEYS = keysOf<RecurrentOptions>()(['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'residual', 'layerNorm', 'bias', 'batchFirst', 'seed']);
+/** The keys of forward's and backward's options. */
+export const FORWARD_KEYS = keysOf<ForwardOptions>()(['h0', 'c0', 'lengths', 'mask', 'train']);
+export const BACKWARD_KEYS = keysOf<BackwardOptions>()(['dh', 'dc']);
+
+/** A layer's options, checked (errors name the option) and completed with their defaults; the seed drawn if absent. */
+export function checkRecurrentOptions(name: string, opts: RecurrentOptions): Required<Omit<RecurrentOptions, 'layerNorm'>> {
+  if (opts === null || typeof opts !== 'object') throw argError(name, 'options', 'an object', opts);
+  checkKeys(name, 'options', opts, name === 'RNN' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS);
+  const rate = (key: 'dropout' | 'recurrentDropout'): number => {
+    const p = dflt(opts[key], 0);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(name, key, 'a number in [0, 1)', p);
+    return p;
+  };
+  const o = {
+    inputSize: checkInt(name, 'inputSize', opts.inputSize, 1),
+    hiddenSize: checkInt(name, 'hiddenSize', opts.hiddenSize, 1),
+    numLayers: checkInt(name, 'numLayers', dflt(opts.numLayers, 1), 1),
+    bidirectional: checkBool(name, 'bidirectional', dflt(opts.bidirectional, false)),
+    bias: checkBool(name, 'bias', dflt(opts.bias, true)),
+    batchFirst: checkBool(name, 'batchFirst', dflt(opts.batchFirst, false)),
+    dropout: rate('dropout'),
+    recurrentDropout: rate('recurrentDropout'),
+    residual: false,
+    seed: 0,
+  };
+  o.residual = checkBool(name, 'residual', dflt(opts.residual, false));
+  if (o.residual && o.numLayers < 2) {
+    throw argError(name, 'residual', `false for numLayers ${o.numLayers} (residual connections join stacked layers: numLayers ≥ 2)`, true);
+  }
+  o.seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
+  return o;
+}

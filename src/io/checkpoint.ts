@@ -99,7 +99,7 @@ const isSeries = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.e
 function checkHistory(h: unknown): History {
   if (!isObj(h) || !isSeries(h.loss) || !isSeries(h.valLoss) || !isObj(h.metrics) || !isObj(h.valMetrics) ||
       !Object.values(h.metrics).every(isSeries) || !Object.values(h.valMetrics).every(isSeries) || !isUint(h.steps) ||
-      (h.skipped !== undefined && !isUint(h.skipped)) || (h.stopped !== undefined && h.stopped !== 'aborted' && h.stopped !== 'earlyStopping')) {
+      (h.skipped !== undefined && !isUint(h.skipped)) || (h.stopped !== undefined && h.stopped !== 'aborted' && h.stopped !== 'earlyStopping' && h.stopped !== 'exhausted')) {
     throw bad('training metadata has an invalid history');
   }
   const nan = (a: (number | null)[]): number[] => a.map((x) => (x === null ? NaN : x));

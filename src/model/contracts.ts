@@ -189,6 +189,40 @@ export interface FitOptions extends LoopOptions {
   };
 }
 
+/**
+ * Options of `Sequential.fit(data, options)` on a stream of batches (data
+ * bigger than memory). The loop's options work as with tensors (a
+ * checkpoint's resume starts the stream again at the epoch it resumes: a
+ * source function is called with that epoch), except validationSplit.
+ */
+export interface StreamFitOptions extends Omit<LoopOptions, 'validationSplit'> {
+  /**
+   * Batches per epoch. Without it an epoch is one pass over the stream (read
+   * again each epoch); with it the stream is read on across epochs (opened
+   * again when it ends, if it can be: a stream read once that ends stops
+   * training with history.stopped = 'exhausted').
+   */
+  stepsPerEpoch?: number;
+  /**
+   * Sequences held in a shuffle buffer (default 0: batches are used as they
+   * come). With a buffer, batches of `batchSize` sequences are drawn from it
+   * at random (seeded by `seed`), each padded to its longest sequence.
+   */
+  shuffleBuffer?: number;
+  /** Truncated BPTT chunk length (0 = full BPTT). */
+  tbptt?: number;
+  /** Validation after each epoch: tensors as fit's validationData, or a stream that can be read every epoch. */
+  validationData?: FitOptions['validationData'] | BatchSource;
+  /** Batches of a validation stream per epoch (default: all of it). */
+  validationSteps?: number;
+}
+
+/** Options of `Sequential.evaluate(data, options)` on a stream of batches. */
+export interface StreamEvalOptions {
+  /** Batches to read (default: to the stream's end). */
+  steps?: number;
+}
+
 /** What fit returns: per-epoch losses and metrics, and how it ended. */
 export interface History {
   /** Mean training loss of each epoch. */
@@ -200,7 +234,7 @@ export interface History {
   /** Each compiled metric on the validation data per epoch. */
   valMetrics: Record<string, number[]>;
   /** Why training ended before `epochs`, if it did. */
-  stopped?: 'aborted' | 'earlyStopping';
+  stopped?: 'aborted' | 'earlyStopping' | 'exhausted';
   /** Optimizer steps taken. */
   steps: number;
   /** Updates skipped because of a non-finite loss, gradient or result (onNonFinite: 'skip'). */
@@ -225,3 +259,27 @@ export interface Compiled extends CompileOptions {
   metrics: MetricName[];
   onNonFinite: 'throw' | 'skip';
 }
+
+/** One batch of a stream: B sequences, as fit's x, y and lengths (or mask). */
+export interface Batch {
+  /** [B, T, F] inputs (or [B, T] indices for a model that starts with an Embedding). */
+  x: Tensor;
+  /** Targets as fit's y for these B sequences (needed by fit and evaluate; predict ignores them). */
+  y?: Tensor | Int32Array;
+  /** Valid steps of each of the B sequences (padding after). */
+  lengths?: ArrayLike<number>;
+  /** Or a [B, T] mask of 1 (real step) and 0 (padding). */
+  mask?: Tensor;
+}
+
+/** Something that yields batches, once. */
+export type BatchIterable = Iterable<Batch> | AsyncIterable<Batch>;
+
+/**
+ * A stream of batches: an iterable or async iterable of batches (an array, a
+ * generator's result), or a function of the epoch (from 0) returning one,
+ * which is called at the start of each pass over the data. A generator's
+ * result can be read once: give the generator function itself to train
+ * several epochs over it.
+ */
+export type BatchSource = BatchIterable | ((epoch: number) => BatchIterable);

@@ -2,7 +2,7 @@
 // compiler against its interface (keysOf), so that an unknown key (a typo
 // such as `epochz`) is refused with the nearest valid name (checkKeys).
 import { keysOf } from '../layers/validate.js';
-import type { CompileOptions, FitOptions, LoopOptions, LossOptions, SequentialOptions, PredictOptions } from './contracts.js';
+import type { CompileOptions, FitOptions, LoopOptions, LossOptions, SequentialOptions, PredictOptions, StreamFitOptions, StreamEvalOptions, Batch } from './contracts.js';
 import type { BatchOptions, EvalOptions } from './training.js';
 import type { Seq2SeqOptions } from './seq2seq/config.js';
 import type { Seq2SeqCompileOptions, Seq2SeqEvalOptions, Seq2SeqFitOptions, TranslateOptions } from './seq2seq/options.js';
@@ -16,6 +16,9 @@ export const KEYS = {
   compile: keysOf<CompileOptions>()(['optimizer', 'loss', 'lossOptions', 'clipNorm', 'clipValue', 'schedule', 'metrics', 'onNonFinite']),
   lossOptions: keysOf<LossOptions>()(['delta', 'ignoreIndex', 'labelSmoothing']),
   fit: [...LOOP, ...keysOf<Omit<FitOptions, Loop>>()(['lengths', 'mask', 'tbptt', 'validationData'])],
+  fitStream: [...LOOP.filter((k) => k !== 'validationSplit'), ...keysOf<Omit<StreamFitOptions, Loop>>()(['stepsPerEpoch', 'shuffleBuffer', 'tbptt', 'validationData', 'validationSteps'])],
+  evaluateStream: keysOf<StreamEvalOptions>()(['steps']),
+  batchOfStream: keysOf<Batch>()(['x', 'y', 'lengths', 'mask']),
   validationData: keysOf<Of<FitOptions['validationData']>>()(['x', 'y', 'lengths', 'mask']),
   batch: keysOf<BatchOptions>()(['lengths', 'mask', 'tbptt']),
   evaluate: keysOf<EvalOptions>()(['lengths', 'mask', 'batchSize']),

@@ -17,7 +17,8 @@ import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
 import { checkInt, checkTensor, checkKeys } from '../layers/validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
-import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions, PredictOptions } from './contracts.js';
+import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions, PredictOptions, StreamFitOptions, StreamEvalOptions, BatchSource } from './contracts.js';
+import { isSource, predictStream } from './batches.js';
 import { KEYS } from './keys.js';
 import { Engine } from './engine.js';
 import { ModelStream, type ModelState } from './stream.js';
@@ -168,14 +169,29 @@ export class Sequential {
    * or class indices (Int32Array [N] or [N·T]) for 'crossEntropy'.
    * Same seed and backend: bit-identical runs.
    */
-  async fit(x: Tensor, y: Tensor | Int32Array, opts: FitOptions = {}): Promise<History> {
+  fit(x: Tensor, y: Tensor | Int32Array, opts?: FitOptions): Promise<History>;
+  /**
+   * Trains on a stream of batches `{ x, y, lengths }` (data bigger than
+   * memory): an array, an (async) iterable, or a function of the epoch
+   * returning one. See StreamFitOptions (stepsPerEpoch, shuffleBuffer).
+   *
+   * @example
+   * async function* batches() { for (const file of files) yield await load(file); }
+   * await model.fit(batches, { epochs: 3, shuffleBuffer: 1024, batchSize: 32 });
+   */
+  fit(data: BatchSource, opts?: StreamFitOptions): Promise<History>;
+  async fit(x: Tensor | BatchSource, y?: Tensor | Int32Array | StreamFitOptions, opts: FitOptions = {}): Promise<History> {
     const where = 'Sequential.fit';
     this.alive(where);
     this.notBusy(where);
     const t = training<Sequential>(where);
+    const stream = isSource(x);
+    if (stream && (ArrayBuffer.isView(y) || (y !== null && typeof y === 'object' && 'data' in y && 'shape' in y))) {
+      throw argError(where, 'y', 'no y with a stream of batches (each batch carries its y): fit(data, options)', y);
+    }
     this.busy = true;
     try {
-      return await t.fit(this, x, y, opts);
+      return await (stream ? t.fitStream!(this, x, (y ?? {}) as StreamFitOptions) : t.fit(this, x, y as Tensor | Int32Array, opts));
     } finally {
       this.busy = false;
     }
@@ -192,9 +208,14 @@ export class Sequential {
   }
 
   /** Loss (and compiled metrics) over a data set, in inference mode. */
-  evaluate(x: Tensor, y: Tensor | Int32Array, opts: EvalOptions = {}): Logs {
+  evaluate(x: Tensor, y: Tensor | Int32Array, opts?: EvalOptions): Logs;
+  /** Loss (and compiled metrics) over a stream of batches `{ x, y, lengths }`, in inference mode. */
+  evaluate(data: BatchSource, opts?: StreamEvalOptions): Promise<Logs>;
+  evaluate(x: Tensor | BatchSource, y?: Tensor | Int32Array | StreamEvalOptions, opts: EvalOptions = {}): Logs | Promise<Logs> {
     this.alive('Sequential.evaluate');
-    return training<Sequential>('Sequential.evaluate').evaluate(this, x, y, opts);
+    const t = training<Sequential>('Sequential.evaluate');
+    if (isSource(x)) return t.evaluateStream!(this, x, (y ?? {}) as StreamEvalOptions);
+    return t.evaluate(this, x, y as Tensor | Int32Array, opts);
   }
 
   /**
@@ -202,8 +223,21 @@ export class Sequential {
    * [N, T, outputs] ('all'). With `lengths` or `mask`, output 'all' is zero
    * at padding steps (like PyTorch's `pad_packed_sequence`).
    */
-  predict(x: Tensor, opts: PredictOptions = {}): Tensor {
+  predict(x: Tensor, opts?: PredictOptions): Tensor;
+  /**
+   * Predictions for a stream of batches `{ x, lengths }` (y is ignored), one
+   * output tensor per batch as predict(x) gives it, read as they are asked for.
+   *
+   * @example
+   * for await (const y of model.predict(batches())) write(y);
+   */
+  predict(data: BatchSource, opts?: Record<string, never>): AsyncGenerator<Tensor, void, undefined>;
+  predict(x: Tensor | BatchSource, opts: PredictOptions = {}): Tensor | AsyncGenerator<Tensor, void, undefined> {
     this.alive('Sequential.predict');
+    if (isSource(x)) {
+      checkKeys('Sequential.predict', 'options', opts ?? {}, []);
+      return predictStream(this, x);
+    }
     if (opts === null || typeof opts !== 'object') throw argError('Sequential.predict', 'options', 'an object', opts);
     checkKeys('Sequential.predict', 'options', opts, KEYS.predict);
     const d = this.engine.data('Sequential.predict', x, null, opts?.lengths, opts?.mask);

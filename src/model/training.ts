@@ -4,7 +4,7 @@
 // model (the optimizers, optim.*).
 import { SimdRnnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { CompileOptions, FitOptions, History, Logs } from './contracts.js';
+import type { CompileOptions, FitOptions, History, Logs, StreamFitOptions, StreamEvalOptions, BatchSource } from './contracts.js';
 
 /** Options of `Sequential.trainOnBatch`: lengths or mask as in fit, and truncated BPTT (tbptt, default 0). */
 export interface BatchOptions {
@@ -31,6 +31,10 @@ export interface Training<M, X = Tensor, Y = Tensor | Int32Array, C = CompileOpt
   fit(m: M, x: X, y: Y, opts: F): Promise<History>;
   trainOnBatch(m: M, x: X, y: Y, opts: B): number;
   evaluate(m: M, x: X, y: Y, opts: E): Logs;
+  /** fit on a stream of batches (Sequential). */
+  fitStream?(m: M, data: BatchSource, opts: StreamFitOptions): Promise<History>;
+  /** evaluate on a stream of batches (Sequential). */
+  evaluateStream?(m: M, data: BatchSource, opts: StreamEvalOptions): Promise<Logs>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -16,23 +16,28 @@ import { writeFileAtomic, readFileBytes } from '../io/file.js';
 const nextTick = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 /** What the loop needs of a model and its data. */
-export interface LoopHost {
+export interface LoopHost<I = Int32Array> {
   where: string;
   model: CheckpointModel & { optimizer: Optimizer | null; skipped: number; alive(where: string): void; loadWeights(where: string, dict: Record<string, import('../tensor.js').Tensor>): void };
   optimizer: Optimizer;
-  /** Training samples. */
+  /** Training samples held in memory, shuffled through `order` (0 for a stream of batches). */
   N: number;
-  /** The batches of an epoch, in `order` (the last one filled with −1). */
-  batches(order: Int32Array, batchSize: number): Int32Array[];
+  /**
+   * The batches of an epoch: for data in memory, rows in `order` (the last
+   * batch filled with −1); a stream reads its source (and shuffles with random).
+   */
+  batches(order: Int32Array, batchSize: number, epoch: number, random: Random, shuffle: boolean): Iterable<I> | AsyncIterable<I>;
   /** Metric names, in history.metrics. */
   metricNames: readonly string[];
   /** Starts an epoch (metric sums; a schedule of the epoch). */
   beginEpoch(epoch: number): void;
-  trainBatch(idx: Int32Array): { loss: number; count: number };
+  trainBatch(item: I): { loss: number; count: number };
+  /** A stream read once ran out before the epoch's stepsPerEpoch: training ends after this epoch. */
+  exhausted?(): boolean;
   /** The epoch's training metrics. */
   epochMetrics(): Record<string, number>;
   /** Loss and metrics on the validation data, or null without. */
-  validate: ((batchSize: number) => Logs) | null;
+  validate: ((batchSize: number) => Logs | Promise<Logs>) | null;
   /** Generators whose states checkpoints keep (dropout, sampling), in a fixed order. */
   rngs: Random[];
 }
@@ -42,7 +47,7 @@ export function batchSizeOf(where: string, opts: LoopOptions): number {
   return checkInt(where, 'options.batchSize', dflt(opts.batchSize, 32), 1);
 }
 
-export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> {
+export async function runLoop<I>(h: LoopHost<I>, opts: LoopOptions): Promise<History> {
   const where = h.where, m = h.model;
   const epochs = checkInt(where, 'options.epochs', dflt(opts.epochs, 1), 1);
   const batchSize = batchSizeOf(where, opts);
@@ -93,6 +98,9 @@ export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> 
     if (cp.optimizer.name !== c.name) {
       throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint's optimizer is ${cp.optimizer.name}, this model is compiled with ${c.name}`);
     }
+    if (cp.training.order.length !== h.N && (h.N === 0 || cp.training.order.length === 0)) {
+      throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint was made training on ${h.N === 0 ? 'tensors' : 'a stream of batches'}, this fit is on ${h.N === 0 ? 'a stream of batches' : 'tensors'}`);
+    }
     if (cp.training.order.length !== h.N || cp.training.rngStates.length !== rngs.length) {
       throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the checkpoint was made on ${cp.training.order.length} training samples, this data has ${h.N}`);
     }
@@ -117,10 +125,10 @@ export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> 
     }
     h.beginEpoch(epoch);
     let sum = 0, count = 0, bi = 0;
-    for (const idx of h.batches(order, batchSize)) {
+    for await (const item of h.batches(order, batchSize, epoch, random, shuffle)) {
       if (opts.signal?.aborted) { history.stopped = 'aborted'; return finish(); }
       m.alive(where); // a callback may have disposed the model
-      const r = h.trainBatch(idx);
+      const r = h.trainBatch(item);
       if (r.count) { sum += r.loss * r.count; count += r.count; }
       await opts.callbacks?.onBatchEnd?.(bi++, { loss: r.loss });
       await nextTick();
@@ -129,14 +137,15 @@ export async function runLoop(h: LoopHost, opts: LoopOptions): Promise<History> 
     history.loss.push(logs.loss);
     for (const [name, v] of Object.entries(h.epochMetrics())) { logs[name] = v; history.metrics[name]?.push(v); }
     if (h.validate) {
-      const ev = h.validate(batchSize);
+      const ev = await h.validate(batchSize);
       logs.valLoss = ev.loss;
       history.valLoss.push(ev.loss);
       for (const name of h.metricNames) { logs[`val_${name}`] = ev[name]!; history.valMetrics[name]!.push(ev[name]!); }
     }
     await opts.callbacks?.onEpochEnd?.(epoch, logs);
     let stop = false;
-    if (es) {
+    if (h.exhausted?.()) { history.stopped = 'exhausted'; stop = true; }
+    if (es && !stop) {
       const v = monitor === 'valLoss' ? logs.valLoss ?? logs.loss : logs.loss;
       if (v < best - (es.minDelta ?? 0)) { best = v; bad = 0; } else if (++bad >= es.patience) { history.stopped = 'earlyStopping'; stop = true; }
     }

@@ -10,6 +10,7 @@ import { checkBool, checkKeys, keysOf } from '../layers/validate.js';
 import { seq2seqTraining } from './seq2seq.js';
 import { compile, trainOnBatch, evaluate } from './trainer.js';
 import { fit } from './fit.js';
+import { fitStream, evaluateStream } from './stream.js';
 
 export type { Optimizer, OptimizerState, Schedule } from '../model/contracts.js';
 
@@ -304,5 +305,5 @@ export const optim = {
 // Anything that can compile a model has an optimizer from here, so this is
 // where the training code makes itself known to the models (which do not
 // import it: an inference-only program carries none of it).
-provideTraining({ compile, fit, trainOnBatch, evaluate });
+provideTraining({ compile, fit, trainOnBatch, evaluate, fitStream, evaluateStream });
 provideTraining(seq2seqTraining, 'seq2seq');

@@ -192,4 +192,4 @@ function evaluate(m: Sequential, x: Tensor, y: Tensor | Int32Array, opts: EvalOp
   return evaluateData(m, d, checkInt('Sequential.evaluate', 'options.batchSize', opts?.batchSize ?? 32, 1));
 }
 
-export { compile, trainOnBatch, evaluate, trainBatch, evaluateData };
+export { compile, trainOnBatch, evaluate, trainBatch, evaluateData, evalBatch };

@@ -13,6 +13,11 @@ export interface Vocab {
 export function buildVocab(lines: string[]): Vocab {
   const set = new Set<string>();
   for (const l of lines) for (const ch of l) set.add(ch);
+  return vocabFromSet(set);
+}
+
+/** The vocabulary of a set of characters: the boundary, then the others in code-unit order. */
+export function vocabFromSet(set: Set<string>): Vocab {
   return { chars: ['\n', ...[...set].filter((c) => c !== '\n').sort()] };
 }
 
@@ -28,7 +33,7 @@ export function indexOf(v: Vocab): Map<string, number> {
   return new Map(v.chars.map((c, i) => [c, i]));
 }
 
-/** Most steps (sequences × padded length) the CLI stages at once: x and y take 8 bytes a step. */
+/** Most steps (sequences × padded length) the CLI puts in one batch: x and y take 8 bytes a step. */
 export const MAX_TEXT_STEPS = 1 << 26;
 
 /** Length of a string in characters (code points), without making an array of them. */
@@ -64,20 +69,6 @@ export function encodeLines(lines: string[], v: Vocab, T: number): { x: Tensor; 
   return { x: { data: x, shape: [N, T] }, y, lengths };
 }
 
-/**
- * The whole text as one stream of characters (line ends included), cut into
- * consecutive windows of T characters: x is a window, y the same shifted by
- * one character.
- */
-export function encodeStream(text: string, v: Vocab, T: number): { x: Tensor; y: Int32Array } {
-  const ix = indexOf(v), ids: number[] = [];
-  for (const ch of text) ids.push(ix.get(ch) ?? 0);
-  const N = Math.floor((ids.length - 1) / T);
-  const x = new Float32Array(N * T), y = new Int32Array(N * T);
-  for (let i = 0; i < N * T; i++) { x[i] = ids[i]!; y[i] = ids[i + 1]!; }
-  return { x: { data: x, shape: [N, T] }, y };
-}
-
 /** Samples one line: softmax(logits / temperature), until the boundary or maxLen characters. */
 export function sampleLine(model: Sequential, v: Vocab, random: Random, temperature: number, maxLen: number, prefix = ''): string {
   const state = model.zeroState(1);
@@ -102,21 +93,4 @@ export function sampleLine(model: Sequential, v: Vocab, random: Random, temperat
   }
   state.dispose();
   return out;
-}
-
-/** Non-empty lines of a text, line ends (LF, CRLF, CR) removed. */
-export function linesOf(text: string): string[] {
-  return text.split(/\r\n|\n|\r/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
-}
-
-/** The longest line in characters, and a refusal when lines × length would not fit. */
-export function paddedLength(cmd: string, path: string, lines: string[]): number {
-  let longest = 0, at = 0;
-  lines.forEach((l, i) => { const n = charCount(l); if (n > longest) { longest = n; at = i; } });
-  const T = longest + 1;
-  if (lines.length * T > MAX_TEXT_STEPS) {
-    throw new UsageError(`${cmd}: ${path} has ${lines.length} lines padded to its longest (line ${at + 1}, ${longest} characters): ` +
-      `${lines.length * T} steps, over the limit of ${MAX_TEXT_STEPS}; use --stream (the file as one stream, in windows of --window characters)`);
-  }
-  return T;
 }

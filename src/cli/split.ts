@@ -1,31 +1,39 @@
 // --val: which samples are held out for validation. Drawn at random from the
 // seed (a file sorted by name or date would make a last-10 % split tell
-// nothing about the rest), each set kept in file order.
+// nothing about the rest), exactly floor(N·frac) of them, decided one sample
+// at a time in file order (selection sampling, Knuth's Algorithm S), so a
+// file streamed again and again is split the same way every pass without
+// holding a list of N indices.
 import { Random } from '../util/rng.js';
-import type { Tensor } from '../tensor.js';
 
-/** Splits [0, N) into training and validation indices; floor(N·frac) go to validation. */
-export function randomSplit(N: number, frac: number, seed: number): { train: Int32Array; val: Int32Array } {
-  const order = Int32Array.from({ length: N }, (_, i) => i), r = new Random((seed ^ 0x6a09e667) >>> 0);
-  for (let i = N - 1; i > 0; i--) {
-    const j = Math.floor(r.next() * (i + 1));
-    const t = order[i]!; order[i] = order[j]!; order[j] = t;
+/** The held-out decisions for samples 0, 1, …, N − 1 in order: a new Holdout with the same arguments repeats them. */
+export class Holdout {
+  private readonly random: Random;
+  private i = 0;
+  private chosen = 0;
+  /** How many of the N are held out: floor(N·frac). */
+  readonly count: number;
+
+  constructor(private readonly N: number, frac: number, seed: number) {
+    this.random = new Random((seed ^ 0x6a09e667) >>> 0);
+    this.count = Math.floor(N * frac);
   }
-  const nVal = Math.floor(N * frac);
-  return { val: order.slice(0, nVal).sort(), train: order.slice(nVal).sort() };
+
+  /** Whether the next sample is held out (after N samples: false). */
+  next(): boolean {
+    if (this.i >= this.N) return false;
+    const left = this.N - this.i++, need = this.count - this.chosen;
+    const pick = need > 0 && this.random.next() * left < need;
+    if (pick) this.chosen++;
+    return pick;
+  }
 }
 
-export interface Samples { x: Tensor; y: Tensor | Int32Array; lengths?: Int32Array }
-
-/** The samples at idx (rows of x, y and lengths). */
-export function take(s: Samples, idx: Int32Array): Samples {
-  const N = s.x.shape[0]!, per = s.x.data.length / N;
-  const x = new Float32Array(idx.length * per);
-  idx.forEach((n, i) => x.set(s.x.data.subarray(n * per, (n + 1) * per), i * per));
-  const yd = s.y instanceof Int32Array ? s.y : s.y.data, py = yd.length / N;
-  const y = s.y instanceof Int32Array ? new Int32Array(idx.length * py) : new Float32Array(idx.length * py);
-  idx.forEach((n, i) => y.set(yd.subarray(n * py, (n + 1) * py), i * py));
-  const out: Samples = { x: { data: x, shape: [idx.length, ...s.x.shape.slice(1)] }, y: s.y instanceof Int32Array ? y as Int32Array : { data: y as Float32Array, shape: [idx.length, ...s.y.shape.slice(1)] } };
-  if (s.lengths) out.lengths = Int32Array.from(idx, (n) => s.lengths![n]!);
-  return out;
+/** Splits [0, N) into training and validation indices (as Holdout decides them); floor(N·frac) go to validation. */
+export function randomSplit(N: number, frac: number, seed: number): { train: Int32Array; val: Int32Array } {
+  const h = new Holdout(N, frac, seed), val = new Int32Array(h.count), train = new Int32Array(N - h.count);
+  for (let n = 0, v = 0, t = 0; n < N; n++) {
+    if (h.next()) val[v++] = n; else train[t++] = n;
+  }
+  return { train, val };
 }

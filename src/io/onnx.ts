@@ -1,69 +1,34 @@
-// Export of a recurrent layer (LSTM or GRU; stacked, bidirectional) to an
-// ONNX model: one ONNX LSTM/GRU node per layer, with the weights reordered
-// from PyTorch's gate order (LSTM i,f,g,o → ONNX i,o,f,c; GRU r,z,n → ONNX
-// z,r,h with linear_before_reset = 1, which is PyTorch's GRU). Input "x"
-// [T, B, inputSize]; output "y" [T, B, D·H]. The protobuf is written by hand
-// (a few message types), so no dependency is needed.
-import { SimdRnnError } from '../errors.js';
-import type { Recurrent } from '../layers/recurrent/index.js';
+// Export to ONNX (opset 14), for onnxruntime and the rest of its world.
+//
+// A recurrent layer becomes one ONNX LSTM / GRU / RNN node per stacked
+// layer, with the weights reordered from PyTorch's gate order (LSTM i,f,g,o
+// → ONNX i,o,f,c; GRU r,z,n → ONNX z,r,h with linear_before_reset = 1, which
+// is PyTorch's GRU). A whole Sequential adds its embedding (Gather), its
+// head (MatMul, Add, the activation) and its output mode; `lengths` become
+// the operators' sequence_lens, so that padding is skipped exactly as
+// predict skips it (each direction starts and ends at a sequence's own
+// last valid step), and outputs at padding steps are zeros.
+import { SimdRnnError, argError } from '../errors.js';
+import { Recurrent } from '../layers/recurrent/index.js';
+import { Linear } from '../layers/linear.js';
+import { Embedding } from '../layers/embedding.js';
+import { Dropout } from '../layers/dropout.js';
+import { Sequential } from '../model/sequential.js';
+import { checkKeys, keysOf } from '../util/keys.js';
+import { Graph, FLOAT, INT32, INT64 } from './onnx/graph.js';
 
-// ---- minimal protobuf writer ----
-class Pb {
-  private parts: number[] = [];
-  private varint(v: number): void {
-    let n = BigInt(v);
-    if (n < 0n) n += 1n << 64n;
-    do {
-      let b = Number(n & 0x7fn);
-      n >>= 7n;
-      if (n) b |= 0x80;
-      this.parts.push(b);
-    } while (n);
-  }
-  int(field: number, v: number): this { this.varint((field << 3) | 0); this.varint(v); return this; }
-  bytes(field: number, b: Uint8Array): this {
-    this.varint((field << 3) | 2);
-    this.varint(b.length);
-    for (const x of b) this.parts.push(x);
-    return this;
-  }
-  str(field: number, s: string): this { return this.bytes(field, new TextEncoder().encode(s)); }
-  msg(field: number, m: Pb): this { return this.bytes(field, m.done()); }
-  done(): Uint8Array { return Uint8Array.from(this.parts); }
+/** Options of `io.toOnnx(model, options)` for a Sequential. */
+export interface OnnxOptions {
+  /**
+   * Whether the graph takes `lengths` (int32 [B], each sequence's valid
+   * steps, padding after) as a second input, like predict's lengths
+   * (default true). Without it every step of every sequence is valid.
+   */
+  lengths?: boolean;
 }
 
-function tensorProto(name: string, dims: number[], data: Float32Array): Pb {
-  const t = new Pb();
-  for (const d of dims) t.int(1, d);
-  t.int(2, 1); // FLOAT
-  t.str(8, name);
-  const raw = new Uint8Array(data.length * 4);
-  const dv = new DataView(raw.buffer);
-  data.forEach((v, i) => dv.setFloat32(4 * i, v, true));
-  return t.bytes(9, raw);
-}
-
-function valueInfo(name: string, dims: (number | string)[]): Pb {
-  const shape = new Pb();
-  for (const d of dims) shape.msg(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().str(2, d));
-  const tensorType = new Pb().int(1, 1).msg(2, shape);
-  return new Pb().str(1, name).msg(2, new Pb().msg(1, tensorType));
-}
-
-function node(op: string, inputs: string[], outputs: string[], attrs: [string, number | string | number[]][] = []): Pb {
-  const n = new Pb();
-  for (const i of inputs) n.str(1, i);
-  for (const o of outputs) n.str(2, o);
-  n.str(4, op);
-  for (const [k, v] of attrs) {
-    const a = new Pb().str(1, k);
-    if (typeof v === 'number') a.int(3, v).int(20, 2);
-    else if (typeof v === 'string') a.str(4, v).int(20, 3);
-    else { for (const x of v) a.int(8, x); a.int(20, 7); }
-    n.msg(5, a);
-  }
-  return n;
-}
+const OPTION_KEYS = keysOf<OnnxOptions>()(['lengths']);
+const OPSET = 14;
 
 /** Rows of a [G·H, K] matrix reordered by gate blocks (order lists source gate indices). */
 function reorder(src: Float32Array, H: number, K: number, order: number[]): Float32Array {
@@ -72,27 +37,23 @@ function reorder(src: Float32Array, H: number, K: number, order: number[]): Floa
   return out;
 }
 
-/**
- * The layer as ONNX model bytes (opset 14): input "x" [T, B, inputSize]
- * (time-major; T and B dynamic), output "y" [T, B, D·H].
- *
- * @example
- * const session = await ort.InferenceSession.create(io.toOnnx(lstm));
- */
-export function toOnnx(layer: Recurrent): Uint8Array {
-  if (layer.cell !== 'LSTM' && layer.cell !== 'GRU') {
-    throw new SimdRnnError('INVALID_ARGUMENT', `io.toOnnx: layer is a ${layer.cell} layer, expected an LSTM or a GRU`);
-  }
+function checkExportable(where: string, layer: Recurrent): void {
   if (layer.layerNorm) {
-    throw new SimdRnnError('INVALID_ARGUMENT', `io.toOnnx: layer is a layer-normalized ${layer.cell}, and ONNX has no such operator (its LSTM and GRU have no normalization inside the recurrence)`);
+    throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer is a layer-normalized ${layer.cell}, and ONNX has no such operator (its LSTM and GRU have no normalization inside the recurrence)`);
   }
-  if (layer.residual) throw new SimdRnnError('INVALID_ARGUMENT', 'io.toOnnx: layer has residual connections, which ONNX\'s LSTM and GRU operators have no attribute for');
-  const lstm = layer.cell === 'LSTM', G = lstm ? 4 : 3, H = layer.hiddenSize, D = layer.bidirectional ? 2 : 1;
-  const order = lstm ? [0, 3, 1, 2] : [1, 0, 2]; // ONNX position ← PyTorch gate
-  const sd = layer.stateDict();
-  const graph = new Pb();
-  let x = 'x';
-  const inits: Pb[] = [];
+  if (layer.residual) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer has residual connections, which ONNX's LSTM and GRU operators have no attribute for`);
+}
+
+/**
+ * The layer's nodes, reading x [T, B, I] (and sequence_lens, int32 [B], if
+ * given): y [T, B, D·H] and the top stacked layer's final h [D, B, H].
+ */
+function recurrentNodes(g: Graph, layer: Recurrent, x: string, lens: string | null): { y: string; yh: string } {
+  const cell = layer.cell, G = cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1, H = layer.hiddenSize, D = layer.bidirectional ? 2 : 1;
+  const order = cell === 'LSTM' ? [0, 3, 1, 2] : cell === 'GRU' ? [1, 0, 2] : [0]; // ONNX position ← PyTorch gate
+  const op = cell === 'LSTM' ? 'LSTM' : cell === 'GRU' ? 'GRU' : 'RNN';
+  const sd = layer.stateDict(), shape = g.i64('shape', [3], [0, 0, D * H]); // 0 = keep that dimension
+  let yh = '';
   for (let l = 0; l < layer.numLayers; l++) {
     const I = l === 0 ? layer.inputSize : D * H;
     const W = new Float32Array(D * G * H * I), R = new Float32Array(D * G * H * H), Bb = new Float32Array(D * 2 * G * H);
@@ -105,25 +66,130 @@ export function toOnnx(layer: Recurrent): Uint8Array {
         Bb.set(reorder(sd[`bias_hh_${s}`]!.data, H, 1, order), d * 2 * G * H + G * H);
       }
     }
-    inits.push(tensorProto(`W${l}`, [D, G * H, I], W), tensorProto(`R${l}`, [D, G * H, H], R), tensorProto(`B${l}`, [D, 2 * G * H], Bb));
-    const attrs: [string, number | string][] = [['hidden_size', H], ['direction', D === 2 ? 'bidirectional' : 'forward']];
-    if (!lstm) attrs.push(['linear_before_reset', 1]);
-    graph.msg(1, node(layer.cell, [x, `W${l}`, `R${l}`, `B${l}`], [`Y${l}`], attrs));
+    const inputs = [x, g.f32('W', [D, G * H, I], W), g.f32('R', [D, G * H, H], R), g.f32('B', [D, 2 * G * H], Bb)];
+    if (lens) inputs.push(lens);
+    const attrs: [string, number | string | string[]][] = [['hidden_size', H], ['direction', D === 2 ? 'bidirectional' : 'forward']];
+    if (cell === 'GRU') attrs.push(['linear_before_reset', 1]);
+    if (op === 'RNN') attrs.push(['activations', new Array<string>(D).fill(cell === 'RNN_RELU' ? 'Relu' : 'Tanh')]);
+    const [Y, Yh] = g.op(op, inputs, attrs, 2) as [string, string];
     // Y is [T, D, B, H]: to [T, B, D, H], then [T, B, D·H].
-    graph.msg(1, node('Transpose', [`Y${l}`], [`Yt${l}`], [['perm', [0, 2, 1, 3]]]));
-    const out = l === layer.numLayers - 1 ? 'y' : `h${l}`;
-    graph.msg(1, node('Reshape', [`Yt${l}`, 'shape3'], [out]));
-    x = out;
+    x = g.op1('Reshape', [g.op1('Transpose', [Y], [['perm', [0, 2, 1, 3]]]), shape]);
+    yh = Yh;
   }
-  inits.push(new Pb().int(1, 3).int(2, 7).str(8, 'shape3').bytes(9, (() => {
-    const b = new Uint8Array(24), dv = new DataView(b.buffer);
-    dv.setBigInt64(0, 0n, true); dv.setBigInt64(8, 0n, true); dv.setBigInt64(16, BigInt(D * H), true); // 0 = keep that dim
-    return b;
-  })()));
-  graph.str(2, `simd-rnn ${layer.cell}`);
-  for (const t of inits) graph.msg(5, t);
-  graph.msg(11, valueInfo('x', ['T', 'B', layer.inputSize]));
-  graph.msg(12, valueInfo('y', ['T', 'B', D * H]));
-  const model = new Pb().int(1, 7).str(2, 'simd-rnn').msg(7, graph).msg(8, new Pb().str(1, '').int(2, 14));
-  return model.done();
+  return { y: x, yh };
+}
+
+/** The single layer: input "x" [T, B, inputSize] (time-major), output "y" [T, B, D·H]. */
+function layerToOnnx(layer: Recurrent): Uint8Array {
+  const where = 'io.toOnnx';
+  if (layer.cell !== 'LSTM' && layer.cell !== 'GRU') {
+    throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer is a ${layer.cell} layer, expected an LSTM or a GRU (a Sequential exports RNN layers too)`);
+  }
+  checkExportable(where, layer);
+  const g = new Graph(), D = layer.bidirectional ? 2 : 1;
+  const { y } = recurrentNodes(g, layer, g.input('x', FLOAT, ['T', 'B', layer.inputSize]), null);
+  g.op('Identity', [y], [], ['y']);
+  g.output('y', FLOAT, ['T', 'B', D * layer.hiddenSize]);
+  return g.model(`simd-rnn ${layer.cell}`, OPSET);
+}
+
+/** The whole model: inputs "x" [B, T, F] (int64 [B, T] indices with an Embedding first) and "lengths"; output "y". */
+function modelToOnnx(model: Sequential, opts: OnnxOptions): Uint8Array {
+  const where = 'io.toOnnx';
+  model.alive(where);
+  const layers = model.layers, g = new Graph();
+  const emb = layers[0] instanceof Embedding ? layers[0] : null;
+  let lastRec = -1;
+  layers.forEach((l, i) => { if (l instanceof Recurrent) lastRec = i; });
+  for (const l of layers) if (l instanceof Recurrent) checkExportable(`${where} (layer ${layers.indexOf(l)})`, l);
+  const x = emb ? g.input('x', INT64, ['B', 'T']) : g.input('x', FLOAT, ['B', 'T', model.inputSize]);
+  const withLengths = opts.lengths !== false, lens = withLengths ? g.input('lengths', INT32, ['B']) : null;
+  // Time-major inside, as the recurrent operators want it.
+  let cur = g.op1('Transpose', [x], [['perm', emb ? [1, 0] : [1, 0, 2]]]);
+  if (emb) cur = g.op1('Gather', [g.f32('embedding', [emb.numEmbeddings, emb.embeddingDim], emb.stateDict().weight!.data), cur]);
+  let top: { y: string; yh: string } | null = null, width = emb ? emb.embeddingDim : model.inputSize;
+  for (let i = emb ? 1 : 0; i <= lastRec; i++) {
+    const l = layers[i]!;
+    if (l instanceof Recurrent) {
+      top = recurrentNodes(g, l, cur, lens);
+      cur = top.y;
+      width = l.hiddenSize * (l.bidirectional ? 2 : 1);
+    } // a Dropout is the identity at inference
+  }
+  // mask [T, B, 1]: 1 at valid steps (t < lengths[b]), 0 at padding.
+  let mask: string | null = null;
+  if (lens) {
+    const T = g.op1('Gather', [g.op1('Shape', [x]), g.i64('one', [], [1])], [['axis', 0]]);
+    const steps = g.op1('Range', [g.i64('zero', [], [0]), T, g.i64('one', [], [1])]);
+    const less = g.op1('Less', [g.op1('Unsqueeze', [steps, g.i64('axes', [1], [1])]), g.op1('Unsqueeze', [g.op1('Cast', [lens], [['to', INT64]]), g.i64('axes', [1], [0])])]);
+    mask = g.op1('Unsqueeze', [g.op1('Cast', [less], [['to', FLOAT]]), g.i64('axes', [1], [2])]);
+  }
+  const out = model.output;
+  if (out === 'last') {
+    // Each direction's final state of the top layer, [D, B, H] → [B, D·H].
+    cur = g.op1('Reshape', [g.op1('Transpose', [top!.yh], [['perm', [1, 0, 2]]]), g.i64('shape', [2], [0, width])]);
+  } else if (out === 'mean') {
+    if (mask) {
+      const sum = g.op1('ReduceSum', [g.op1('Mul', [cur, mask]), g.i64('axes', [1], [0])], [['keepdims', 0]]);
+      cur = g.op1('Div', [sum, g.op1('ReduceSum', [mask, g.i64('axes', [1], [0])], [['keepdims', 0]])]);
+    } else {
+      cur = g.op1('ReduceMean', [cur], [['axes', [0]], ['keepdims', 0]]);
+    }
+  }
+  for (let i = lastRec + 1; i < layers.length; i++) {
+    const l = layers[i]!;
+    if (l instanceof Linear) {
+      const sd = l.stateDict(), W = sd.weight!.data, I = l.inFeatures, O = l.outFeatures;
+      const Wt = new Float32Array(I * O);
+      for (let o = 0; o < O; o++) for (let k = 0; k < I; k++) Wt[k * O + o] = W[o * I + k]!;
+      cur = g.op1('MatMul', [cur, g.f32('weight', [I, O], Wt)]);
+      if (l.bias) cur = g.op1('Add', [cur, g.f32('bias', [O], sd.bias!.data)]);
+      if (l.activation === 'tanh') cur = g.op1('Tanh', [cur]);
+      else if (l.activation === 'relu') cur = g.op1('Relu', [cur]);
+      else if (l.activation === 'sigmoid') cur = g.op1('Sigmoid', [cur]);
+      width = O;
+    } else if (!(l instanceof Dropout)) {
+      throw argError(where, `model.layers[${i}]`, 'a Linear or a Dropout after the recurrent layers', l);
+    }
+  }
+  if (out === 'all') {
+    if (mask) cur = g.op1('Mul', [cur, mask]); // zeros at padding, as predict gives them
+    cur = g.op1('Transpose', [cur], [['perm', [1, 0, 2]]]);
+  }
+  g.op('Identity', [cur], [], ['y']);
+  g.output('y', FLOAT, out === 'all' ? ['B', 'T', width] : ['B', width]);
+  return g.model(`simd-rnn Sequential (${out})`, OPSET);
+}
+
+/**
+ * ONNX model bytes (opset 14) of a recurrent layer or a whole Sequential.
+ *
+ * - A layer (LSTM or GRU; stacked, bidirectional): input "x" [T, B,
+ *   inputSize] (time-major; T and B dynamic), output "y" [T, B, D·H].
+ * - A Sequential (an Embedding, LSTM / GRU / RNN layers, Dropout, a head of
+ *   Linear layers, any output mode): input "x", [B, T, F] float32 (or
+ *   [B, T] int64 token ids with an Embedding first), and "lengths", int32
+ *   [B] (unless `options.lengths` is false); output "y", [B, outputs] for
+ *   'last' and 'mean', [B, T, outputs] for 'all' (zeros at padding steps):
+ *   predict's numbers.
+ *
+ * Layer-normalized layers and residual connections have no ONNX operator
+ * and are refused (INVALID_ARGUMENT), as is a lone RNN layer (ONNX's RNN is
+ * exported inside a Sequential).
+ *
+ * @example
+ * const session = await ort.InferenceSession.create(io.toOnnx(model));
+ * const { y } = await session.run({ x: new ort.Tensor('float32', x.data, x.shape), lengths: new ort.Tensor('int32', lengths, [B]) });
+ */
+export function toOnnx(what: Recurrent | Sequential, options: OnnxOptions = {}): Uint8Array {
+  const where = 'io.toOnnx';
+  if (options === null || typeof options !== 'object') throw argError(where, 'options', 'an object', options);
+  checkKeys(where, 'options', options, OPTION_KEYS);
+  if (options.lengths !== undefined && typeof options.lengths !== 'boolean') throw argError(where, 'options.lengths', 'a boolean', options.lengths);
+  if (what instanceof Sequential) return modelToOnnx(what, options);
+  if (what instanceof Recurrent) {
+    if (options.lengths !== undefined) throw argError(where, 'options.lengths', 'no value for a single layer (its graph has no lengths input)', options.lengths);
+    return layerToOnnx(what);
+  }
+  throw argError(where, 'model', 'a Sequential or a recurrent layer (LSTM, GRU)', what);
 }

@@ -7,3 +7,5 @@ export { writeFileAtomic, readFileBytes } from './file.js';
 export { crc32 } from './crc32.js';
 export { toOnnx } from './onnx.js';
 export type { OnnxOptions } from './onnx.js';
+export { fromTfjs } from './tfjs.js';
+export type { FromTfjsOptions } from './tfjs.js';

@@ -49,4 +49,4 @@ const f = detectFeatures();
 const names = ['js', ...(f.wasm ? ['wasm'] : []), ...(f.simd ? ['wasm-simd'] : []), ...(f.relaxedSimd ? ['wasm-relaxed'] : [])];
 const digests = {};
 for (const n of names) digests[n] = await workload(n);
-console.log(JSON.stringify({ runtime: process.version, arch: process.arch, digests }));
+console.log(JSON.stringify({ runtime: globalThis.Bun ? `Bun ${globalThis.Bun.version}` : process.version, arch: process.arch, digests }));

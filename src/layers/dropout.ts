@@ -8,6 +8,13 @@ import { randomSeed, Random } from '../util/rng.js';
 import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** What `Dropout.config()` gives: the options that rebuild the layer, with its type. */
+export interface DropoutConfig {
+  type: 'Dropout';
+  /** The probability of zeroing an element. */
+  p: number;
+}
+
 /** Options of `new Dropout(options)`. */
 export interface DropoutOptions {
   /** Probability of zeroing an element in training, in [0, 1); kept elements are scaled by 1/(1 − p). */
@@ -95,7 +102,7 @@ export class Dropout {
   }
 
   /** The options that rebuild this layer (for saving). */
-  config(): Record<string, unknown> {
+  config(): DropoutConfig {
     this.life.check('Dropout.config');
     return { type: 'Dropout', p: this.p };
   }

@@ -10,6 +10,17 @@ import { Params } from './params.js';
 import { checkInt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** What `Embedding.config()` gives: the options that rebuild the layer, with its type. */
+export interface EmbeddingConfig {
+  type: 'Embedding';
+  /** Rows (the vocabulary size). */
+  numEmbeddings: number;
+  /** Width of a row. */
+  embeddingDim: number;
+  /** The padding index, if there is one. */
+  paddingIdx?: number;
+}
+
 /** Options of `new Embedding(options)`. */
 export interface EmbeddingOptions {
   /** Vocabulary size: indices are integers in [0, numEmbeddings). */
@@ -105,9 +116,9 @@ export class Embedding {
   }
 
   /** The options that make this layer again (saved in model files as the architecture). */
-  config(): Record<string, unknown> {
+  config(): EmbeddingConfig {
     this.life.check('Embedding.config');
-    const c: Record<string, unknown> = { type: 'Embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+    const c: EmbeddingConfig = { type: 'Embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
     if (this.paddingIdx !== null) c.paddingIdx = this.paddingIdx;
     return c;
   }

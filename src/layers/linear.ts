@@ -13,6 +13,19 @@ import { Params } from './params.js';
 import { checkInt, checkBool, checkTensor, checkFinite, dflt, checkKeys, keysOf } from './validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
 
+/** What `Linear.config()` gives: the options that rebuild the layer, with its type. */
+export interface LinearConfig {
+  type: 'Linear';
+  /** Input width. */
+  inFeatures: number;
+  /** Output width. */
+  outFeatures: number;
+  /** Whether there is a bias. */
+  bias: boolean;
+  /** The activation after the product. */
+  activation: Activation;
+}
+
 /** Linear's activation after x·Wᵀ + b. */
 export type Activation = 'none' | 'tanh' | 'relu' | 'sigmoid';
 
@@ -213,7 +226,7 @@ export class Linear {
   }
 
   /** The options that rebuild this layer (for saving). */
-  config(): Record<string, unknown> {
+  config(): LinearConfig {
     this.life.check('Linear.config');
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias, activation: this.activation };
   }

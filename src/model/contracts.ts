@@ -3,13 +3,24 @@
 // model (which never imports the training code): train/ implements them.
 import type { Backend } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
-import type { Embedding } from '../layers/embedding.js';
-import type { Recurrent } from '../layers/recurrent/index.js';
-import type { Linear } from '../layers/linear.js';
-import type { Dropout } from '../layers/dropout.js';
+import type { Embedding, EmbeddingConfig } from '../layers/embedding.js';
+import type { Recurrent, RecurrentConfig } from '../layers/recurrent/index.js';
+import type { Linear, LinearConfig } from '../layers/linear.js';
+import type { Dropout, DropoutConfig } from '../layers/dropout.js';
 
 /** The layers a Sequential is made of. */
 export type ModelLayer = Embedding | Recurrent | Linear | Dropout;
+
+/** A layer's config(): the options that rebuild it, with its type. */
+export type LayerConfig = EmbeddingConfig | RecurrentConfig | LinearConfig | DropoutConfig;
+
+/** What `Sequential.config()` gives (saved in model files as the architecture). */
+export interface SequentialConfig {
+  /** The output mode. */
+  output: 'last' | 'mean' | 'all';
+  /** Each layer's config(), with its type. */
+  layers: LayerConfig[];
+}
 
 /**
  * Losses, each a mean over the valid (unpadded) elements: squared error,

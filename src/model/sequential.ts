@@ -17,7 +17,7 @@ import { Embedding } from '../layers/embedding.js';
 import type { Params } from '../layers/params.js';
 import { checkInt, checkTensor, checkKeys } from '../layers/validate.js';
 import { Lifetime, disposable } from '../util/lifetime.js';
-import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions, PredictOptions, StreamFitOptions, StreamEvalOptions, BatchSource } from './contracts.js';
+import type { Compiled, CompileOptions, FitOptions, History, Logs, ModelLayer, Optimizer, SequentialOptions, PredictOptions, StreamFitOptions, StreamEvalOptions, BatchSource, SequentialConfig } from './contracts.js';
 import { isSource, predictStream } from './batches.js';
 import { KEYS } from './keys.js';
 import { Engine } from './engine.js';
@@ -298,12 +298,7 @@ export class Sequential {
   }
 
   /** Architecture, for saving: the layers' options and the output mode. */
-  config(): {
-    /** The output mode. */
-    output: 'last' | 'mean' | 'all';
-    /** Each layer's config(), with its type. */
-    layers: Record<string, unknown>[];
-  } {
+  config(): SequentialConfig {
     this.alive('Sequential.config');
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }

@@ -1,6 +1,6 @@
 // Deno (from npm): the package loads, picks wasm SIMD and computes what Node
-// computes. (Bun's npm package needs its install script to fetch the
-// binary, which cannot run here, so Bun is not tested.)
+// computes. (Bun runs the seeded workload in npm run test:runtimes: tap
+// cannot run under Bun.)
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -32,6 +32,15 @@ console.log(h, y.shape, tr.tokens, p.lengths, f.output.shape, io.save(m).length)
 l.runForward;
 // @ts-expect-error an option that does not exist is a type error too
 new LSTM({ inputSize: 2, hiddenSize: 3, dropuot: 0.1 });
+// config() is typed precisely: a layer's config narrows by its type.
+const first = m.config().layers[0]!;
+const V: number = first.type === 'Embedding' ? first.numEmbeddings : 0;
+const mode: 'last' | 'mean' | 'all' = m.config().output;
+const hs: number = l.config().hiddenSize;
+// @ts-expect-error a Linear's config has no hiddenSize
+new Linear({ inFeatures: 2, outFeatures: 1 }).config().hiddenSize;
+const onnx: Uint8Array = io.toOnnx(m, { lengths: false });
+console.log(V, mode, hs, onnx.length);
 `);
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [] },

@@ -26,6 +26,11 @@ export interface AttentionOptions {
   seed?: number;
 }
 
+/** What `Attention.config()` gives: the options that rebuild the layer, with its type. */
+export interface AttentionConfig extends Required<Omit<AttentionOptions, 'seed'>> {
+  type: 'Attention';
+}
+
 const SCORES: readonly AttentionScore[] = ['dot', 'general', 'additive'];
 
 /** The parameters of an attention layer, in state-dict order. Pure (the file loader checks files against it). */
@@ -187,7 +192,7 @@ export class Attention {
   }
 
   /** The options that rebuild this layer. */
-  config(): Record<string, unknown> {
+  config(): AttentionConfig {
     this.life.check('Attention.config');
     return { type: 'Attention', score: this.score, queryDim: this.queryDim, keyDim: this.keyDim, attentionDim: this.attentionDim };
   }

@@ -27,6 +27,27 @@ export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, 
 
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
+/** What a recurrent layer's `config()` gives: the options that rebuild it, with its type. */
+export interface RecurrentConfig {
+  type: 'LSTM' | 'GRU' | 'RNN';
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  /** Dropout between stacked layers. */
+  dropout: number;
+  bias: boolean;
+  batchFirst: boolean;
+  /** Variational dropout on the recurrent state (present when above 0). */
+  recurrentDropout?: number;
+  /** Residual connections between stacked layers (present when true). */
+  residual?: boolean;
+  /** Layer-normalized cell (present when true). */
+  layerNorm?: boolean;
+  /** An RNN's nonlinearity. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
 /**
  * What LSTM, GRU and RNN share: stacked, bidirectional, masked forward and
  * backward over whole sequences, and a streaming step. Construct the
@@ -346,10 +367,10 @@ export class Recurrent {
   }
 
   /** The options that rebuild this layer (for saving). */
-  config(): Record<string, unknown> {
+  config(): RecurrentConfig {
     this.life.check(`${this.name}.config`);
-    const c: Record<string, unknown> = {
-      type: this.name, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
+    const c: RecurrentConfig = {
+      type: this.name as RecurrentConfig['type'], inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
       bidirectional: this.bidirectional, dropout: this.dropout, bias: this.bias, batchFirst: this.batchFirst,
     };
     if (this.recurrentDropout > 0) c.recurrentDropout = this.recurrentDropout;

@@ -10,6 +10,7 @@ import { Lifetime, disposable } from '../util/lifetime.js';
 
 /** What `Dropout.config()` gives: the options that rebuild the layer, with its type. */
 export interface DropoutConfig {
+  /** Always 'Dropout'. */
   type: 'Dropout';
   /** The probability of zeroing an element. */
   p: number;

@@ -12,6 +12,7 @@ import { Lifetime, disposable } from '../util/lifetime.js';
 
 /** What `Embedding.config()` gives: the options that rebuild the layer, with its type. */
 export interface EmbeddingConfig {
+  /** Always 'Embedding'. */
   type: 'Embedding';
   /** Rows (the vocabulary size). */
   numEmbeddings: number;

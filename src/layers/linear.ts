@@ -15,6 +15,7 @@ import { Lifetime, disposable } from '../util/lifetime.js';
 
 /** What `Linear.config()` gives: the options that rebuild the layer, with its type. */
 export interface LinearConfig {
+  /** Always 'Linear'. */
   type: 'Linear';
   /** Input width. */
   inFeatures: number;

@@ -28,6 +28,7 @@ export interface AttentionOptions {
 
 /** What `Attention.config()` gives: the options that rebuild the layer, with its type. */
 export interface AttentionConfig extends Required<Omit<AttentionOptions, 'seed'>> {
+  /** Always 'Attention'. */
   type: 'Attention';
 }
 

@@ -29,14 +29,21 @@ const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN
 
 /** What a recurrent layer's `config()` gives: the options that rebuild it, with its type. */
 export interface RecurrentConfig {
+  /** The layer's kind, which names its cell. */
   type: 'LSTM' | 'GRU' | 'RNN';
+  /** Features per step of the input. */
   inputSize: number;
+  /** Width of the hidden state (per direction). */
   hiddenSize: number;
+  /** Stacked layers. */
   numLayers: number;
+  /** Whether each layer also runs backwards (outputs are then 2·hiddenSize wide). */
   bidirectional: boolean;
   /** Dropout between stacked layers. */
   dropout: number;
+  /** Whether the layer has the b_ih and b_hh biases. */
   bias: boolean;
+  /** Whether inputs are [B, T, F] (true) or [T, B, F] (false). */
   batchFirst: boolean;
   /** Variational dropout on the recurrent state (present when above 0). */
   recurrentDropout?: number;

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { init, Seq2Seq, optim, io } from '../dist/index.js';
+import { onnxSeq2SeqCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes('--quick'), stressless = process.argv.includes('--stressless');
@@ -143,6 +144,7 @@ for (const beam of [1, 5]) {
 }
 console.log('published, stress removed, other splits: Phonetisaurus WFST 33.9 % WER; g2p-seq2seq 2-layer LSTM (512) ≈ 31 % WER');
 console.log(`scores vs logProb of the outputs: max |Δ| ${lpDiff.toExponential(1)} (${cut} beam-5 outputs cut at maxLength left out); beam 5 scores at least as high as greedy on ${pct(beamAtLeast)} of the test words`);
+await onnxSeq2SeqCheck(model, testSrc, raw[1], T + 2);
 const examples = [...testWords.slice(0, 4), ...['SIMD', 'QUEUE', 'PHOENIX'].filter((w) => !trainWords.includes(w))];
 const ex = model.translate(source(examples), { beam: 5, returnAttention: true, maxLength: T + 2 });
 examples.forEach((w, i) => console.log(`  ${w.padEnd(10)} → ${ex.tokens[i].map((id) => phoneSet[id - 3]).join(' ')}`));

@@ -7,5 +7,6 @@ export { writeFileAtomic, readFileBytes } from './file.js';
 export { crc32 } from './crc32.js';
 export { toOnnx } from './onnx.js';
 export type { OnnxOptions } from './onnx.js';
+export type { Seq2SeqOnnx } from './onnx/seq2seq.js';
 export { fromTfjs } from './tfjs.js';
 export type { FromTfjsOptions } from './tfjs.js';

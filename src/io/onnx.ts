@@ -16,6 +16,9 @@ import { Dropout } from '../layers/dropout.js';
 import { Sequential } from '../model/sequential.js';
 import { checkKeys, keysOf } from '../util/keys.js';
 import { Graph, FLOAT, INT32, INT64 } from './onnx/graph.js';
+import { checkExportable, recurrentNodes } from './onnx/recurrent.js';
+import { seq2seqToOnnx, type Seq2SeqOnnx } from './onnx/seq2seq.js';
+import { Seq2Seq } from '../model/seq2seq/seq2seq.js';
 
 /** Options of `io.toOnnx(model, options)` for a Sequential. */
 export interface OnnxOptions {
@@ -29,55 +32,6 @@ export interface OnnxOptions {
 
 const OPTION_KEYS = keysOf<OnnxOptions>()(['lengths']);
 const OPSET = 14;
-
-/** Rows of a [G·H, K] matrix reordered by gate blocks (order lists source gate indices). */
-function reorder(src: Float32Array, H: number, K: number, order: number[]): Float32Array {
-  const out = new Float32Array(src.length);
-  order.forEach((g, j) => out.set(src.subarray(g * H * K, (g + 1) * H * K), j * H * K));
-  return out;
-}
-
-function checkExportable(where: string, layer: Recurrent): void {
-  if (layer.layerNorm) {
-    throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer is a layer-normalized ${layer.cell}, and ONNX has no such operator (its LSTM and GRU have no normalization inside the recurrence)`);
-  }
-  if (layer.residual) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer has residual connections, which ONNX's LSTM and GRU operators have no attribute for`);
-}
-
-/**
- * The layer's nodes, reading x [T, B, I] (and sequence_lens, int32 [B], if
- * given): y [T, B, D·H] and the top stacked layer's final h [D, B, H].
- */
-function recurrentNodes(g: Graph, layer: Recurrent, x: string, lens: string | null): { y: string; yh: string } {
-  const cell = layer.cell, G = cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1, H = layer.hiddenSize, D = layer.bidirectional ? 2 : 1;
-  const order = cell === 'LSTM' ? [0, 3, 1, 2] : cell === 'GRU' ? [1, 0, 2] : [0]; // ONNX position ← PyTorch gate
-  const op = cell === 'LSTM' ? 'LSTM' : cell === 'GRU' ? 'GRU' : 'RNN';
-  const sd = layer.stateDict(), shape = g.i64('shape', [3], [0, 0, D * H]); // 0 = keep that dimension
-  let yh = '';
-  for (let l = 0; l < layer.numLayers; l++) {
-    const I = l === 0 ? layer.inputSize : D * H;
-    const W = new Float32Array(D * G * H * I), R = new Float32Array(D * G * H * H), Bb = new Float32Array(D * 2 * G * H);
-    for (let d = 0; d < D; d++) {
-      const s = `l${l}${d ? '_reverse' : ''}`;
-      W.set(reorder(sd[`weight_ih_${s}`]!.data, H, I, order), d * G * H * I);
-      R.set(reorder(sd[`weight_hh_${s}`]!.data, H, H, order), d * G * H * H);
-      if (layer.bias) {
-        Bb.set(reorder(sd[`bias_ih_${s}`]!.data, H, 1, order), d * 2 * G * H);
-        Bb.set(reorder(sd[`bias_hh_${s}`]!.data, H, 1, order), d * 2 * G * H + G * H);
-      }
-    }
-    const inputs = [x, g.f32('W', [D, G * H, I], W), g.f32('R', [D, G * H, H], R), g.f32('B', [D, 2 * G * H], Bb)];
-    if (lens) inputs.push(lens);
-    const attrs: [string, number | string | string[]][] = [['hidden_size', H], ['direction', D === 2 ? 'bidirectional' : 'forward']];
-    if (cell === 'GRU') attrs.push(['linear_before_reset', 1]);
-    if (op === 'RNN') attrs.push(['activations', new Array<string>(D).fill(cell === 'RNN_RELU' ? 'Relu' : 'Tanh')]);
-    const [Y, Yh] = g.op(op, inputs, attrs, 2) as [string, string];
-    // Y is [T, D, B, H]: to [T, B, D, H], then [T, B, D·H].
-    x = g.op1('Reshape', [g.op1('Transpose', [Y], [['perm', [0, 2, 1, 3]]]), shape]);
-    yh = Yh;
-  }
-  return { y: x, yh };
-}
 
 /** The single layer: input "x" [T, B, inputSize] (time-major), output "y" [T, B, D·H]. */
 function layerToOnnx(layer: Recurrent): Uint8Array {
@@ -162,7 +116,8 @@ function modelToOnnx(model: Sequential, opts: OnnxOptions): Uint8Array {
 }
 
 /**
- * ONNX model bytes (opset 14) of a recurrent layer or a whole Sequential.
+ * ONNX model bytes (opset 14) of a recurrent layer or a whole Sequential,
+ * or the two graphs of a Seq2Seq.
  *
  * - A layer (LSTM or GRU; stacked, bidirectional): input "x" [T, B,
  *   inputSize] (time-major; T and B dynamic), output "y" [T, B, D·H].
@@ -172,6 +127,12 @@ function modelToOnnx(model: Sequential, opts: OnnxOptions): Uint8Array {
  *   [B] (unless `options.lengths` is false); output "y", [B, outputs] for
  *   'last' and 'mean', [B, T, outputs] for 'all' (zeros at padding steps):
  *   predict's numbers.
+ * - A Seq2Seq: `{ encoder, decoder }`, the encoder (sources to the
+ *   decoder's initial states and the attention's keys) and ONE decoder step
+ *   (a token and the states to the next token's log-probabilities and the
+ *   new states); see {@link Seq2SeqOnnx} for their inputs and outputs. A
+ *   loop over the step graph decodes as translate does (the README has a
+ *   greedy one). The Seq2Seq takes no options.
  *
  * Layer-normalized layers and residual connections have no ONNX operator
  * and are refused (INVALID_ARGUMENT), as is a lone RNN layer (ONNX's RNN is
@@ -181,15 +142,22 @@ function modelToOnnx(model: Sequential, opts: OnnxOptions): Uint8Array {
  * const session = await ort.InferenceSession.create(io.toOnnx(model));
  * const { y } = await session.run({ x: new ort.Tensor('float32', x.data, x.shape), lengths: new ort.Tensor('int32', lengths, [B]) });
  */
-export function toOnnx(what: Recurrent | Sequential, options: OnnxOptions = {}): Uint8Array {
+export function toOnnx(what: Recurrent | Sequential, options?: OnnxOptions): Uint8Array;
+export function toOnnx(what: Seq2Seq): Seq2SeqOnnx;
+export function toOnnx(what: Recurrent | Sequential | Seq2Seq, options: OnnxOptions = {}): Uint8Array | Seq2SeqOnnx {
   const where = 'io.toOnnx';
   if (options === null || typeof options !== 'object') throw argError(where, 'options', 'an object', options);
   checkKeys(where, 'options', options, OPTION_KEYS);
   if (options.lengths !== undefined && typeof options.lengths !== 'boolean') throw argError(where, 'options.lengths', 'a boolean', options.lengths);
   if (what instanceof Sequential) return modelToOnnx(what, options);
+  if (what instanceof Seq2Seq) {
+    if (options.lengths !== undefined) throw argError(where, 'options.lengths', 'no value for a Seq2Seq (its encoder always takes src_lengths)', options.lengths);
+    what.alive(where);
+    return seq2seqToOnnx(what, where);
+  }
   if (what instanceof Recurrent) {
     if (options.lengths !== undefined) throw argError(where, 'options.lengths', 'no value for a single layer (its graph has no lengths input)', options.lengths);
     return layerToOnnx(what);
   }
-  throw argError(where, 'model', 'a Sequential or a recurrent layer (LSTM, GRU)', what);
+  throw argError(where, 'model', 'a Sequential, a Seq2Seq or a recurrent layer (LSTM, GRU)', what);
 }

@@ -83,3 +83,36 @@ t.test('errors are one line, exit 2', async (t) => {
   t.match(e6.err, /no input/);
   t.equal(e1.err.trim().split('\n').length, 1, 'one line');
 });
+
+t.test('pairs are read as a stream into compact ids: every token comes back, past 65 536 distinct ones too', async (t) => {
+  const { readPairs } = await import('../../src/cli/commands/pairs.js');
+  // 700 lines of 100 distinct words (70 000 in all: the ids outgrow 16 bits); CRLF ends, a BOM, blank lines.
+  const rows: [string[], string[]][] = [];
+  for (let i = 0; i < 700; i++) rows.push([Array.from({ length: 100 }, (_, j) => `w${i * 100 + j}`), [`T${i % 7}`, `U${i % 3}`]]);
+  const text = '\ufeff' + rows.map(([s, g], i) => `${s.join(' ')}\t${g.join(' ')}${i % 50 === 0 ? '\r\n' : ''}`).join('\r\n') + '\n';
+  writeFileSync(join(dir, 'big.tsv'), text);
+  const { src, tgt } = await readPairs(join(dir, 'big.tsv'), 'words', 'words');
+  t.equal(src.n, 700);
+  const sv = src.vocab(), tv = tgt.vocab();
+  t.equal(sv.tokens.length, 70000);
+  t.same(tv.tokens, ['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'U0', 'U1', 'U2']);
+  t.same([...sv.tokens].sort(), sv.tokens, 'ids in sorted token order');
+  const idx = [699, 0, 350];
+  const es = src.encode(idx, sv.remap, false), et = tgt.encode(idx, tv.remap, true);
+  t.same(es.shape, [3, 100]);
+  t.same(et.shape, [3, 3]);
+  let bad = 0;
+  idx.forEach((n, i) => {
+    rows[n]![0].forEach((w, j) => { if (sv.tokens[es.data[i * 100 + j]! - 3] !== w) bad++; });
+    rows[n]![1].forEach((w, j) => { if (tv.tokens[et.data[i * 3 + j]! - 3] !== w) bad++; });
+    if (et.data[i * 3 + 2] !== 2) bad++;
+  });
+  t.equal(bad, 0, 'every token of the encoded pairs is the file\'s');
+  // Errors name the line as the file numbers it (CRLF and blank lines counted).
+  writeFileSync(join(dir, 'crlf.tsv'), 'ab\tba\r\n\r\ncd\tdc\r\nef\r\n');
+  await t.rejects(readPairs(join(dir, 'crlf.tsv'), 'chars', 'chars'), { message: /crlf\.tsv:4: no TAB between source and target/ });
+  writeFileSync(join(dir, 'long.tsv'), 'ab\tba\n' + 'x'.repeat(70000) + '\ty\n');
+  await t.rejects(readPairs(join(dir, 'long.tsv'), 'chars', 'chars'), { message: /long\.tsv:2: longer than 65536 characters \(a pair holds at most 4096 tokens a side\)/ });
+  writeFileSync(join(dir, 'one.tsv'), 'ab\tba\n\n');
+  await t.rejects(readPairs(join(dir, 'one.tsv'), 'chars', 'chars'), { message: /one\.tsv has fewer than 2 pairs/ });
+});

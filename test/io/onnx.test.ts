@@ -44,7 +44,7 @@ t.test('io.toOnnx refuses what ONNX has no operator for', async (t) => {
   const m = new Sequential([new LSTM({ inputSize: 2, hiddenSize: 2, seed: 1 }), new Linear({ inFeatures: 2, outFeatures: 1, seed: 2 })]);
   t.throws(() => io.toOnnx(m, { lengths: 1 } as never), { code: 'INVALID_ARGUMENT', message: /io\.toOnnx: options\.lengths is 1, expected a boolean/ });
   t.throws(() => io.toOnnx(m, { lenghts: false } as never), { message: /options\.lenghts is not an option; did you mean options\.lengths\?/ });
-  t.throws(() => io.toOnnx({} as never), { message: /io\.toOnnx: model is .*expected a Sequential or a recurrent layer/ });
+  t.throws(() => io.toOnnx({} as never), { message: /io\.toOnnx: model is .*expected a Sequential, a Seq2Seq or a recurrent layer/ });
   t.throws(() => io.toOnnx(new LSTM({ inputSize: 2, hiddenSize: 2 }), { lengths: true }), { message: /no value for a single layer/ });
   t.throws(() => io.toOnnx(new Sequential([new LSTM({ inputSize: 2, hiddenSize: 2, numLayers: 2, residual: true, seed: 1 })])), { message: /io\.toOnnx \(layer 0\): layer has residual connections/ });
   m.dispose();

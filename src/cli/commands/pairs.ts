@@ -9,7 +9,8 @@ import { Seq2Seq, type AttentionKind, type CellName } from '../../model/seq2seq/
 import { SimdRnnError } from '../../errors.js';
 import { optim } from '../../train/optim.js';
 import { parseArgs, UsageError, type Flag, type Parsed } from '../args.js';
-import { readTextFile, checkWritable, exists } from '../files.js';
+import { readText, checkWritable, exists } from '../files.js';
+import { textLines } from '../feeds.js';
 import { randomSplit } from '../split.js';
 import { fitWithProgress } from '../fitting.js';
 
@@ -35,34 +36,88 @@ function joinTokens(t: string[], mode: Mode): string {
   return mode === 'chars' ? t.join('') : t.join(' ');
 }
 
-/** Pairs from TSV text; errors name the line. */
-function parsePairs(text: string, file: string, srcMode: Mode, tgtMode: Mode): { src: string[][]; tgt: string[][] } {
-  const src: string[][] = [], tgt: string[][] = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const tab = line.indexOf('\t');
-    if (tab < 0) throw new UsageError(`train: ${file}:${i + 1}: no TAB between source and target`);
-    const s = tokenize(line.slice(0, tab), srcMode), t = tokenize(line.slice(tab + 1), tgtMode);
-    if (s.length === 0 || t.length === 0) throw new UsageError(`train: ${file}:${i + 1}: an empty ${s.length === 0 ? 'source' : 'target'}`);
-    if (s.length > MAX_TOKENS || t.length > MAX_TOKENS) throw new UsageError(`train: ${file}:${i + 1}: over ${MAX_TOKENS} tokens on one side`);
-    src.push(s); tgt.push(t);
-  });
-  if (src.length < 2) throw new UsageError(`train: ${file} has fewer than 2 pairs`);
-  if (src.length > MAX_PAIRS) throw new UsageError(`train: ${file} has ${src.length} pairs, over the limit of ${MAX_PAIRS}`);
-  return { src, tgt };
+/** Token ids of one side of every pair, flat (ends[n] is where pair n's tokens end), with the vocabulary met so far. */
+export class Side {
+  /** 2 bytes a token while the vocabulary fits. */
+  ids: Uint16Array | Int32Array = new Uint16Array(1 << 12);
+  ends: Int32Array = new Int32Array(1 << 10);
+  n = 0;
+  used = 0;
+  longest = 0;
+  /** Provisional ids, in order of first appearance. */
+  readonly seen = new Map<string, number>();
+
+  push(tokens: string[]): void {
+    if (this.used + tokens.length > this.ids.length) this.ids = grow(this.ids, this.used + tokens.length);
+    for (const tk of tokens) {
+      let id = this.seen.get(tk);
+      if (id === undefined) {
+        id = this.seen.size;
+        this.seen.set(tk, id);
+        if (id > 0xffff && this.ids instanceof Uint16Array) this.ids = Int32Array.from(this.ids); // a vocabulary past 65 536 tokens
+      }
+      this.ids[this.used++] = id;
+    }
+    if (this.n === this.ends.length) this.ends = grow(this.ends, this.n + 1);
+    this.ends[this.n++] = this.used;
+    this.longest = Math.max(this.longest, tokens.length);
+  }
+
+  /** Ids: 0 pad, 1 bos, 2 eos, then the tokens in sorted order. */
+  vocab(): { tokens: string[]; remap: Int32Array } {
+    const tokens = [...this.seen.keys()].sort(), remap = new Int32Array(tokens.length);
+    tokens.forEach((tk, i) => { remap[this.seen.get(tk)!] = i + 3; });
+    return { tokens, remap };
+  }
+
+  /** Pairs idx as a padded [N, L] tensor (with eos after each). */
+  encode(idx: ArrayLike<number>, remap: Int32Array, withEos: boolean): { data: Int32Array; shape: number[] } {
+    let L = 0;
+    for (let i = 0; i < idx.length; i++) { const n = idx[i]!; L = Math.max(L, this.ends[n]! - (n ? this.ends[n - 1]! : 0)); }
+    L += withEos ? 1 : 0;
+    const d = new Int32Array(idx.length * L);
+    for (let i = 0; i < idx.length; i++) {
+      const n = idx[i]!, from = n ? this.ends[n - 1]! : 0, to = this.ends[n]!;
+      for (let j = from; j < to; j++) d[i * L + j - from] = remap[this.ids[j]!]!;
+      if (withEos) d[i * L + to - from] = EOS;
+    }
+    return { data: d, shape: [idx.length, L] };
+  }
 }
 
-// Ids: 0 pad, 1 bos, 2 eos, then the tokens in sorted order.
-function vocabOf(seqs: string[][]): string[] {
-  return [...new Set(seqs.flat())].sort();
-}
-
+/** Sequences as a padded [N, L] tensor of ids (vocab[i] has id i + 3). */
 function encode(seqs: string[][], vocab: string[], withEos: boolean): { data: Int32Array; shape: number[] } {
   const id = new Map(vocab.map((t, i) => [t, i + 3]));
   const L = seqs.reduce((m, s) => Math.max(m, s.length), 0) + (withEos ? 1 : 0), d = new Int32Array(seqs.length * L);
   seqs.forEach((s, n) => { s.forEach((t, i) => { d[n * L + i] = id.get(t)!; }); if (withEos) d[n * L + s.length] = EOS; });
   return { data: d, shape: [seqs.length, L] };
+}
+
+function grow<A extends Uint16Array | Int32Array>(a: A, need: number): A {
+  const b = new (a.constructor as new (n: number) => A)(Math.max(need, 2 * a.length));
+  b.set(a);
+  return b;
+}
+
+/**
+ * Pairs from a TSV file, read as a stream (the file is never held whole: a
+ * pair costs 4 bytes a token); errors name the line.
+ */
+export async function readPairs(file: string, srcMode: Mode, tgtMode: Mode): Promise<{ src: Side; tgt: Side }> {
+  const src = new Side(), tgt = new Side();
+  const maxChars = 8 * MAX_TOKENS; // a side of MAX_TOKENS words of a few characters each
+  const tooLong = (line: number): UsageError => new UsageError(`train: ${file}:${line}: longer than ${2 * maxChars} characters (a pair holds at most ${MAX_TOKENS} tokens a side)`);
+  for await (const { text, line } of textLines(readText(file, 'train'), 2 * maxChars, tooLong)) {
+    const tab = text.indexOf('\t');
+    if (tab < 0) throw new UsageError(`train: ${file}:${line}: no TAB between source and target`);
+    const s = tokenize(text.slice(0, tab), srcMode), t = tokenize(text.slice(tab + 1), tgtMode);
+    if (s.length === 0 || t.length === 0) throw new UsageError(`train: ${file}:${line}: an empty ${s.length === 0 ? 'source' : 'target'}`);
+    if (s.length > MAX_TOKENS || t.length > MAX_TOKENS) throw new UsageError(`train: ${file}:${line}: over ${MAX_TOKENS} tokens on one side`);
+    if (src.n === MAX_PAIRS) throw new UsageError(`train: ${file} has more than ${MAX_PAIRS} pairs, the limit`);
+    src.push(s); tgt.push(t);
+  }
+  if (src.n < 2) throw new UsageError(`train: ${file} has fewer than 2 pairs`);
+  return { src, tgt };
 }
 
 export async function trainPairs(a: Parsed): Promise<void> {
@@ -71,13 +126,12 @@ export async function trainPairs(a: Parsed): Promise<void> {
   await checkWritable(ckpt, 'train', '--checkpoint');
   if (a.resume && !(await exists(ckpt))) throw new UsageError(`train: --resume: there is no checkpoint at ${ckpt} (nothing to resume; train without --resume)`);
   const srcMode = a.tokens as Mode, tgtMode = ((a['tgt-tokens'] as Mode | undefined) ?? srcMode);
-  const { src, tgt } = parsePairs(await readTextFile(a.pairs as string, 'train'), a.pairs as string, srcMode, tgtMode);
-  const sv = vocabOf(src), tv = vocabOf(tgt), seed = a.seed as number, H = a.hidden as number;
-  const split = randomSplit(src.length, a.val as number, seed);
-  if (split.train.length < 1) throw new UsageError(`train: --val ${a.val} leaves no pair to train on (${src.length} in all)`);
-  const pick = (xs: string[][], idx: Int32Array | number[]): string[][] => Array.from(idx, (i) => xs[i]!);
-  const trainSrc = encode(pick(src, split.train), sv, false), trainTgt = encode(pick(tgt, split.train), tv, true);
-  const val = split.val.length ? { src: encode(pick(src, split.val), sv, false), tgt: encode(pick(tgt, split.val), tv, true) } : undefined;
+  const { src, tgt } = await readPairs(a.pairs as string, srcMode, tgtMode);
+  const { tokens: sv, remap: sr } = src.vocab(), { tokens: tv, remap: tr } = tgt.vocab(), seed = a.seed as number, H = a.hidden as number;
+  const split = randomSplit(src.n, a.val as number, seed);
+  if (split.train.length < 1) throw new UsageError(`train: --val ${a.val} leaves no pair to train on (${src.n} in all)`);
+  const trainSrc = src.encode(split.train, sr, false), trainTgt = tgt.encode(split.train, tr, true);
+  const val = split.val.length ? { src: src.encode(split.val, sr, false), tgt: tgt.encode(split.val, tr, true) } : undefined;
   const cell = a.cell as CellName, attention = a.attention as AttentionKind, D = a.bidirectional ? 2 : 1;
   let model: Seq2Seq;
   try {
@@ -92,7 +146,7 @@ export async function trainPairs(a: Parsed): Promise<void> {
     throw e;
   }
   model.compile({ optimizer: optim.adam({ lr: a.lr as number }), clipNorm: 5, labelSmoothing: a['label-smoothing'] as number });
-  console.log(`pairs: ${src.length} (${split.train.length} to train on), ${sv.length} source and ${tv.length} target tokens (${srcMode} → ${tgtMode}); ${model.numParams} parameters`);
+  console.log(`pairs: ${src.n} (${split.train.length} to train on), ${sv.length} source and ${tv.length} target tokens (${srcMode} → ${tgtMode}); ${model.numParams} parameters`);
   const meta = { kind: 'pairs', srcVocab: JSON.stringify(sv), tgtVocab: JSON.stringify(tv), srcTokens: srcMode, tgtTokens: tgtMode };
   const epochs = a.epochs as number, batch = a.batch as number;
   const stopped = await fitWithProgress(ckpt, epochs, Math.ceil(split.train.length / batch), (callbacks, signal) => model.fit(trainSrc, trainTgt, {

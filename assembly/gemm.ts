@@ -25,12 +25,44 @@ import { vmadd } from './vmath';
 @inline const KC: i32 = 256;
 // @ts-ignore: decorator
 @inline const NC: i32 = 512; // multiple of 8
-const PACK: usize = memory.data(KC * NC * 4, 64);
-const PARTIAL: usize = memory.data(KC * 8 * 4, 64);
-const TMP: usize = memory.data(32, 16);
 // @ts-ignore: decorator
 @inline const MC: i32 = 64; // rows of A packed at a time: 16 tiles of ≤ KC·64 bytes
-const APACK: usize = memory.data(MC * KC * 16 + (MC / 4) * 64, 64);
+// Scratch: packed B panels, the partial panel, a spill slot and the packed A
+// tiles, in static memory. In the threaded build every thread has its own
+// (set_scratch, from a heap block of scratch_bytes()): the static block is
+// the main thread's.
+// @ts-ignore: decorator
+@inline const PACK_BYTES: usize = KC * NC * 4;
+// @ts-ignore: decorator
+@inline const PARTIAL_BYTES: usize = KC * 8 * 4;
+// @ts-ignore: decorator
+@inline const TMP_BYTES: usize = 64;
+// @ts-ignore: decorator
+@inline const APACK_BYTES: usize = MC * KC * 16 + (MC / 4) * 64;
+const SCRATCH: usize = memory.data(<i32>(PACK_BYTES + PARTIAL_BYTES + TMP_BYTES + APACK_BYTES), 64);
+let scratch: usize = SCRATCH;
+
+/** Bytes of one thread's scratch (64-byte aligned blocks). */
+export function scratch_bytes(): i32 {
+  return <i32>(PACK_BYTES + PARTIAL_BYTES + TMP_BYTES + APACK_BYTES);
+}
+
+/** This instance's scratch (a 64-byte aligned block of scratch_bytes(); 0: the static one). */
+export function set_scratch(ptr: usize): void {
+  scratch = ptr ? ptr : SCRATCH;
+}
+
+// In the single-threaded builds the static block's offsets are constants.
+// @ts-ignore: decorator
+@inline function base(): usize { return ASC_FEATURE_THREADS ? scratch : SCRATCH; }
+// @ts-ignore: decorator
+@inline function pack(): usize { return base(); }
+// @ts-ignore: decorator
+@inline function partial(): usize { return base() + PACK_BYTES; }
+// @ts-ignore: decorator
+@inline function tmp(): usize { return base() + PACK_BYTES + PARTIAL_BYTES; }
+// @ts-ignore: decorator
+@inline function apack(): usize { return base() + PACK_BYTES + PARTIAL_BYTES + TMP_BYTES; }
 
 export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
                          A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {
@@ -76,11 +108,11 @@ function scaleC(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
     v128.store(c, r0);
     v128.store(c, r1, 16);
   } else {
-    v128.store(TMP, r0);
-    v128.store(TMP, r1, 16);
+    v128.store(tmp(), r0);
+    v128.store(tmp(), r1, 16);
     for (let j = 0; j < nr; j++) {
       const o = <usize>j << 2;
-      let t = load<f32>(TMP + o);
+      let t = load<f32>(tmp() + o);
       if (beta != 0) t += beta * load<f32>(c + o);
       if (bias) t += load<f32>(bias + o);
       store<f32>(c + o, t);
@@ -273,16 +305,16 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
       const kc = min(KC, K - pc);
       let bBase: usize, bs: usize, ps: usize;
       if (transB) {
-        packPanelsT(B, ldb, pc, jc, kc, np, PACK);
-        bBase = PACK;
+        packPanelsT(B, ldb, pc, jc, kc, np, pack());
+        bBase = pack();
         bs = 32;
         ps = <usize>kc << 5;
       } else if (M >= 64) {
         // Rows of B in place are a cache line per k for a 32-byte read, and
         // every 4-row tile of A reads them again: pack them (256³: 35 → 42 GFLOP/s;
         // below 64 rows the packing does not pay: [32,128]×[128,512] 35 → 29).
-        packPanelsN(B, ldb, pc, jc, kc, np, PACK);
-        bBase = PACK;
+        packPanelsN(B, ldb, pc, jc, kc, np, pack());
+        bBase = pack();
         bs = 32;
         ps = <usize>kc << 5;
       } else {
@@ -290,8 +322,8 @@ function gemmSimd(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
         bs = <usize>ldb << 2;
         ps = 32;
       }
-      if (nrem) packPartial(transB, B, ldb, pc, jc + (np << 3), kc, nrem, PARTIAL);
-      gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, PARTIAL, kc,
+      if (nrem) packPartial(transB, B, ldb, pc, jc + (np << 3), kc, nrem, partial());
+      gemmBlock(A + <usize>pc * csA, rsA, csA, M, bBase, bs, ps, np, nrem, partial(), kc,
                 alpha, pc == 0 ? beta : 1, C + (<usize>jc << 2), ldcB, 0);
     }
   }
@@ -308,7 +340,7 @@ function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: us
     // reads each source row segment once, sequentially.
     for (let k = 0; k < kc; k++) {
       const src = A + <usize>k * csA;
-      let d = APACK + (<usize>k << 6);
+      let d = apack() + (<usize>k << 6);
       for (let t = 0; t < nt; t++) {
         const s = src + (<usize>t << 4);
         v128.store(d, v128.load32_splat(s));
@@ -322,7 +354,7 @@ function packTiles(A: usize, rsA: usize, csA: usize, mc: i32, kc: i32, tileB: us
   }
   for (let t = 0; t < nt; t++) {
     const r0 = A + <usize>(t << 2) * rsA, r1 = r0 + rsA, r2 = r1 + rsA, r3 = r2 + rsA;
-    let d = APACK + <usize>t * tileB;
+    let d = apack() + <usize>t * tileB;
     let o: usize = 0;
     for (let k = 0; k < kc; k++) {
       v128.store(d, v128.load32_splat(r0 + o));
@@ -348,7 +380,7 @@ function gemmBlock(A: usize, rsA: usize, csA: usize, M: i32, bBase: usize, bs: u
     packTiles(A + <usize>ic * rsA, rsA, csA, mc, kc, tileB);
     const cRows = cBase + <usize>ic * ldcB;
     for (let t = 0; t < mc >> 2; t++) {
-      const a = APACK + <usize>t * tileB, c = cRows + (<usize>(t << 2)) * ldcB;
+      const a = apack() + <usize>t * tileB, c = cRows + (<usize>(t << 2)) * ldcB;
       for (let p = 0; p < np; p++) {
         mk4x8(a, bBase + <usize>p * ps, bs, kc, alpha, bet, c + (<usize>p << 5), ldcB, 8, 4, bias ? bias + (<usize>p << 5) : 0);
       }
@@ -434,7 +466,7 @@ export function f32_gemm_packed_bias(transA: i32, M: i32, N: i32, K: i32, alpha:
     }
   } else {
     // Scalar build: one row against one 8-wide panel, 8 accumulators.
-    const TMPS = TMP;
+    const TMPS = tmp();
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * rsA;
       const c = C + <usize>i * ldcB;

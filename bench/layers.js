@@ -63,7 +63,7 @@ export async function runLayers(names) {
   for (const c of layerCases) {
     const row = { suite: 'layers', kernel: c.name, shape: c.shape, unit: c.unit, results: {} };
     for (const n of names) {
-      await init({ backend: n });
+      await init({ backend: n, threads: 1 });
       const r = await measure(c.setup());
       row.results[n] = r.error ? { error: r.error } : { rate: c.lowerIsBetter ? 1e6 / r.hz : r.hz * c.per, rme: r.rme };
       progress();

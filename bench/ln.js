@@ -1,7 +1,7 @@
 // npm run bench:ln: the layer-normalized cells against the plain ones, per time step (I = 64, H = 128,
 // T = 100), forward and forward+backward, interleaved in one process, best of 9 rounds of 250 ms.
 import { init, tensor, LSTM, GRU } from '../dist/index.js';
-await init({ backend: 'wasm-simd' });
+await init({ backend: 'wasm-simd', threads: 1 });
 const I = 64, H = 128, T = 100;
 let s = 7; const r = () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 * 2 - 1; };
 function time(f, ms) { let n = 0; const t0 = performance.now(); while (performance.now() - t0 < ms) { f(); n++; } return (performance.now() - t0) / n; }

@@ -93,8 +93,8 @@ const toBatchFirst = (x, B, F) => {
   return out;
 };
 
-async function simdRnn(backendName) {
-  await init({ backend: backendName });
+async function simdRnn(backendName, threads = 1) {
+  await init({ backend: backendName, threads });
   return (w) => {
     const d = data[w.id], Cell = w.cell === 'LSTM' ? LSTM : GRU;
     const mk = () => { const l = new Cell({ inputSize: I, hiddenSize: w.H, numLayers: w.layers, bidirectional: w.bidirectional, seed: 9 }); l.loadStateDict(d.sd); return l; };
@@ -167,15 +167,15 @@ function toBatchFirstBack(y, B, F) {
   return out;
 }
 
-async function onnx(kind) {
+async function onnx(kind, threads = 1) {
   const ort = kind === 'web' ? require('onnxruntime-web') : require('onnxruntime-node');
-  if (kind === 'web') { ort.env.wasm.numThreads = 1; ort.env.wasm.simd = true; }
+  if (kind === 'web') { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
   return async (w) => {
     if (w.kind !== 'infer') return { skip: 'inference only' };
     const d = data[w.id];
     const session = await ort.InferenceSession.create(d.onnx, kind === 'web'
       ? { executionProviders: ['wasm'] }
-      : { intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'] });
+      : { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'] });
     const feeds = { x: new ort.Tensor('float32', d.x, [T, w.B, I]) };
     return { fn: () => session.run(feeds), async: true, out: async () => (await session.run(feeds)).y.data, per: w.B };
   };
@@ -207,12 +207,26 @@ const allPeers = [
   ['onnxruntime-web wasm', () => onnx('web')],
   ['onnxruntime-node', () => onnx('node')],
   ['brain.js', () => brain()],
+  // Two threads each (init({ threads: 2 }); numThreads; intraOpNumThreads; torch.set_num_threads): "ours ×" of these rows is simd-rnn ×2 ÷ the peer ×2.
+  ['simd-rnn wasm-simd ×2', () => simdRnn('wasm-simd', 2)],
+  ['onnxruntime-web wasm ×2', () => onnx('web', 2)],
+  ['onnxruntime-node ×2', () => onnx('node', 2)],
 ];
-const peers = allPeers.filter(([n]) => !onlyPeers || n === 'simd-rnn wasm-simd' || onlyPeers.some((p) => n.startsWith(p)));
+const peers = allPeers.filter(([n]) => !onlyPeers || n === 'simd-rnn wasm-simd' || n === 'simd-rnn wasm-simd ×2' || onlyPeers.some((p) => n.startsWith(p)));
+// One web session per thread count: onnxruntime-web reads numThreads once, at its first session.
+let webThreadsUsed = null;
 const results = {};
 for (const w of WORKLOADS) results[w.id] = {};
 for (const [name, make] of peers) {
   let factory;
+  if (name.startsWith('onnxruntime-web')) {
+    const n = name.endsWith('×2') ? 2 : 1;
+    if (webThreadsUsed !== null && webThreadsUsed !== n) {
+      for (const w of WORKLOADS) results[w.id][name] = { skip: `onnxruntime-web fixes its thread count at its first session (${webThreadsUsed}); run with --peers onnxruntime-web-×2 alone` };
+      continue;
+    }
+    webThreadsUsed = n;
+  }
   try { factory = await make(); } catch (e) { for (const w of WORKLOADS) results[w.id][name] = { skip: `unavailable: ${e.message.split('\n')[0]}` }; continue; }
   for (const w of WORKLOADS) {
     let r;
@@ -236,10 +250,11 @@ for (const [name, make] of peers) {
 // PyTorch, through /usr/bin/python3, same threads.
 const py = '/usr/bin/python3';
 let torchVersion = null;
-if (onlyPeers && !onlyPeers.some((p) => 'PyTorch CPU'.toLowerCase().startsWith(p.toLowerCase()))) {
-  for (const w of WORKLOADS) results[w.id]['PyTorch CPU'] = { skip: 'not selected (--peers)' };
+for (const [tname, tthreads] of [['PyTorch CPU', 1], ['PyTorch CPU ×2', 2]]) {
+if (onlyPeers && !onlyPeers.some((p) => tname.toLowerCase().startsWith(p.toLowerCase()))) {
+  for (const w of WORKLOADS) results[w.id][tname] = { skip: 'not selected (--peers)' };
 } else if (existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
-  const job = { threads: 1, minTime: maxTime, workloads: WORKLOADS.map((w) => ({ ...w, I, file: data[w.id].file })) };
+  const job = { threads: tthreads, minTime: maxTime, workloads: WORKLOADS.map((w) => ({ ...w, I, file: data[w.id].file })) };
   const r = spawnSync(py, [join(here, 'peers_torch.py')], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status === 0) {
     const out = JSON.parse(r.stdout);
@@ -252,16 +267,19 @@ if (onlyPeers && !onlyPeers.some((p) => 'PyTorch CPU'.toLowerCase().startsWith(p
         const diff = maxDiff(y, data[w.id].ref);
         check = diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
       }
-      results[w.id]['PyTorch CPU'] = { median: per / med, min: per / s[s.length - 1], max: per / s[0], medianSec: med, check };
+      results[w.id][tname] = { median: per / med, min: per / s[s.length - 1], max: per / s[0], medianSec: med, check };
     }
   } else {
-    for (const w of WORKLOADS) results[w.id]['PyTorch CPU'] = { skip: `failed: ${r.stderr.split('\n').slice(-2).join(' ')}` };
+    for (const w of WORKLOADS) results[w.id][tname] = { skip: `failed: ${r.stderr.split('\n').slice(-2).join(' ')}` };
   }
 } else {
-  for (const w of WORKLOADS) results[w.id]['PyTorch CPU'] = { skip: 'skipped: not installed (apt-get install -y python3-torch)' };
+  for (const w of WORKLOADS) results[w.id][tname] = { skip: 'skipped: not installed (apt-get install -y python3-torch)' };
+}
 }
 
 // --------------------------------------------------------------- report --
+// A row at two threads is compared with simd-rnn at two threads; the rest with one.
+const baseOf = (w, name) => results[w.id][name.endsWith('×2') ? 'simd-rnn wasm-simd ×2' : 'simd-rnn wasm-simd']?.median;
 const pkgVersion = (n) => {
   try { return require(`${n}/package.json`).version; } catch { /* exports may hide package.json */ }
   try {
@@ -276,14 +294,14 @@ const meta = {
   shape: { I, H, T },
 };
 const lines = [`# simd-rnn vs peers — ${meta.date.slice(0, 10)}`, '',
-  `Node ${meta.node}, ${meta.cpu} (${meta.cores} cores), one thread each; I = ${I}, H = ${H} (256 for the stacked one), T = ${T}. ` +
+  `Node ${meta.node}, ${meta.cpu} (${meta.cores} cores), one thread each, and two threads each in the rows marked ×2 (their "ours ×" is simd-rnn ×2 ÷ the peer ×2); I = ${I}, H = ${H} (256 for the stacked one), T = ${T}. ` +
   `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '',
   'Sequences (or steps) per second: median, min–max over benchmark.js samples; "ours ×" is simd-rnn wasm SIMD divided by the peer (higher is ours).', ''];
 for (const w of WORKLOADS) {
   lines.push(`## ${w.title}`, '', '| runner | median /s | min–max | ours × | same computation |', '|---|---|---|---|---|');
-  const base = results[w.id]['simd-rnn wasm-simd']?.median;
   for (const [name, r] of Object.entries(results[w.id])) {
     if (r.skip) { lines.push(`| ${name} | — | — | — | ${r.skip} |`); continue; }
+    const base = baseOf(w, name);
     lines.push(`| ${name} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${base ? (base / r.median).toFixed(2) : '—'} | ${[r.check, r.note].filter(Boolean).join('; ')} |`);
   }
   lines.push('');
@@ -297,8 +315,8 @@ writeFileSync(join(outDir, 'peers.md'), md);
 writeFileSync(join(outDir, 'peers.json'), JSON.stringify({ meta, results }, null, 2));
 // Bar chart: ours × per peer and workload (log-free, capped for legibility).
 const svgRows = [];
-const names = peers.map(([n]) => n).filter((n) => n !== 'simd-rnn wasm-simd').concat('PyTorch CPU');
-const colors = ['#888', '#bbb', '#e08a2a', '#f2c14e', '#2a5bd7', '#6c8fe0', '#c0392b', '#2e8b57'];
+const names = peers.map(([n]) => n).filter((n) => n !== 'simd-rnn wasm-simd' && n !== 'simd-rnn wasm-simd ×2').concat('PyTorch CPU', 'PyTorch CPU ×2');
+const colors = ['#888', '#bbb', '#e08a2a', '#f2c14e', '#2a5bd7', '#6c8fe0', '#c0392b', '#2e8b57', '#6c3483', '#17a589', '#7f8c8d'];
 const BW = 760, BH = 40 + WORKLOADS.length * (names.length * 9 + 18);
 svgRows.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${BW}" height="${BH + 20}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>`);
 svgRows.push(`<text x="10" y="18" font-size="13">simd-rnn wasm SIMD speed ÷ peer speed (bars; 1 = equal; labels show the ratio)</text>`);
@@ -307,9 +325,8 @@ const X0 = 250, scale = (BW - X0 - 60) / 40;
 for (const w of WORKLOADS) {
   svgRows.push(`<text x="10" y="${y0 + 10}" font-weight="bold">${w.title}</text>`);
   y0 += 14;
-  const base = results[w.id]['simd-rnn wasm-simd']?.median;
   names.forEach((n, i) => {
-    const r = results[w.id][n];
+    const r = results[w.id][n], base = baseOf(w, n);
     if (!r || r.skip || !base) return;
     const ratio = base / r.median, len = Math.min(ratio, 40) * scale;
     svgRows.push(`<text x="${X0 - 6}" y="${y0 + 7}" text-anchor="end">${n}</text><rect x="${X0}" y="${y0}" width="${len.toFixed(1)}" height="7" fill="${colors[i % colors.length]}"/><text x="${X0 + len + 4}" y="${y0 + 7}">${ratio.toFixed(2)}×</text>`);

@@ -38,7 +38,7 @@ function time(fn) {
 
 const rows = {}, weightsFile = join(outDir, 'seq2seq.safetensors');
 for (const name of ['wasm-simd', 'js']) {
-  await init({ backend: name });
+  await init({ backend: name, threads: 1 });
   const m = new Seq2Seq({ ...cfg, seed: 1 }); // the same weights on every backend (the init is the seed's)
   if (name === 'wasm-simd') writeFileSync(weightsFile, io.save(m));
   const probe = m.translate(dsrc, { beam: 5, maxLength });

@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { init, Seq2Seq, optim, io } from '../dist/index.js';
+import { init, threads, Seq2Seq, optim, io } from '../dist/index.js';
 import { onnxSeq2SeqCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
@@ -133,7 +133,7 @@ const maxLen = T + 2, cut = raw[5].tokens.filter((tk) => tk.length === maxLen).l
 const lpDiff = Math.max(...[1, 5].map((b) => { const lp = model.logProb(testSrc, asTgt(raw[b].tokens)); return Math.max(...raw[b].scores.map((s, i) => (raw[b].tokens[i].length === maxLen ? 0 : Math.abs(s - lp[i])))); }));
 const beamAtLeast = raw[5].scores.filter((s, i) => s >= raw[1].scores[i] - 1e-6).length / testWords.length;
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
-console.log(`\ntest words: ${testWords.length}; trained ${(trainSeconds / 60).toFixed(1)} min on 1 thread (${Math.round(train.n * epochs / trainSeconds)} pairs/s)`);
+console.log(`\ntest words: ${testWords.length}; trained ${(trainSeconds / 60).toFixed(1)} min on ${threads()} thread${threads() > 1 ? 's' : ''} (${Math.round(train.n * epochs / trainSeconds)} pairs/s)`);
 console.log('| decoding | WER | PER | WER, stress removed | PER, stress removed | words/s |\n|---|---|---|---|---|---|');
 const results = {};
 for (const beam of [1, 5]) {

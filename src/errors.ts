@@ -12,7 +12,9 @@ export type ErrorCode =
   /** The model is training (a fit() is running on it). */
   | 'BUSY'
   /** A file could not be read or written (the message names it and why: ENOENT, ENOSPC …). */
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  /** A worker thread failed or died (the library goes on, on one thread if the pool is gone). */
+  | 'THREAD_FAILED';
 
 /**
  * Every error this library throws on purpose. The message names the

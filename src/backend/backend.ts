@@ -1,5 +1,6 @@
 // The Backend interface: a heap plus the kernels that run over it. Layer code
 // only ever talks to this interface, so it cannot tell wasm from JS.
+import type { ThreadPool } from './threads.js';
 import type { Heap } from './heap.js';
 
 /** The backends: wasm with relaxed SIMD (FMA), wasm SIMD, scalar wasm, and pure JS. */
@@ -135,4 +136,6 @@ export interface Backend {
   readonly heap: Heap;
   /** Its kernels. */
   readonly k: Kernels;
+  /** @internal The threads that share its kernels' work (threaded wasm SIMD only). */
+  readonly pool?: ThreadPool;
 }

@@ -6,13 +6,13 @@
 // workspace) is caught at the call that would have corrupted memory.
 import { SimdRnnError } from '../errors.js';
 import type { Kernels } from './backend.js';
-import { KERNELS } from './kernels.js';
+import { KERNEL_ARGS } from './kernel_args.js';
 import type { Heap } from './heap.js';
 
 /** Kernels that check every pointer range against the heap before running. */
 export function checkedKernels(k: Kernels, heap: Heap): Kernels {
   const out = {} as Record<string, unknown>;
-  for (const [name, spec] of Object.entries(KERNELS) as [keyof Kernels, (typeof KERNELS)[keyof Kernels]][]) {
+  for (const [name, spec] of Object.entries(KERNEL_ARGS) as [keyof Kernels, (typeof KERNEL_ARGS)[keyof Kernels]][]) {
     const extents = spec.pointers;
     const f = (k[name] as (...a: number[]) => number).bind(k);
     out[name] = (...args: number[]): number => {

@@ -27,6 +27,12 @@ export interface Features {
   simd: boolean;
   /** Relaxed SIMD validates. */
   relaxedSimd: boolean;
+  /**
+   * Shared wasm memory works and workers can be started (Node's
+   * worker_threads; Web Workers where the page is cross-origin isolated):
+   * what threads need.
+   */
+  threads: boolean;
 }
 
 let cached: Features | null = null;
@@ -47,6 +53,23 @@ export function detectFeatures(): Features {
     wasm,
     simd: wasm && validate(SIMD_PROBE),
     relaxedSimd: wasm && validate(RELAXED_PROBE),
+    threads: wasm && sharedMemory() && workers(),
   };
   return cached;
+}
+
+function sharedMemory(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+function workers(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: unknown; Blob?: unknown; Deno?: unknown };
+  if (g.Deno) return false; // its workers would keep every script alive (no unref)
+  return Boolean(g.process?.versions?.node) || (typeof g.Worker === 'function' && typeof g.Blob === 'function');
 }

@@ -1,6 +1,5 @@
 // Backend selection: detect once, pick the fastest that works, remember it.
 import type { Backend, BackendName } from './backend.js';
-import { createJsBackend } from './js/index.js';
 import { createWasmBackend, createWasmBackendSync, type WasmFlavor, type WasmSource } from './wasm.js';
 import { detectFeatures } from './detect.js';
 import { SimdRnnError, argError } from '../errors.js';
@@ -44,9 +43,23 @@ export interface InitOptions {
    * environment has SIMD_RNN_DEBUG=1.
    */
   debug?: boolean;
+  /**
+   * Threads that share large kernel calls (wasm SIMD only): a number (init
+   * waits until they are up), or 'auto' (init's default): the cores the
+   * runtime reports, at most 4, started in the background (calls run on
+   * one thread until they are up, some milliseconds later).
+   * Where shared memory or workers are missing (workerd, a page without
+   * cross-origin isolation, `--jitless`), and for the other backends, one
+   * thread, with the same results; `threads()` tells what is in use. Any
+   * number of threads gives the bits one thread gives. `createBackend`
+   * defaults to 1.
+   */
+  threads?: number | 'auto';
 }
 
-const INIT_KEYS = keysOf<InitOptions>()(['backend', 'relaxed', 'module', 'maxMemory', 'debug']);
+const INIT_KEYS = keysOf<InitOptions>()(['backend', 'relaxed', 'module', 'maxMemory', 'debug', 'threads']);
+/** Most threads a pool may have. */
+export const MAX_THREADS = 64;
 let current: Backend | null = null;
 
 function checkOptions(opts: InitOptions): void {
@@ -60,11 +73,15 @@ function checkOptions(opts: InitOptions): void {
   }
   if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw argError('init', 'options.debug', 'true or false', opts.debug);
   if (opts.relaxed !== undefined && typeof opts.relaxed !== 'boolean') throw argError('init', 'options.relaxed', 'true or false', opts.relaxed);
+  const t = opts.threads;
+  if (t !== undefined && t !== 'auto' && !(typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= MAX_THREADS)) {
+    throw argError('init', 'options.threads', `an integer in [1, ${MAX_THREADS}] or 'auto'`, t);
+  }
 }
 
 function withDebug(be: Backend, debug: boolean | undefined): Backend {
   if (!(debug ?? debugFromEnv())) return be;
-  return { name: be.name, heap: be.heap, k: checkedKernels(be.k, be.heap) };
+  return { ...be, k: checkedKernels(be.k, be.heap) };
 }
 
 /** The backend `init` would choose here, without loading anything. */
@@ -84,9 +101,26 @@ function unavailable(name: BackendName): SimdRnnError {
 /** Creates a backend with its own heap, without making it the current one (tests, benchmarks). */
 export async function createBackend(name: BackendName, opts: Omit<InitOptions, 'backend'> = {}): Promise<Backend> {
   checkOptions(opts);
-  if (name === 'js') return withDebug(createJsBackend(opts.maxMemory), opts.debug);
+  if (name === 'js') {
+    // Loaded when chosen: where wasm runs, an application's bundle need not load the JS kernels.
+    const { createJsBackend } = await import('./js/index.js');
+    return withDebug(createJsBackend(opts.maxMemory), opts.debug);
+  }
   const f = detectFeatures();
   if (!f.wasm || (name === 'wasm-simd' && !f.simd) || (name === 'wasm-relaxed' && !f.relaxedSimd)) throw unavailable(name);
+  const want = opts.threads ?? 1;
+  if (name === 'wasm-simd' && want !== 1 && f.threads && opts.module === undefined) {
+    try {
+      // Loaded only where threads can run (bundlers make it a chunk of its own, which a page
+      // without cross-origin isolation never loads).
+      const { createThreadedBackend, autoThreads } = await import('./threads.js');
+      const n = want === 'auto' ? await autoThreads() : want;
+      // 'auto' does not wait for the workers (a cold start should not pay for them); a number does.
+      if (n > 1) return withDebug(await createThreadedBackend(n, undefined, opts.maxMemory, want !== 'auto'), opts.debug);
+    } catch {
+      // e.g. a shared memory of that maximum cannot be reserved: one thread.
+    }
+  }
   return withDebug(await createWasmBackend(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug);
 }
 
@@ -103,9 +137,10 @@ export async function createBackend(name: BackendName, opts: Omit<InitOptions, '
  */
 export async function init(opts: InitOptions = {}): Promise<BackendName> {
   checkOptions(opts);
+  opts = { ...opts, threads: opts.threads ?? 'auto' };
   if (opts.backend) {
-    current = await createBackend(opts.backend, opts);
-    return current.name;
+    use(await createBackend(opts.backend, opts));
+    return current!.name;
   }
   const order: BackendName[] = [];
   const best = bestBackend(opts.relaxed);
@@ -113,8 +148,8 @@ export async function init(opts: InitOptions = {}): Promise<BackendName> {
   let lastError: unknown;
   for (const n of order) {
     try {
-      current = await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory, debug: opts.debug });
-      return current.name;
+      use(await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory, debug: opts.debug, threads: opts.threads }));
+      return current!.name;
     } catch (e) {
       lastError = e;
       if (opts.module !== undefined) throw e; // a Module the caller gave us must work
@@ -137,8 +172,27 @@ export function initSync(opts: InitOptions & { module: WebAssembly.Module }): Ba
   }
   const name = opts.backend ?? 'wasm-simd';
   if (name === 'js') throw argError('initSync', 'options.backend', "a wasm backend when a module is given", name);
-  current = withDebug(createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug);
-  return current.name;
+  use(withDebug(createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug));
+  return current!.name;
+}
+
+// The backend in use from now on; the one it replaces stops its threads
+// (models made on it keep working, on one thread).
+function use(be: Backend): void {
+  if (current && current !== be) current.pool?.stop();
+  current = be;
+}
+
+/**
+ * Threads the backend in use splits large kernel calls over (1: none; see
+ * `init`'s `threads`).
+ *
+ * @example
+ * await init({ threads: 'auto' });
+ * threads();   // 2 on a 2-core machine; 1 in a Worker, a page without cross-origin isolation, or the JS backend
+ */
+export function threads(): number {
+  return getBackend().pool?.size ?? 1;
 }
 
 /** The name of the backend in use. */

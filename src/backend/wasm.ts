@@ -6,7 +6,7 @@
 // WebAssembly API is all we need (@assemblyscript/loader's instantiate cost
 // 17.5 ms of a 50 ms cold start, for glue we do not use).
 import type { Backend, BackendName, Kernels } from './backend.js';
-import { KERNEL_NAMES } from './kernels.js';
+import { KERNEL_NAMES } from './kernel_args.js';
 import { Heap, wasmMemory } from './heap.js';
 import { SimdRnnError } from '../errors.js';
 
@@ -15,9 +15,11 @@ export type WasmFlavor = 'wasm' | 'wasm-simd' | 'wasm-relaxed';
 /** Anything a wasm build can be loaded from. */
 export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Response | URL | string;
 
-interface WasmExports extends Kernels {
+export interface WasmExports extends Kernels {
   memory: WebAssembly.Memory;
   heap_base(): number;
+  scratch_bytes(): number;
+  set_scratch(p: number): void;
 }
 
 /** Where each build lives, relative to this module (src/backend or dist/backend). */
@@ -30,7 +32,12 @@ export function wasmUrl(flavor: WasmFlavor): URL {
   }
 }
 
-async function fetchBytes(url: URL): Promise<ArrayBuffer | Response> {
+/** Where the threaded SIMD build lives (shared, imported memory; the same kernels). */
+export function threadsWasmUrl(): URL {
+  return new URL('../../wasm/simd-rnn.threads.wasm', import.meta.url);
+}
+
+export async function fetchBytes(url: URL): Promise<ArrayBuffer | Response> {
   if (url.protocol === 'file:') {
     const fs = await import('node:fs/promises');
     const buf = await fs.readFile(url);
@@ -41,7 +48,7 @@ async function fetchBytes(url: URL): Promise<ArrayBuffer | Response> {
   return res;
 }
 
-function toBackend(name: BackendName, exports: WasmExports, maxBytes?: number): Backend {
+export function toBackend(name: BackendName, exports: WasmExports, maxBytes?: number): Backend {
   for (const k of KERNEL_NAMES) {
     if (typeof exports[k] !== 'function') {
       throw new SimdRnnError('BACKEND_UNAVAILABLE', `wasm: the module does not export kernel ${k}; is it a simd-rnn build?`);

@@ -4,7 +4,7 @@
 // or T·B steps.
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
-import { packedSize } from '../backend/kernels.js';
+import { packedSize } from '../backend/kernel_args.js';
 import { Carve } from '../backend/carve.js';
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';

@@ -26,6 +26,10 @@ t.test('Chromium runs the package and agrees with Node', { skip: existsSync(CHRO
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const csp = url.searchParams.has('csp') ? { 'Content-Security-Policy': "script-src 'self'" } : {};
+    // Cross-origin isolation (what SharedArrayBuffer, so threads, need), on every response of the page.
+    const coi = url.searchParams.has('coi') || req.headers.referer?.includes('coi')
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+    Object.assign(csp, coi);
     if (url.pathname === '/') { res.writeHead(200, { 'Content-Type': 'text/html', ...csp }); res.end(html); return; }
     const file = url.pathname.startsWith('/wasm/') ? join(root, url.pathname) : join(site, url.pathname);
     if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
@@ -41,7 +45,8 @@ t.test('Chromium runs the package and agrees with Node', { skip: existsSync(CHRO
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
-    const r = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result) as { auto: { name: string; y: number[]; losses: number[] }; js: { name: string; y: number[]; losses: number[] }; error?: string };
+    type Threaded = { features: boolean; isolated: boolean; name: string; threads: number; same: boolean };
+    const r = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result) as { auto: { name: string; y: number[]; losses: number[] }; js: { name: string; y: number[]; losses: number[] }; threaded: Threaded; error?: string };
     t.notOk(r.error, r.error ?? 'no error in the page');
     t.equal(r.auto.name, 'wasm-simd', 'Chromium picks wasm SIMD');
     t.equal(r.js.name, 'js');
@@ -60,6 +65,14 @@ t.test('Chromium runs the package and agrees with Node', { skip: existsSync(CHRO
       t.ok(dy < 1e-5, `${side}: LSTM outputs within 1e-5 of Node (max |Δ| ${dy.toExponential(1)})`);
       t.ok(dl < 1e-5, `${side}: training losses within 1e-5 of Node (max |Δ| ${dl.toExponential(1)})`);
     }
+    // Threads: none without cross-origin isolation; two with it, and the bits of one.
+    t.same({ ...r.threaded, same: true }, { features: false, isolated: false, name: 'wasm-simd', threads: 1, same: true }, 'a page without cross-origin isolation: one thread, said by detectFeatures().threads');
+    t.ok(r.threaded.same, 'and the same outputs either way');
+    const iso = await browser.newPage();
+    await iso.goto(`http://127.0.0.1:${port}/?coi`);
+    const ri = await iso.evaluate(() => (window as unknown as { result: Promise<unknown> }).result) as { threaded: Threaded; error?: string };
+    t.notOk(ri.error, ri.error ?? 'no error in the isolated page');
+    t.same(ri.threaded, { features: true, isolated: true, name: 'wasm-simd', threads: 2, same: true }, 'a cross-origin isolated page: two threads (Web Workers over shared memory), the bits of one');
     // A policy that forbids compiling wasm: the page still works, on JS.
     const strict = await browser.newPage();
     await strict.goto(`http://127.0.0.1:${port}/?csp`);

@@ -48,6 +48,22 @@ console.log(JSON.stringify({ backend, y: Array.from(y), p: Array.from(p), where 
   t.same(b.out.p, m.out.p, 'a saved and loaded Sequential: bit-identical');
   t.match(b.out.where, /SimdRnnError: LSTM\.forward: x/, 'errors keep their names (identifiers are not minified)');
   t.match(b.out.where, /src\/layers\/recurrent\/\w+\.ts:\d+/, 'stack traces map into src/ through the source map');
+  // simd-rnn/io: the same functions as the io namespace, sharing its classes (a model from 'simd-rnn' saves
+  // and loads through it), under Node and as the module-per-file build bundlers get.
+  writeFileSync(join(app, 'io.mjs'), `
+import * as io from 'simd-rnn/io';
+import { init, io as ns, Sequential, GRU } from 'simd-rnn';
+await init();
+const model = new Sequential([new GRU({ inputSize: 2, hiddenSize: 3, seed: 1 })]);
+const back = io.load(io.save(model));
+console.log(JSON.stringify({ same: Object.keys(io).every((k) => io[k] === ns[k]), n: Object.keys(io).length, names: Object.keys(ns).length, sequential: back instanceof Sequential, resolved: import.meta.resolve('simd-rnn/io') }));
+`);
+  const io = spawnSync(process.execPath, ['io.mjs'], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  t.equal(io.status, 0, io.stderr);
+  const r = JSON.parse(io.stdout) as { same: boolean; n: number; names: number; sequential: boolean; resolved: string };
+  t.ok(r.same && r.n === r.names, `simd-rnn/io exports the io namespace's ${r.names} values, the very same ones`);
+  t.ok(r.sequential, "io.load from simd-rnn/io gives the Sequential of 'simd-rnn'");
+  t.match(r.resolved, /dist\/node\/io\.js$/, 'Node resolves simd-rnn/io beside the bundle');
   const v = spawnSync(process.execPath, [join(app, 'node_modules/simd-rnn/dist/cli/main.js'), 'info'], { cwd: app, encoding: 'utf8' });
   t.equal(v.status, 0, v.stderr);
   t.match(v.stdout, /backend: wasm-simd/, 'the CLI bundle runs from the package and finds its wasm');

@@ -14,7 +14,7 @@
 import type { Backend } from '../../backend/backend.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import { Carve } from '../../backend/carve.js';
-import { packedSize } from '../../backend/kernels.js';
+import { packedSize } from '../../backend/kernel_args.js';
 import type { Params } from '../params.js';
 
 /** The score of a query q against a key k: qᵀk ('dot'), qᵀW k ('general'), vᵀ tanh(W_q q + W_k k) ('additive'). */

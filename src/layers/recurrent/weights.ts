@@ -4,7 +4,7 @@
 // Weights stay in PyTorch's layout in the parameter region; the packed
 // copies are rebuilt only when the parameters' version changes.
 import type { Backend } from '../../backend/backend.js';
-import { packedSize } from '../../backend/kernels.js';
+import { packedSize } from '../../backend/kernel_args.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import type { Params } from '../params.js';
 import type { DirWeights } from './cell.js';

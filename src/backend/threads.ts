@@ -1,0 +1,535 @@
+// Threads: the threaded SIMD build (wasm/simd-rnn.threads.wasm, the same
+// AssemblyScript with shared, imported memory) instantiated once per thread
+// over ONE memory, and a pool that splits a kernel call into parts, one per
+// thread. The main thread keeps driving everything (layers, models, the
+// training loop call kernels as before): a large call is cut where the
+// arithmetic of every output element stays what it is in one call (GEMMs by
+// column pairs of panels or by 4-row tiles, cells by rows of the batch,
+// optimizer updates by ranges), so any number of threads gives the very
+// bits one thread gives. Small calls (a batch-1 step) run on the calling
+// thread alone: waking a thread costs more than they take.
+//
+// A part is handed over through a slot in the heap: the kernel's index and
+// its arguments as f64; the worker spins briefly on the slot's generation
+// counter, then sleeps in Atomics.wait. The pool's workers are unref'd: a
+// process whose pool is idle exits on its own.
+import { SimdRnnError } from '../errors.js';
+import type { Kernels } from './backend.js';
+import { KERNEL_ARGS, KERNEL_NAMES } from './kernel_args.js';
+import { MAX_HEAP_BYTES, type Heap, type HeapOwner } from './heap.js';
+import type { Backend } from './backend.js';
+import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
+
+/** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
+const SLOT = 512;
+const GEN = 0, DONE = 1, KERNEL = 2, NARGS = 3, STATUS = 4, STOP = 5, W_SLEEPS = 6, M_SLEEPS = 7, MSG_LEN = 8;
+const ARGS = 64; // byte offset of the f64 arguments in a slot
+const MSG = 256, MSG_CHARS = 120; // byte offset and length of the message
+/** Spins (Atomics.load) before a thread sleeps in Atomics.wait: a few µs. */
+const SPIN = 20000;
+/** A part that takes longer than this is a dead worker. */
+const TIMEOUT_MS = 120_000;
+
+// The worker: self-contained source (no file to resolve, no bundler
+// configuration): Node runs it with worker_threads' eval, browsers and Deno
+// from a Blob URL.
+const WORKER_SOURCE = `
+const port = typeof require === 'function' ? require('node:worker_threads').parentPort : self;
+const on = (f) => (port.on ? port.on('message', f) : (port.onmessage = (e) => f(e.data)));
+on((d) => {
+  if (d.type !== 'start') return;
+  let fns, i32, f64, base;
+  try {
+    const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+    inst.exports.set_scratch(d.scratch);
+    fns = d.names.map((n) => inst.exports[n]);
+    i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
+    f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});
+  } catch (e) {
+    port.postMessage({ type: 'error', message: String(e && e.message || e) });
+    return;
+  }
+  // The generation seen is read BEFORE saying ready: the first part may be posted the moment the main thread hears it.
+  let seen = Atomics.load(i32, ${GEN});
+  port.postMessage({ type: 'ready' });
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(i32, ${GEN}) === seen) {
+      if (++spins > ${SPIN}) {
+        // Say so before sleeping (the main thread notifies only a sleeper), then look again.
+        Atomics.store(i32, ${W_SLEEPS}, 1);
+        // (Woken every 100 ms at most: a thread parked without a timeout cannot be stopped at exit.)
+        if (Atomics.load(i32, ${GEN}) === seen) Atomics.wait(i32, ${GEN}, seen, 100);
+        Atomics.store(i32, ${W_SLEEPS}, 0);
+        spins = 0;
+      }
+    }
+    seen = Atomics.load(i32, ${GEN});
+    if (Atomics.load(i32, ${STOP})) return;
+    const n = i32[${NARGS}], a = new Array(n);
+    for (let j = 0; j < n; j++) a[j] = f64[j];
+    let status = 0;
+    try { fns[i32[${KERNEL}]](...a); } catch (e) {
+      status = 1;
+      const m = String(e && e.message || e).slice(0, ${MSG_CHARS}), u16 = new Uint16Array(d.memory.buffer, d.slot + ${MSG}, ${MSG_CHARS});
+      for (let j = 0; j < m.length; j++) u16[j] = m.charCodeAt(j);
+      i32[${MSG_LEN}] = m.length;
+    }
+    Atomics.store(i32, ${STATUS}, status);
+    Atomics.store(i32, ${DONE}, seen);
+    if (Atomics.load(i32, ${M_SLEEPS})) Atomics.notify(i32, ${DONE});
+  }
+});
+`;
+
+interface AnyWorker {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+}
+
+/** How to start a worker here, or null (then one thread). */
+async function workerFactory(): Promise<((onMessage: (m: { type: string; message?: string }) => void, onExit: (why: string) => void) => AnyWorker) | null> {
+  const g = globalThis as unknown as { process?: { versions?: { node?: string; deno?: string } }; Deno?: unknown; Worker?: new (url: string, o?: object) => AnyWorker & { onmessage: unknown; onerror: unknown }; crossOriginIsolated?: boolean; Blob?: typeof Blob; URL: typeof URL };
+  if (g.process?.versions?.node && !g.Deno) {
+    let wt: typeof import('node:worker_threads');
+    try { wt = await import('node:worker_threads'); } catch { return null; }
+    return (onMessage, onExit) => {
+      // Plain JS: no loader hooks or flags of the parent's (execArgv) needed.
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      w.on('message', onMessage);
+      w.on('error', (e) => onExit(`threw ${String((e as Error).message)}`));
+      w.on('exit', (code) => onExit(`exited with code ${code}`));
+      return w;
+    };
+  }
+  // Deno's workers cannot be unref'd: a pool would keep every script alive, so Deno runs on one thread.
+  if (g.Deno) return null;
+  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && g.crossOriginIsolated !== false) {
+    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const W = g.Worker;
+    return (onMessage, onExit) => {
+      const w = new W(url, { type: 'module' });
+      w.onmessage = (e: { data: { type: string; message?: string } }) => onMessage(e.data);
+      w.onerror = (e: { message?: string }) => onExit(`threw ${String(e.message)}`);
+      return w;
+    };
+  }
+  return null;
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function canWait(i32: Int32Array): boolean {
+  try { Atomics.wait(i32, 0, 1, 0); return true; } catch { return false; }
+}
+
+interface Exports {
+  set_scratch(p: number): void;
+  scratch_bytes(): number;
+}
+
+/** The threads of a backend: n − 1 workers and the calling thread. */
+export class ThreadPool {
+  /** Threads that run parts (the calling one included). */
+  size = 1;
+  /** Why the pool runs fewer threads than asked (null: it does not). */
+  reason: string | null = null;
+  private workers: AnyWorker[] = [];
+  private slots = 0;
+  private gen = 0;
+  private i32: Int32Array;
+  private f64: Float64Array;
+  private failed: string | null = null;
+  private told = false;
+  private readonly wait: boolean;
+  private readonly owner: HeapOwner;
+  private messages: string[] = [];
+  private stopped = false;
+
+  private constructor(private readonly heap: Heap, private readonly memory: WebAssembly.Memory) {
+    this.owner = heap.owner('threads');
+    this.i32 = new Int32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+    this.wait = canWait(new Int32Array(new SharedArrayBuffer(4)));
+  }
+
+  /** Resolves when the workers are up (size = n) or could not start (size 1, reason set). */
+  ready: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts n − 1 workers over the memory. The pool runs on one thread until
+   * they are all up (`ready`): then on n, or on one with the reason where
+   * they could not start.
+   */
+  static async start(heap: Heap, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: Exports, n: number, keepAlive: boolean): Promise<ThreadPool> {
+    const pool = new ThreadPool(heap, memory);
+    if (n <= 1) return pool;
+    // The slots and each worker's scratch now, not when the workers come up: the heap a model
+    // sees does not change under it (and a cap too small for them means one thread, said so).
+    const scratch: number[] = [];
+    try {
+      pool.slots = heap.zeros((n - 1) * SLOT / 4, pool.owner);
+      for (let w = 1; w < n; w++) scratch.push(heap.alloc(Math.ceil(exports.scratch_bytes() / 4), pool.owner));
+    } catch (e) {
+      heap.release(pool.owner);
+      pool.reason = `no room in the heap for ${n - 1} threads' scratch (${String((e as Error).message)})`;
+      return pool;
+    }
+    pool.refresh();
+    const launch = async (): Promise<void> => {
+      // (Loading worker_threads alone takes ~3 ms of a cold start: it waits for the background too.)
+      const factory = await workerFactory();
+      if (!factory) { pool.reason = 'no workers in this runtime'; pool.stop(); return; }
+      if (!pool.stopped) await pool.launch(factory, module, memory, scratch, n, keepAlive);
+    };
+    if (keepAlive) {
+      await (pool.ready = launch());
+    } else {
+      // In the background, after the caller's next synchronous work (a first inference does not wait for
+      // workers to be created), and never holding the process.
+      pool.ready = new Promise<void>((resolve) => {
+        const t = setTimeout(() => { void launch().then(resolve, resolve); }, 0);
+        (t as { unref?: () => void }).unref?.();
+      });
+    }
+    return pool;
+  }
+
+  private async launch(factory: NonNullable<Awaited<ReturnType<typeof workerFactory>>>, module: WebAssembly.Module, memory: WebAssembly.Memory, scratches: number[], n: number, keepAlive: boolean): Promise<void> {
+    const started: Promise<boolean>[] = [];
+    for (let w = 1; w < n; w++) {
+      const scratch = scratches[w - 1]!;
+      let ready: (ok: boolean) => void = () => {};
+      started.push(new Promise<boolean>((r) => { ready = r; }));
+      let worker: AnyWorker;
+      try {
+        worker = factory((m) => {
+          if (m.type === 'ready') ready(true);
+          else if (m.type === 'error') { this.messages.push(`thread ${w}: ${m.message}`); ready(false); }
+        }, (why) => {
+          this.failed ??= `thread ${w} ${why}`;
+          ready(false);
+        });
+      } catch (e) {
+        this.messages.push(`thread ${w}: ${String((e as Error).message)}`);
+        ready(false);
+        break;
+      }
+      worker.postMessage({ type: 'start', module, memory, scratch, slot: this.slots + (w - 1) * SLOT, names: KERNEL_NAMES });
+      // An idle pool never holds the process; one that is starting does only if someone waits for it.
+      if (!keepAlive) worker.unref?.();
+      this.workers.push(worker);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean[]>((r) => { timer = setTimeout(() => r([]), 10_000); if (!keepAlive) (timer as { unref?: () => void }).unref?.(); });
+    const ok = await Promise.race([Promise.all(started), timeout]);
+    clearTimeout(timer);
+    for (const w of this.workers) w.unref?.();
+    if (this.stopped) return;
+    if (ok.length === n - 1 && ok.every(Boolean)) {
+      this.failed = null;
+      this.size = n;
+    } else {
+      this.reason = `threads did not start (${this.messages[0] ?? this.failed ?? 'no answer within 10 s'})`;
+      this.stop();
+      this.failed = null;
+    }
+  }
+
+  private refresh(): void {
+    if (this.i32.buffer !== this.memory.buffer) {
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.f64 = new Float64Array(this.memory.buffer);
+    }
+  }
+
+  /** Whether calls are split (false once stopped or failed). */
+  get active(): boolean {
+    return this.size > 1 && this.failed === null;
+  }
+
+  /**
+   * Runs a kernel's parts: parts[0] here, parts[1…] on the workers; returns
+   * when all are done. A worker that fails makes this throw THREAD_FAILED
+   * (after the other parts finish); a dead one stops the pool, and calls
+   * run on one thread from then on.
+   */
+  run(kernel: number, fn: (...a: number[]) => unknown, parts: number[][]): void {
+    if (this.failed !== null) return this.lost(fn, parts);
+    const gen = ++this.gen;
+    for (let w = 1; w < parts.length; w++) {
+      const s = (this.slots + (w - 1) * SLOT) >> 2, a = parts[w]!, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
+      this.i32[s + KERNEL] = kernel;
+      this.i32[s + NARGS] = a.length;
+      for (let j = 0; j < a.length; j++) this.f64[fa + j] = a[j]!;
+      Atomics.store(this.i32, s + GEN, gen);
+      if (Atomics.load(this.i32, s + W_SLEEPS)) Atomics.notify(this.i32, s + GEN); // (notify is a lock and a syscall: only for a sleeper)
+    }
+    let error: unknown = null;
+    try { fn(...parts[0]!); } catch (e) { error = e; }
+    let bad = 0;
+    for (let w = 1; w < parts.length; w++) {
+      const s = (this.slots + (w - 1) * SLOT) >> 2;
+      if (!this.join(s, gen)) {
+        this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
+        this.stop();
+        throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
+      }
+      if (this.i32[s + STATUS] !== 0) bad = w;
+    }
+    if (error) throw error;
+    if (bad) {
+      const at = this.slots + (bad - 1) * SLOT, len = this.i32[(at >> 2) + MSG_LEN]!;
+      const why = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len));
+      throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel]} failed on thread ${bad} (${why}); the pool goes on`);
+    }
+  }
+
+  // Waits until the slot's DONE = gen: spins, then sleeps (where this thread may).
+  private join(s: number, gen: number): boolean {
+    let spins = 0;
+    const t0 = Date.now(), i32 = this.i32;
+    while (Atomics.load(i32, s + DONE) !== gen) {
+      if (++spins > SPIN) {
+        spins = 0;
+        if (this.wait) {
+          Atomics.store(i32, s + M_SLEEPS, 1);
+          const v = Atomics.load(i32, s + DONE);
+          if (v !== gen) Atomics.wait(i32, s + DONE, v, 50);
+          Atomics.store(i32, s + M_SLEEPS, 0);
+        }
+        if (Date.now() - t0 > TIMEOUT_MS) return false;
+      }
+    }
+    return true;
+  }
+
+  // The pool died between calls: say so once, then run on one thread.
+  private lost(fn: (...a: number[]) => unknown, parts: number[][]): void {
+    if (!this.told) {
+      this.told = true;
+      this.stop();
+      throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (nothing was computed by this call; call it again)`);
+    }
+    for (const a of parts) fn(...a);
+  }
+
+  /** Stops the workers and frees their memory; calls then run on one thread. */
+  stop(): void {
+    this.stopped = true;
+    if (this.workers.length) {
+      this.refresh();
+      for (let w = 0; w < this.workers.length; w++) {
+        const s = (this.slots + w * SLOT) >> 2;
+        Atomics.store(this.i32, s + STOP, 1);
+        Atomics.add(this.i32, s + GEN, 1);
+        Atomics.notify(this.i32, s + GEN);
+        void this.workers[w]!.terminate();
+      }
+      this.workers = [];
+    }
+    this.size = 1;
+    if (this.owner.live) this.heap.release(this.owner);
+  }
+
+  /** @internal Kills a worker (tests of what a dead thread does). */
+  kill(w: number): void {
+    void this.workers[w - 1]?.terminate();
+  }
+}
+
+// ------------------------------------------------------------ the splits --
+
+/** Work below which a call runs on the calling thread (flops for products, elements otherwise). */
+const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 14;
+
+/** Equal parts of [0, n) in multiples of q (the last part takes the rest). */
+function cuts(n: number, q: number, parts: number): number[] {
+  const units = Math.floor(n / q), out = [0];
+  for (let p = 1; p < parts; p++) out.push(Math.round((units * p) / parts) * q);
+  out.push(n);
+  return out;
+}
+
+type Split = (a: number[], parts: number) => number[][] | null;
+
+// C = op(A)·op(B): by 4-row tiles, else by column pairs of panels (16 columns).
+// Rows first: a recurrent step's gates for rows [b0, b1) are then computed by
+// the thread whose cell step reads them (the cells split the batch the same
+// way), and its next product reads the h it wrote: each thread's data stays
+// in its own core's cache (split by columns, the cell step ran slower on two
+// threads than on one). Rows left over (M mod 4) stay in the last part, with
+// the same "M ≥ 64" packing choice as the whole call, so each element is
+// summed as in one call.
+function gemmSplit(a: number[], parts: number): number[][] | null {
+  const [tA, tB, M, N, K, , A, lda, B, ldb, , C, ldc] = a as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+  if (2 * M * N * K < MIN_FLOPS) return null;
+  if (M >= 8 * parts) {
+    const c = cuts(M - (M & 3), 4, parts);
+    c[parts] = M;
+    if (M >= 64 && (M & 3) && !tB && M - c[parts - 1]! < 64) return null;
+    return c.slice(0, -1).map((m0, p) => {
+      const x = [...a];
+      x[2] = c[p + 1]! - m0; x[6] = A + 4 * (tA ? m0 : m0 * lda); x[11] = C + 4 * m0 * ldc;
+      return x;
+    });
+  }
+  if (N >= 32 * parts) {
+    const c = cuts(N, 16, parts);
+    return c.slice(0, -1).map((n0, p) => {
+      const x = [...a];
+      x[3] = c[p + 1]! - n0; x[8] = B + 4 * (tB ? n0 * ldb : n0); x[11] = C + 4 * n0;
+      return x;
+    });
+  }
+  void K;
+  return null;
+}
+
+// C = op(A)·Bp + bias, Bp packed in 8-column panels of K rows.
+function packedSplit(a: number[], parts: number): number[][] | null {
+  const [tA, M, N, K, , A, lda, Bp, , C, ldc, bias] = a as [number, number, number, number, number, number, number, number, number, number, number, number];
+  if (2 * M * N * K < MIN_FLOPS) return null;
+  if (M >= 8 * parts) {
+    const c = cuts(M - (M & 3), 4, parts);
+    c[parts] = M;
+    return c.slice(0, -1).map((m0, p) => {
+      const x = [...a];
+      x[1] = c[p + 1]! - m0; x[5] = A + 4 * (tA ? m0 : m0 * lda); x[9] = C + 4 * m0 * ldc;
+      return x;
+    });
+  }
+  if (N >= 32 * parts) {
+    const c = cuts(N, 16, parts);
+    return c.slice(0, -1).map((n0, p) => {
+      const x = [...a];
+      x[2] = c[p + 1]! - n0; x[7] = Bp + 4 * n0 * K; x[9] = C + 4 * n0; x[11] = bias ? bias + 4 * n0 : 0;
+      return x;
+    });
+  }
+  return null;
+}
+
+/**
+ * A split by rows: count is the index of the row count; rows[i] the floats
+ * per row of pointer argument i (a function of the arguments); parts are
+ * whole multiples of q rows. A pointer that is 0 ("none") stays 0.
+ */
+function byRows(count: number, rows: Record<number, (a: number[]) => number>, perRow: (a: number[]) => number, q: number): Split {
+  return (a, parts) => {
+    const n = a[count]!;
+    if (n * perRow(a) < MIN_ELEMS || n < q * parts) return null;
+    const c = cuts(n, q, parts);
+    return c.slice(0, -1).map((r0, p) => {
+      const x = [...a];
+      x[count] = c[p + 1]! - r0;
+      for (const [i, f] of Object.entries(rows)) if (x[+i]) x[+i] = x[+i]! + 4 * r0 * f(a);
+      return x;
+    });
+  };
+}
+
+const H = (a: number[]): number => a[1]!;
+const G = (g: number) => (a: number[]): number => g * a[1]!;
+const one = (): number => 1;
+const ld = (i: number) => (a: number[]): number => a[i]!;
+
+/** Every pointer of an elementwise kernel over n, split in ranges of 16. */
+function ranges(name: keyof Kernels): Split {
+  const rows: Record<number, (a: number[]) => number> = {};
+  for (const [i] of KERNEL_ARGS[name].pointers) rows[i] = one;
+  return byRows(0, rows, one, 16);
+}
+
+const SPLITS: Partial<Record<keyof Kernels, Split>> = {
+  f32_gemm: gemmSplit,
+  f32_gemm_packed_bias: packedSplit,
+  // Cells: rows of the batch (4 at a time); mask is one float a row, y has its own stride.
+  f32_rnn_cell_fwd: byRows(0, { 3: H, 4: H, 5: H, 6: one, 7: ld(8) }, H, 4),
+  f32_rnn_cell_bwd: byRows(0, { 3: H, 4: one, 5: ld(6), 7: H, 8: H }, H, 4),
+  f32_lstm_cell_fwd: byRows(0, { 2: G(4), 3: H, 4: H, 5: H, 6: H, 7: one, 8: ld(9) }, G(4), 4),
+  f32_lstm_cell_bwd: byRows(0, { 2: G(4), 3: H, 4: H, 5: one, 6: ld(7), 8: H, 9: H, 10: G(4) }, G(4), 4),
+  f32_gru_cell_fwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: H, 6: one, 7: ld(8) }, G(3), 4),
+  f32_gru_cell_bwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: one, 6: ld(7), 8: H, 9: G(3), 10: G(3) }, G(3), 4),
+  f32_sgd_update: ranges('f32_sgd_update'),
+  f32_adam_update: ranges('f32_adam_update'),
+  f32_adamw_update: ranges('f32_adamw_update'),
+  f32_rmsprop_update: ranges('f32_rmsprop_update'),
+  f32_adagrad_update: ranges('f32_adagrad_update'),
+};
+
+type Fn = (...a: number[]) => unknown;
+
+/**
+ * One kernel, split when large: explicit parameters (no rest array, no
+ * spread on the common path: a wasm call is ~30 ns, and a wrapper that
+ * allocates costs more than that).
+ */
+function wrap(fn: Fn, split: Split, arity: number, index: number, pool: ThreadPool, large: Large): Fn {
+  return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17) => {
+    if (pool.size > 1 && large(a0!, a1!, a2!, a3!, a4!)) {
+      const parts = split([a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!].slice(0, arity), pool.size);
+      if (parts) { pool.run(index, fn, parts); return undefined; }
+    }
+    return fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!);
+  };
+}
+
+type Large = (a0: number, a1: number, a2: number, a3: number, a4: number) => boolean;
+
+/** Whether a call is large enough to split, from its first five arguments (no array built; the split decides the rest). */
+const cellLarge = (g: number): Large => (B, H) => B >= 8 && g * B * H >= MIN_ELEMS;
+const rangeLarge: Large = (n) => n >= MIN_ELEMS;
+const LARGE: Partial<Record<keyof Kernels, Large>> = {
+  f32_gemm: (_t, _u, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  f32_gemm_packed_bias: (_t, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  f32_rnn_cell_fwd: cellLarge(1), f32_rnn_cell_bwd: cellLarge(1),
+  f32_lstm_cell_fwd: cellLarge(4), f32_lstm_cell_bwd: cellLarge(4),
+  f32_gru_cell_fwd: cellLarge(3), f32_gru_cell_bwd: cellLarge(3),
+  f32_sgd_update: rangeLarge, f32_adam_update: rangeLarge, f32_adamw_update: rangeLarge, f32_rmsprop_update: rangeLarge, f32_adagrad_update: rangeLarge,
+};
+
+/** The kernels with their large calls split across the pool's threads. */
+export function parallelKernels(k: Kernels, pool: ThreadPool): Kernels {
+  const out = { ...k } as Record<keyof Kernels, Fn>;
+  for (const [name, split] of Object.entries(SPLITS) as [keyof Kernels, Split][]) {
+    const fn = (k as unknown as Record<string, Fn>)[name]!, arity = KERNEL_ARGS[name].args.length;
+    if (arity > 18) throw new SimdRnnError('INVALID_ARGUMENT', `threads: ${name} takes ${arity} arguments, more than a wrapper passes`);
+    out[name] = wrap(fn, split, arity, KERNEL_NAMES.indexOf(name), pool, LARGE[name]!);
+  }
+  return out as unknown as Kernels;
+}
+
+/** Threads for `threads: 'auto'`: the cores the runtime reports, at most 4. */
+export async function autoThreads(): Promise<number> {
+  const g = globalThis as unknown as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  let n = g.navigator?.hardwareConcurrency ?? 0;
+  if (!n && g.process?.versions?.node) {
+    try { const os = await import('node:os'); n = os.availableParallelism?.() ?? os.cpus().length; } catch { n = 1; }
+  }
+  return Math.max(1, Math.min(4, n || 1));
+}
+
+/**
+ * The threaded SIMD build on a shared memory of at most maxBytes, with n
+ * threads (fewer where workers cannot start: the pool says why). Its
+ * numbers are wasm-simd's, so it keeps that name. Without `wait`, it
+ * returns at once and runs on one thread until the workers are up.
+ */
+export async function createThreadedBackend(n: number, source?: WasmSource, maxBytes = MAX_HEAP_BYTES, wait = true): Promise<Backend> {
+  let module: WebAssembly.Module;
+  if (source instanceof WebAssembly.Module) {
+    module = source;
+  } else {
+    const src = source === undefined || typeof source === 'string' || source instanceof URL
+      ? await fetchBytes(source === undefined ? threadsWasmUrl() : new URL(String(source), import.meta.url)) : source;
+    module = src instanceof ArrayBuffer || ArrayBuffer.isView(src) ? await WebAssembly.compile(src as BufferSource) : await WebAssembly.compile(await (src as Response).arrayBuffer());
+  }
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: Math.min(32768, Math.ceil(maxBytes / 65536)), shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = { ...(instance.exports as unknown as WasmExports), memory };
+  const single = toBackend('wasm-simd', exports, maxBytes);
+  const pool = await ThreadPool.start(single.heap, module, memory, exports, n, wait);
+  if (wait) await pool.ready;
+  return { name: 'wasm-simd', heap: single.heap, k: parallelKernels(exports, pool), pool };
+}

@@ -1,0 +1,226 @@
+// Threads: the threaded SIMD build and its pool. Large kernel calls are split
+// across threads where every output element keeps the arithmetic of one call,
+// so every thread count gives the bits one thread gives; small calls stay on
+// the calling thread. Faults: a worker that traps or dies gives THREAD_FAILED
+// and the library goes on; an idle pool never holds the process.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  init, threads, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim, KERNEL_NAMES,
+  type Backend, type Kernels,
+} from '../../src/index.js';
+import { rng } from '../helpers/rng.js';
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+t.test('threads: options, what init chooses, threads()', async (t) => {
+  t.equal(detectFeatures().threads, true, 'Node has shared memory and worker_threads');
+  await t.rejects(init({ threads: 0 }), { code: 'INVALID_ARGUMENT', message: /init: options\.threads is 0, expected an integer in \[1, 64\] or 'auto'/ });
+  await t.rejects(init({ threads: 1.5 }), { message: /options\.threads is 1\.5/ });
+  await t.rejects(init({ threads: 'all' as never }), { message: /options\.threads is "all"/ });
+  await t.rejects(init({ thread: 2 } as never), { message: /options\.thread is not an option; did you mean options\.threads\?/ });
+  t.equal(await init({ threads: 2 }), 'wasm-simd');
+  t.equal(threads(), 2);
+  t.equal(await init({ threads: 3 }), 'wasm-simd');
+  t.equal(threads(), 3, 'more threads than cores is allowed (the caller asked)');
+  await init({ threads: 1 });
+  t.equal(threads(), 1);
+  await init({ backend: 'wasm', threads: 2 });
+  t.equal(threads(), 1, 'the scalar build has no threaded twin');
+  await init({ backend: 'js', threads: 2 });
+  t.equal(threads(), 1, 'nor the JS backend');
+  await init();
+  t.ok(threads() >= 1 && threads() <= 4, `'auto' by default: ${threads()} here`);
+});
+
+// Random arguments for the split kernels, at sizes that cut unevenly across 3 threads.
+function cases(be: Backend, r: () => number): { name: keyof Kernels; args: number[]; out: [number, number][] }[] {
+  const h = be.heap;
+  const buf = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => 2 * r() - 1)); return p; };
+  const mask = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, (_, i) => (i % 5 === 3 ? 0 : 1))); return p; };
+  const out: { name: keyof Kernels; args: number[]; out: [number, number][] }[] = [];
+  for (const [M, N, K] of [[37, 200, 33], [64, 96, 300], [66, 48, 17], [5, 520, 64], [3200 / 16, 512, 64], [130, 130, 130]] as const) {
+    for (const tA of [0, 1]) for (const tB of [0, 1]) for (const beta of [0, 1]) {
+      const C = buf(M * N);
+      out.push({ name: 'f32_gemm', args: [tA, tB, M, N, K, 0.75, buf(M * K), tA ? M : K, buf(K * N), tB ? K : N, beta, C, N], out: [[C, M * N]] });
+    }
+    const Bp = h.alloc(Math.ceil(N / 8) * 8 * K), W = buf(K * N);
+    be.k.f32_pack_b(0, K, N, W, N, Bp);
+    for (const tA of [0, 1]) {
+      const C = buf(M * N);
+      out.push({ name: 'f32_gemm_packed_bias', args: [tA, M, N, K, 1, buf(M * K), tA ? M : K, Bp, 1, C, N, buf(N)], out: [[C, M * N]] });
+    }
+  }
+  for (const [B, H] of [[37, 130], [64, 64], [9, 512]] as const) {
+    const ldy = 2 * H + 3, y = buf(B * ldy), m = mask(B);
+    let c = buf(B * H), hh = buf(B * H), g = buf(4 * B * H), g2 = buf(3 * B * H);
+    out.push({ name: 'f32_lstm_cell_fwd', args: [B, H, g, buf(B * H), buf(B * H), c, hh, m, y, ldy], out: [[c, B * H], [hh, B * H], [y, B * ldy], [g, 4 * B * H]] });
+    const dh = buf(B * H), dc = buf(B * H), dg = buf(4 * B * H);
+    out.push({ name: 'f32_lstm_cell_bwd', args: [B, H, buf(4 * B * H), buf(B * H), buf(B * H), m, buf(B * ldy), ldy, dh, dc, dg], out: [[dh, B * H], [dc, B * H], [dg, 4 * B * H]] });
+    hh = buf(B * H);
+    out.push({ name: 'f32_gru_cell_fwd', args: [B, H, g2, buf(3 * B * H), buf(B * H), hh, 0, y, ldy], out: [[hh, B * H], [y, B * ldy], [g2, 3 * B * H]] });
+    const dgx = buf(3 * B * H), dgh = buf(3 * B * H), dh2 = buf(B * H);
+    out.push({ name: 'f32_gru_cell_bwd', args: [B, H, buf(3 * B * H), buf(3 * B * H), buf(B * H), m, 0, ldy, dh2, dgx, dgh], out: [[dh2, B * H], [dgx, 3 * B * H], [dgh, 3 * B * H]] });
+    c = buf(B * H);
+    const gr = buf(B * H);
+    out.push({ name: 'f32_rnn_cell_fwd', args: [B, H, 0, gr, buf(B * H), c, m, y, ldy], out: [[c, B * H], [y, B * ldy]] });
+    const dG = buf(B * H), dh3 = buf(B * H);
+    out.push({ name: 'f32_rnn_cell_bwd', args: [B, H, 1, buf(B * H), m, buf(B * ldy), ldy, dh3, dG], out: [[dh3, B * H], [dG, B * H]] });
+  }
+  for (const n of [70001, 1 << 16]) {
+    const p = buf(n), m = buf(n), v = h.alloc(n);
+    h.write(v, Float32Array.from({ length: n }, () => r()));
+    out.push({ name: 'f32_adam_update', args: [n, p, buf(n), m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.01], out: [[p, n], [m, n], [v, n]] });
+    const q = buf(n), mom = buf(n);
+    out.push({ name: 'f32_sgd_update', args: [n, q, buf(n), mom, 0.1, 0.9, 0, 1e-4, 1, 0], out: [[q, n], [mom, n]] });
+  }
+  return out;
+}
+
+t.test('every split kernel gives the bits of one call, on 2 and 3 threads', async (t) => {
+  const one = await createBackend('wasm-simd');
+  for (const n of [2, 3]) {
+    const many = await createBackend('wasm-simd', { threads: n });
+    t.equal(many.pool?.size, n, `${n} threads started`);
+    const ca = cases(one, rng(5)), cb = cases(many, rng(5));
+    let runs = 0;
+    const spy = many.pool!.run.bind(many.pool!);
+    many.pool!.run = (...a: Parameters<typeof spy>) => { runs++; return spy(...a); };
+    let bad = 0;
+    for (let i = 0; i < ca.length; i++) {
+      const a = ca[i]!, b = cb[i]!;
+      (one.k[a.name] as (...x: number[]) => void)(...a.args);
+      (many.k[b.name] as (...x: number[]) => void)(...b.args);
+      a.out.forEach(([p, len], j) => { if (!same(one.heap.read(p, len), many.heap.read(b.out[j]![0], len))) { bad++; t.fail(`${a.name} ${JSON.stringify(a.args.slice(0, 5))}: output ${j} differs`); } });
+    }
+    t.equal(bad, 0, `${ca.length} calls on ${n} threads: every output bit-identical`);
+    t.ok(runs > ca.length / 2, `most of them were split (${runs} of ${ca.length})`);
+    many.pool!.stop();
+  }
+});
+
+/** A seeded model trained for 2 epochs on the current backend: its weights and predictions. */
+async function trained(kind: 'lstm' | 'gru' | 'rnn'): Promise<{ w: Float32Array[]; p: Float32Array }> {
+  const r = rng(11), N = 40, T = 12, F = 5;
+  const Cell = kind === 'lstm' ? LSTM : kind === 'gru' ? GRU : RNN;
+  const m = new Sequential([new Cell({ inputSize: F, hiddenSize: 24, numLayers: 2, bidirectional: true, seed: 3 }), new Linear({ inFeatures: 48, outFeatures: 3, seed: 4 })], { output: 'all' });
+  m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse', clipNorm: 1 });
+  const x = tensor(Float32Array.from({ length: N * T * F }, () => 2 * r() - 1), [N, T, F]);
+  const y = tensor(Float32Array.from({ length: N * T * 3 }, () => r()), [N, T, 3]);
+  const lengths = Int32Array.from({ length: N }, (_, i) => 1 + (i * 7) % T);
+  await m.fit(x, y, { epochs: 2, batchSize: 16, lengths, seed: 9 });
+  const out = { w: Object.values(m.stateDict()).map((v) => v.data.slice()), p: m.predict(x, { lengths }).data.slice() };
+  m.dispose();
+  return out;
+}
+
+t.test('training and prediction: bit-identical on 1, 2 and 3 threads (masked, stacked, bidirectional)', async (t) => {
+  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    await init({ threads: 1 });
+    const a = await trained(kind);
+    for (const n of [2, 3]) {
+      await init({ threads: n });
+      t.equal(threads(), n);
+      const b = await trained(kind);
+      t.ok(a.w.every((w, i) => same(w, b.w[i]!)), `${kind}: every weight after 2 epochs equals one thread's, on ${n}`);
+      t.ok(same(a.p, b.p), `${kind}: predictions too`);
+    }
+  }
+});
+
+t.test('Seq2Seq: fit and beam search bit-identical on 2 threads', async (t) => {
+  const run = async (n: number): Promise<{ w: Float32Array; s: number[]; tk: number[][] }> => {
+    await init({ threads: n });
+    const r = rng(2), N = 48, S = 9, T = 8;
+    const src = new Int32Array(N * S), tgt = new Int32Array(N * T);
+    for (let i = 0; i < N; i++) {
+      const L = 3 + (i % 6);
+      for (let j = 0; j < L; j++) src[i * S + j] = 3 + Math.floor(r() * 20);
+      for (let j = 0; j < L - 1; j++) tgt[i * T + j] = 3 + ((src[i * S + j]! * 7) % 17);
+      tgt[i * T + L - 1] = 2;
+    }
+    const m = new Seq2Seq({ srcVocab: 23, tgtVocab: 20, embeddingDim: 16, encoder: { cell: 'lstm', hiddenSize: 32, bidirectional: true }, decoder: { cell: 'lstm', hiddenSize: 64 }, attention: 'bahdanau', tokens: { pad: 0, bos: 1, eos: 2 }, seed: 1 });
+    m.compile({ optimizer: optim.adam({ lr: 3e-3 }), clipNorm: 5 });
+    await m.fit({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }, { epochs: 2, batchSize: 32, seed: 3 });
+    const tr = m.translate({ data: src, shape: [N, S] }, { beam: 4, maxLength: 10 });
+    const w = m.stateDict()['decoder.weight_hh_l0']!.data.slice();
+    m.dispose();
+    return { w, s: tr.scores, tk: tr.tokens };
+  };
+  const a = await run(1), b = await run(2);
+  t.ok(same(a.w, b.w), 'trained weights equal');
+  t.same(b.tk, a.tk, 'beam search outputs equal');
+  t.ok(same(a.s, b.s), 'and their scores');
+});
+
+t.test('a replaced backend stops its threads; its models go on, on one thread', async (t) => {
+  await init({ threads: 2 });
+  const l = new LSTM({ inputSize: 16, hiddenSize: 64, batchFirst: true, seed: 1 });
+  const x = tensor(Float32Array.from({ length: 32 * 20 * 16 }, (_, i) => Math.cos(i)), [32, 20, 16]);
+  const before = l.forward(x).output.data.slice();
+  await init({ threads: 1 });
+  t.ok(same(l.forward(x).output.data, before), 'same output after the pool stopped');
+  l.dispose();
+});
+
+t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => {
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false });
+  const M = 64, N = 64, K = 64, h = be.heap;
+  const A = h.alloc(M * K), B = h.alloc(K * N), C = h.alloc(M * N);
+  // C's second half (the worker's rows) past the end of memory.
+  const end = (h.f32.length * 4) - 4 * (M / 2) * N;
+  t.throws(() => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, end, N), { code: 'THREAD_FAILED', message: /threads: f32_gemm failed on thread 1 \(memory access out of bounds\); the pool goes on/ });
+  t.equal(be.pool!.size, 2, 'still two threads');
+  be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
+  t.pass('the next call runs');
+  be.pool!.stop();
+});
+
+t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', async (t) => {
+  const one = await createBackend('wasm-simd');
+  const be = await createBackend('wasm-simd', { threads: 2 });
+  const M = 64, N = 64, K = 64;
+  const setup = (b: Backend): number[] => {
+    const r = rng(4), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
+    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
+  };
+  const a = setup(one), b = setup(be);
+  be.pool!.kill(1);
+  const idx = KERNEL_NAMES.indexOf('f32_gemm');
+  void idx;
+  // The exit is an event: let it arrive.
+  for (let i = 0; i < 100 && be.pool!.active; i++) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(be.pool!.active, 'the pool knows its worker died');
+  t.throws(() => be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>)), { code: 'THREAD_FAILED', message: /threads: thread 1 exited with code 1; the pool is stopped and calls run on one thread from now on \(nothing was computed by this call; call it again\)/ });
+  be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>));
+  one.k.f32_gemm(...(a as Parameters<Kernels['f32_gemm']>));
+  t.ok(same(be.heap.read(b[11]!, M * N), one.heap.read(a[11]!, M * N)), 'then it computes, on one thread, the same bits');
+});
+
+t.test('a process with an idle pool exits on its own', async (t) => {
+  const url = new URL('../../src/index.ts', import.meta.url).href;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(url)}); await m.init({ threads: 2 }); console.log(m.threads());`], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  t.equal(r.signal, null, 'not killed by the timeout');
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '2');
+  void fileURLToPath;
+});
+
+t.test('memory that grows under running threads', async (t) => {
+  const one = await createBackend('wasm-simd'), many = await createBackend('wasm-simd', { threads: 2, maxMemory: 256 << 20 });
+  const before = many.heap.f32.length;
+  const M = 512, N = 512, K = 256;
+  const go = (b: Backend): Float32Array => {
+    const r = rng(8), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
+    const pad = h.alloc(8 << 20); void pad; // 32 MiB more: the memory grows
+    const A = put(M * K), B = put(K * N), C = h.alloc(M * N);
+    b.k.f32_gemm(0, 1, M, N, K, 1, A, K, B, K, 0, C, N);
+    return h.read(C, M * N);
+  };
+  const a = go(one), b = go(many);
+  t.ok(many.heap.f32.length > before, 'the shared memory grew');
+  t.ok(same(a, b), 'a product in the grown part: the same bits');
+  many.pool!.stop();
+});

@@ -1,6 +1,5 @@
 // The Backend interface: a heap plus the kernels that run over it. Layer code
 // only ever talks to this interface, so it cannot tell wasm from JS.
-import type { ThreadPool } from './threads.js';
 import type { Heap } from './heap.js';
 
 /** The backends: wasm with relaxed SIMD (FMA), wasm SIMD, scalar wasm, and pure JS. */
@@ -137,5 +136,13 @@ export interface Backend {
   /** Its kernels. */
   readonly k: Kernels;
   /** @internal The threads that share its kernels' work (threaded wasm SIMD only). */
-  readonly pool?: ThreadPool;
+  readonly pool?: Pool;
+}
+
+/** @internal What a backend's thread pool offers the rest of the library (threads.ts has it). */
+export interface Pool {
+  /** Threads in use (the calling one included). */
+  readonly size: number;
+  /** Stops the workers; calls then run on one thread. */
+  stop(): void;
 }

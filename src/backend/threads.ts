@@ -17,7 +17,7 @@ import { SimdRnnError } from '../errors.js';
 import type { Kernels } from './backend.js';
 import { KERNEL_ARGS, KERNEL_NAMES } from './kernel_args.js';
 import { MAX_HEAP_BYTES, type Heap, type HeapOwner } from './heap.js';
-import type { Backend } from './backend.js';
+import type { Backend, Pool } from './backend.js';
 import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
@@ -129,7 +129,7 @@ interface Exports {
 }
 
 /** The threads of a backend: n − 1 workers and the calling thread. */
-export class ThreadPool {
+export class ThreadPool implements Pool {
   /** Threads that run parts (the calling one included). */
   size = 1;
   /** Why the pool runs fewer threads than asked (null: it does not). */
@@ -429,6 +429,21 @@ function byRows(count: number, rows: Record<number, (a: number[]) => number>, pe
   };
 }
 
+/** By columns in multiples of q: cols the index of the column count; cols0[i] the pointer arguments offset by a column (stride 1) or, for packed panels, by K rows a column. */
+function byColumns(cols: number, offsets: Record<number, (a: number[], n0: number) => number>, q: number, min: (a: number[]) => number): Split {
+  return (a, parts) => {
+    const n = a[cols]!;
+    if (min(a) < MIN_ELEMS || n < 2 * q * parts) return null;
+    const c = cuts(n, q, parts);
+    return c.slice(0, -1).map((n0, p) => {
+      const x = [...a];
+      x[cols] = c[p + 1]! - n0;
+      for (const [i, f] of Object.entries(offsets)) x[+i] = x[+i]! + 4 * f(a, n0);
+      return x;
+    });
+  };
+}
+
 const H = (a: number[]): number => a[1]!;
 const G = (g: number) => (a: number[]): number => g * a[1]!;
 const one = (): number => 1;
@@ -451,6 +466,10 @@ const SPLITS: Partial<Record<keyof Kernels, Split>> = {
   f32_lstm_cell_bwd: byRows(0, { 2: G(4), 3: H, 4: H, 5: one, 6: ld(7), 8: H, 9: H, 10: G(4) }, G(4), 4),
   f32_gru_cell_fwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: H, 6: one, 7: ld(8) }, G(3), 4),
   f32_gru_cell_bwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: one, 6: ld(7), 8: H, 9: G(3), 10: G(3) }, G(3), 4),
+  // Column sums (bias gradients): each column's sum keeps its order over the rows.
+  f32_sum_rows: byColumns(1, { 2: (_a, n0) => n0, 4: (_a, n0) => n0 }, 16, (a) => a[0]! * a[1]!),
+  // Packing a weight matrix into 8-column panels of K rows: panel by panel.
+  f32_pack_b: byColumns(2, { 3: (a, n0) => (a[0] ? n0 * a[4]! : n0), 5: (a, n0) => n0 * a[1]! }, 8, (a) => a[1]! * a[2]!),
   f32_sgd_update: ranges('f32_sgd_update'),
   f32_adam_update: ranges('f32_adam_update'),
   f32_adamw_update: ranges('f32_adamw_update'),
@@ -483,6 +502,8 @@ const rangeLarge: Large = (n) => n >= MIN_ELEMS;
 const LARGE: Partial<Record<keyof Kernels, Large>> = {
   f32_gemm: (_t, _u, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
   f32_gemm_packed_bias: (_t, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  f32_sum_rows: (M, N) => M * N >= MIN_ELEMS,
+  f32_pack_b: (_t, K, N) => K * N >= MIN_ELEMS,
   f32_rnn_cell_fwd: cellLarge(1), f32_rnn_cell_bwd: cellLarge(1),
   f32_lstm_cell_fwd: cellLarge(4), f32_lstm_cell_bwd: cellLarge(4),
   f32_gru_cell_fwd: cellLarge(3), f32_gru_cell_bwd: cellLarge(3),

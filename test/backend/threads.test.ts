@@ -11,6 +11,10 @@ import {
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
+import type { ThreadPool } from '../../src/backend/threads.js';
+
+/** The backend's pool, with the members tests reach (kill, run, active). */
+const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
@@ -52,6 +56,13 @@ function cases(be: Backend, r: () => number): { name: keyof Kernels; args: numbe
       out.push({ name: 'f32_gemm_packed_bias', args: [tA, M, N, K, 1, buf(M * K), tA ? M : K, Bp, 1, C, N, buf(N)], out: [[C, M * N]] });
     }
   }
+  for (const [M, N] of [[1600, 512], [37, 300], [300, 100]] as const) {
+    const y = buf(N);
+    out.push({ name: 'f32_sum_rows', args: [M, N, buf(M * (N + 3)), N + 3, y], out: [[y, N]] });
+    const Bp = h.alloc(Math.ceil(N / 8) * 8 * 64), Bq = h.alloc(Math.ceil(N / 8) * 8 * 64);
+    out.push({ name: 'f32_pack_b', args: [0, 64, N, buf(64 * N), N, Bp], out: [[Bp, Math.ceil(N / 8) * 8 * 64]] });
+    out.push({ name: 'f32_pack_b', args: [1, 64, N, buf(64 * N), 64, Bq], out: [[Bq, Math.ceil(N / 8) * 8 * 64]] });
+  }
   for (const [B, H] of [[37, 130], [64, 64], [9, 512]] as const) {
     const ldy = 2 * H + 3, y = buf(B * ldy), m = mask(B);
     let c = buf(B * H), hh = buf(B * H), g = buf(4 * B * H), g2 = buf(3 * B * H);
@@ -82,11 +93,11 @@ t.test('every split kernel gives the bits of one call, on 2 and 3 threads', asyn
   const one = await createBackend('wasm-simd');
   for (const n of [2, 3]) {
     const many = await createBackend('wasm-simd', { threads: n });
-    t.equal(many.pool?.size, n, `${n} threads started`);
+    t.equal(poolOf(many).size, n, `${n} threads started`);
     const ca = cases(one, rng(5)), cb = cases(many, rng(5));
     let runs = 0;
-    const spy = many.pool!.run.bind(many.pool!);
-    many.pool!.run = (...a: Parameters<typeof spy>) => { runs++; return spy(...a); };
+    const spy = poolOf(many).run.bind(poolOf(many));
+    poolOf(many).run = (...a: Parameters<typeof spy>) => { runs++; return spy(...a); };
     let bad = 0;
     for (let i = 0; i < ca.length; i++) {
       const a = ca[i]!, b = cb[i]!;
@@ -96,7 +107,7 @@ t.test('every split kernel gives the bits of one call, on 2 and 3 threads', asyn
     }
     t.equal(bad, 0, `${ca.length} calls on ${n} threads: every output bit-identical`);
     t.ok(runs > ca.length / 2, `most of them were split (${runs} of ${ca.length})`);
-    many.pool!.stop();
+    poolOf(many).stop();
   }
 });
 
@@ -171,10 +182,10 @@ t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => 
   // C's second half (the worker's rows) past the end of memory.
   const end = (h.f32.length * 4) - 4 * (M / 2) * N;
   t.throws(() => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, end, N), { code: 'THREAD_FAILED', message: /threads: f32_gemm failed on thread 1 \(memory access out of bounds\); the pool goes on/ });
-  t.equal(be.pool!.size, 2, 'still two threads');
+  t.equal(poolOf(be).size, 2, 'still two threads');
   be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
   t.pass('the next call runs');
-  be.pool!.stop();
+  poolOf(be).stop();
 });
 
 t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', async (t) => {
@@ -186,12 +197,12 @@ t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', 
     return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
   };
   const a = setup(one), b = setup(be);
-  be.pool!.kill(1);
+  poolOf(be).kill(1);
   const idx = KERNEL_NAMES.indexOf('f32_gemm');
   void idx;
   // The exit is an event: let it arrive.
-  for (let i = 0; i < 100 && be.pool!.active; i++) await new Promise((r) => setTimeout(r, 20));
-  t.notOk(be.pool!.active, 'the pool knows its worker died');
+  for (let i = 0; i < 100 && poolOf(be).active; i++) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(poolOf(be).active, 'the pool knows its worker died');
   t.throws(() => be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>)), { code: 'THREAD_FAILED', message: /threads: thread 1 exited with code 1; the pool is stopped and calls run on one thread from now on \(nothing was computed by this call; call it again\)/ });
   be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>));
   one.k.f32_gemm(...(a as Parameters<Kernels['f32_gemm']>));
@@ -222,5 +233,5 @@ t.test('memory that grows under running threads', async (t) => {
   const a = go(one), b = go(many);
   t.ok(many.heap.f32.length > before, 'the shared memory grew');
   t.ok(same(a, b), 'a product in the grown part: the same bits');
-  many.pool!.stop();
+  poolOf(many).stop();
 });

@@ -341,7 +341,7 @@ export class ThreadPool implements Pool {
 // ------------------------------------------------------------ the splits --
 
 /** Work below which a call runs on the calling thread (flops for products, elements otherwise). */
-const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 14;
+const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 13;
 
 /** Equal parts of [0, n) in multiples of q (the last part takes the rest). */
 function cuts(n: number, q: number, parts: number): number[] {

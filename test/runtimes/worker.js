@@ -4,7 +4,7 @@
 // Workers refuse to compile: that must fail loudly, not fall back silently.
 // 'simd-rnn' resolves to the package's "workerd" entry (dist/edge.js), which
 // imports the wasm builds as modules; the bundle maps them to simd.wasm etc.
-import { init, io, tensor } from 'simd-rnn';
+import { init, io, tensor, threads, detectFeatures } from 'simd-rnn';
 import wasmBytes from './simd.bin';
 import modelBytes from './model.safetensors';
 
@@ -25,7 +25,7 @@ export default {
       }
       const body = await request.json();
       const y = model.predict(tensor(new Float32Array(body.x), body.shape));
-      return Response.json({ y: Array.from(y.data), shape: y.shape });
+      return Response.json({ y: Array.from(y.data), shape: y.shape, threads: threads(), features: detectFeatures().threads });
     } catch (e) {
       return new Response(`error: ${e && e.message}`, { status: 500 });
     }

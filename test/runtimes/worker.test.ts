@@ -85,9 +85,10 @@ const w :Workerd.Worker = (
     const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: JSON.stringify({ x, shape: [2, 4, 3] }) });
     const text = await res.text();
     t.equal(res.status, 200, text.slice(0, 200));
-    const got = JSON.parse(text) as { y: number[]; shape: number[] };
+    const got = JSON.parse(text) as { y: number[]; shape: number[]; threads: number; features: boolean };
     const want = model.predict(tensor(Float32Array.from(x), [2, 4, 3])).data;
     t.same(got.shape, [2, 2]);
+    t.same([got.threads, got.features], [1, false], 'one thread in a Worker (no workers of its own there), said by detectFeatures().threads');
     const d = Math.max(...got.y.map((v, i) => Math.abs(v - want[i]!)));
     t.ok(d < 1e-5, `Worker equals Node within 1e-5 (max |Δ| ${d.toExponential(1)})`);
     const bad = await fetch(`http://127.0.0.1:${port}/?bytes`);

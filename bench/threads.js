@@ -67,12 +67,12 @@ const mk = (n, s) => { const p = h.alloc(n); h.write(p, seeded(n, s)); return p;
 const job = (s) => [0, 0, 32, 512, 128, 1, mk(32 * 128, s), 128, mk(128 * 512, s + 1), 512, 0, h.alloc(32 * 512), 512];
 let raw = null;
 const spy = pool.run.bind(pool);
-pool.run = (i, fn, parts) => { raw = fn; return spy(i, fn, parts); };
+pool.run = (i, fn, parts, count) => { raw = fn; return spy(i, fn, parts, count); };
 be.k.f32_gemm(...job(7));
 pool.run = spy;
 const jobs = Array.from({ length: N }, (_, i) => job(10 + 2 * i)), idx = KERNEL_NAMES.indexOf('f32_gemm');
 const timeIt = (f) => { const ts = []; for (let r = 0; r < 15; r++) { const t0 = performance.now(); for (let i = 0; i < 40; i++) f(); ts.push((performance.now() - t0) / 40); } return median(ts); };
-const alone = timeIt(() => raw(...jobs[0])), together = timeIt(() => pool.run(idx, raw, jobs));
+const alone = timeIt(() => raw(...jobs[0])), together = timeIt(() => pool.run(idx, raw, jobs, N));
 const ceiling = (N * alone) / together;
 
 const meta = { node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: N, rounds: ROUNDS };

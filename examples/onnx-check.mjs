@@ -5,14 +5,19 @@
 import { createRequire } from 'node:module';
 import { io } from '../dist/index.js';
 
-export async function onnxCheck(model, x, lengths) {
-  let ort;
+/** onnxruntime-node from the peers, or null (said once) where it is not installed. */
+function onnxRuntime() {
   try {
-    ort = createRequire(new URL('../bench/peers/package.json', import.meta.url))('onnxruntime-node');
+    return createRequire(new URL('../bench/peers/package.json', import.meta.url))('onnxruntime-node');
   } catch {
     console.log('ONNX check skipped: onnxruntime-node is not installed (npm run setup:peers)');
-    return;
+    return null;
   }
+}
+
+export async function onnxCheck(model, x, lengths) {
+  const ort = onnxRuntime();
+  if (!ort) return;
   const ours = model.predict(x, lengths ? { lengths } : {}).data;
   const bytes = io.toOnnx(model, { lengths: lengths !== undefined });
   const session = await ort.InferenceSession.create(bytes);
@@ -37,13 +42,8 @@ export async function onnxCheck(model, x, lengths) {
  * maxLength) and its scores within 2e-4 + 2e-3·|score|.
  */
 export async function onnxSeq2SeqCheck(model, src, greedy, maxLength) {
-  let ort;
-  try {
-    ort = createRequire(new URL('../bench/peers/package.json', import.meta.url))('onnxruntime-node');
-  } catch {
-    console.log('ONNX check skipped: onnxruntime-node is not installed (npm run setup:peers)');
-    return;
-  }
+  const ort = onnxRuntime();
+  if (!ort) return;
   const { pad, bos, eos } = model.config().tokens, [N, S] = src.shape;
   const { encoder, decoder } = io.toOnnx(model);
   const enc = await ort.InferenceSession.create(encoder), dec = await ort.InferenceSession.create(decoder);

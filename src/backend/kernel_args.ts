@@ -51,71 +51,29 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
       [11, (a) => a[2]!, true],
     ],
   },
-  f32_sum_rows: {
-    args: ['M', 'N', 'X', 'ldx', 'y'],
-    pointers: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => a[1]!]],
-  },
-  f32_add: {
-    args: ['n', 'x', 'y', 'z'],
-    pointers: [[1, n0], [2, n0], [3, n0]],
-  },
-  f32_mul: {
-    args: ['n', 'x', 'y', 'z'],
-    pointers: [[1, n0], [2, n0], [3, n0]],
-  },
-  f32_scale: {
-    args: ['n', 'a', 'x'],
-    pointers: [[2, n0]],
-  },
-  f32_fill: {
-    args: ['n', 'v', 'x'],
-    pointers: [[2, n0]],
-  },
-  f32_copy: {
-    args: ['n', 'x', 'y'],
-    pointers: [[1, n0], [2, n0]],
-  },
+  f32_sum_rows: { args: ['M', 'N', 'X', 'ldx', 'y'], pointers: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => a[1]!]] },
+  f32_add: { args: ['n', 'x', 'y', 'z'], pointers: [[1, n0], [2, n0], [3, n0]] },
+  f32_mul: { args: ['n', 'x', 'y', 'z'], pointers: [[1, n0], [2, n0], [3, n0]] },
+  f32_scale: { args: ['n', 'a', 'x'], pointers: [[2, n0]] },
+  f32_fill: { args: ['n', 'v', 'x'], pointers: [[2, n0]] },
+  f32_copy: { args: ['n', 'x', 'y'], pointers: [[1, n0], [2, n0]] },
   f32_copy2d: {
     args: ['rows', 'cols', 'src', 'lds', 'dst', 'ldd'],
     pointers: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => strided(a[0]!, a[1]!, a[5]!)]],
   },
-  f32_sumsq: {
-    args: ['n', 'x'],
-    pointers: [[1, n0]],
-  },
+  f32_sumsq: { args: ['n', 'x'], pointers: [[1, n0]] },
   f32_gather_rows: {
     args: ['n', 'idx', 'table', 'dim', 'out'],
     // The table's rows are whatever the indices say: only its first row is checked here.
     pointers: [[1, n0], [2, (a) => a[3]!], [4, (a) => a[0]! * a[3]!]],
   },
-  f32_scatter_add_rows: {
-    args: ['n', 'idx', 'src', 'dim', 'table'],
-    pointers: [[1, n0], [2, (a) => a[0]! * a[3]!], [4, (a) => a[3]!]],
-  },
-  f32_sigmoid: {
-    args: ['n', 'x', 'y'],
-    pointers: [[1, n0], [2, n0]],
-  },
-  f32_sigmoid_bwd: {
-    args: ['n', 'y', 'dy', 'dx'],
-    pointers: [[1, n0], [2, n0], [3, n0]],
-  },
-  f32_tanh: {
-    args: ['n', 'x', 'y'],
-    pointers: [[1, n0], [2, n0]],
-  },
-  f32_tanh_bwd: {
-    args: ['n', 'y', 'dy', 'dx'],
-    pointers: [[1, n0], [2, n0], [3, n0]],
-  },
-  f32_relu: {
-    args: ['n', 'x', 'y'],
-    pointers: [[1, n0], [2, n0]],
-  },
-  f32_relu_bwd: {
-    args: ['n', 'y', 'dy', 'dx'],
-    pointers: [[1, n0], [2, n0], [3, n0]],
-  },
+  f32_scatter_add_rows: { args: ['n', 'idx', 'src', 'dim', 'table'], pointers: [[1, n0], [2, (a) => a[0]! * a[3]!], [4, (a) => a[3]!]] },
+  f32_sigmoid: { args: ['n', 'x', 'y'], pointers: [[1, n0], [2, n0]] },
+  f32_sigmoid_bwd: { args: ['n', 'y', 'dy', 'dx'], pointers: [[1, n0], [2, n0], [3, n0]] },
+  f32_tanh: { args: ['n', 'x', 'y'], pointers: [[1, n0], [2, n0]] },
+  f32_tanh_bwd: { args: ['n', 'y', 'dy', 'dx'], pointers: [[1, n0], [2, n0], [3, n0]] },
+  f32_relu: { args: ['n', 'x', 'y'], pointers: [[1, n0], [2, n0]] },
+  f32_relu_bwd: { args: ['n', 'y', 'dy', 'dx'], pointers: [[1, n0], [2, n0], [3, n0]] },
   f32_rnn_cell_fwd: {
     args: ['B', 'H', 'act', 'g', 'hPrev', 'h', 'mask', 'y', 'ldy'],
     pointers: [[3, BH], [4, BH], [5, BH], [6, n0, true], [7, (a) => strided(a[0]!, a[1]!, a[8]!)]],
@@ -140,10 +98,7 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
     args: ['B', 'H', 'gx', 'gh', 'hPrev', 'mask', 'dy', 'ldy', 'dh', 'dGx', 'dGh'],
     pointers: [[2, (a) => 3 * BH(a)], [3, (a) => 3 * BH(a)], [4, BH], [5, n0, true], [6, (a) => strided(a[0]!, a[1]!, a[7]!), true], [8, BH], [9, (a) => 3 * BH(a)], [10, (a) => 3 * BH(a)]],
   },
-  f32_layer_norm_rows: {
-    args: ['rows', 'n', 'eps', 'x', 'rstd'],
-    pointers: [[3, (a) => a[0]! * a[1]!], [4, n0]],
-  },
+  f32_layer_norm_rows: { args: ['rows', 'n', 'eps', 'x', 'rstd'], pointers: [[3, (a) => a[0]! * a[1]!], [4, n0]] },
   f32_ln_lstm_cell_fwd: {
     args: ['B', 'H', 'gx', 'gh', 'ln', 'bias', 'cPrev', 'hPrev', 'c', 'h', 'mask', 'y', 'ldy', 'sv', 'eps'],
     pointers: [[2, (a) => 4 * BH(a)], [3, (a) => 4 * BH(a)], [4, (a) => 18 * a[1]!], [5, (a) => 4 * a[1]!, true], [6, BH], [7, BH], [8, BH], [9, BH],
@@ -187,10 +142,7 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
       [9, (a) => a[0]! * a[1]!], [10, (a) => a[0]! * a[3]!], [11, (a) => a[0]! * a[2]!], [12, (a) => a[1]! * (a[0]! / a[4]!) * a[2]!], [13, (a) => a[2]!],
       [14, (a) => a[1]! * (a[0]! / a[4]!) * a[3]!], [15, (a) => a[1]!]],
   },
-  f32_log_softmax_rows: {
-    args: ['rows', 'n', 'x', 'y'],
-    pointers: [[2, (a) => a[0]! * a[1]!], [3, (a) => a[0]! * a[1]!]],
-  },
+  f32_log_softmax_rows: { args: ['rows', 'n', 'x', 'y'], pointers: [[2, (a) => a[0]! * a[1]!], [3, (a) => a[0]! * a[1]!]] },
   f32_sgd_update: {
     args: ['n', 'p', 'g', 'buf', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'first'],
     pointers: [[1, n0], [2, n0], [3, n0]],
@@ -211,10 +163,7 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
     args: ['n', 'p', 'g', 'sum', 'lr', 'eps', 'weightDecay', 'lrDecay', 'step'],
     pointers: [[1, n0], [2, n0], [3, n0]],
   },
-  f32_clip_value: {
-    args: ['n', 'x', 'lo', 'hi'],
-    pointers: [[1, n0]],
-  },
+  f32_clip_value: { args: ['n', 'x', 'lo', 'hi'], pointers: [[1, n0]] },
   f32_mse_loss: {
     args: ['rows', 'outs', 'pred', 'target', 'weight', 'scale', 'dpred'],
     pointers: [[2, RO], [3, RO], [4, n0], [6, RO, true]],

@@ -14,11 +14,11 @@
 // counter, then sleeps in Atomics.wait. The pool's workers are unref'd: a
 // process whose pool is idle exits on its own.
 import { SimdRnnError } from '../errors.js';
-import type { Kernels } from './backend.js';
-import { KERNEL_ARGS, KERNEL_NAMES } from './kernel_args.js';
+import { KERNEL_NAMES } from './kernel_args.js';
 import { MAX_HEAP_BYTES, type Heap, type HeapOwner } from './heap.js';
 import type { Backend, Pool } from './backend.js';
 import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
+import { parallelKernels } from './splits.js';
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 const SLOT = 512;
@@ -51,6 +51,8 @@ on((d) => {
   }
   // The generation seen is read BEFORE saying ready: the first part may be posted the moment the main thread hears it.
   let seen = Atomics.load(i32, ${GEN});
+  // One argument array for every part (a wasm export ignores arguments past its own).
+  const a = new Array(${(SLOT - ARGS) / 8}).fill(0);
   port.postMessage({ type: 'ready' });
   for (;;) {
     let spins = 0;
@@ -66,10 +68,10 @@ on((d) => {
     }
     seen = Atomics.load(i32, ${GEN});
     if (Atomics.load(i32, ${STOP})) return;
-    const n = i32[${NARGS}], a = new Array(n);
+    const n = i32[${NARGS}];
     for (let j = 0; j < n; j++) a[j] = f64[j];
     let status = 0;
-    try { fns[i32[${KERNEL}]](...a); } catch (e) {
+    try { fns[i32[${KERNEL}]].apply(null, a); } catch (e) {
       status = 1;
       const m = String(e && e.message || e).slice(0, ${MSG_CHARS}), u16 = new Uint16Array(d.memory.buffer, d.slot + ${MSG}, ${MSG_CHARS});
       for (let j = 0; j < m.length; j++) u16[j] = m.charCodeAt(j);
@@ -254,10 +256,10 @@ export class ThreadPool implements Pool {
    * (after the other parts finish); a dead one stops the pool, and calls
    * run on one thread from then on.
    */
-  run(kernel: number, fn: (...a: number[]) => unknown, parts: number[][]): void {
-    if (this.failed !== null) return this.lost(fn, parts);
+  run(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
+    if (this.failed !== null) return this.lost(fn, parts, count);
     const gen = ++this.gen;
-    for (let w = 1; w < parts.length; w++) {
+    for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2, a = parts[w]!, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
       this.i32[s + KERNEL] = kernel;
       this.i32[s + NARGS] = a.length;
@@ -266,9 +268,9 @@ export class ThreadPool implements Pool {
       if (Atomics.load(this.i32, s + W_SLEEPS)) Atomics.notify(this.i32, s + GEN); // (notify is a lock and a syscall: only for a sleeper)
     }
     let error: unknown = null;
-    try { fn(...parts[0]!); } catch (e) { error = e; }
+    try { fn.apply(null, parts[0]!); } catch (e) { error = e; }
     let bad = 0;
-    for (let w = 1; w < parts.length; w++) {
+    for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
       if (!this.join(s, gen)) {
         this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
@@ -305,13 +307,13 @@ export class ThreadPool implements Pool {
   }
 
   // The pool died between calls: say so once, then run on one thread.
-  private lost(fn: (...a: number[]) => unknown, parts: number[][]): void {
+  private lost(fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
     if (!this.told) {
       this.told = true;
       this.stop();
       throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (nothing was computed by this call; call it again)`);
     }
-    for (const a of parts) fn(...a);
+    for (let p = 0; p < count; p++) fn.apply(null, parts[p]!);
   }
 
   /** Stops the workers and frees their memory; calls then run on one thread. */
@@ -336,189 +338,6 @@ export class ThreadPool implements Pool {
   kill(w: number): void {
     void this.workers[w - 1]?.terminate();
   }
-}
-
-// ------------------------------------------------------------ the splits --
-
-/** Work below which a call runs on the calling thread (flops for products, elements otherwise). */
-const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 13;
-
-/** Equal parts of [0, n) in multiples of q (the last part takes the rest). */
-function cuts(n: number, q: number, parts: number): number[] {
-  const units = Math.floor(n / q), out = [0];
-  for (let p = 1; p < parts; p++) out.push(Math.round((units * p) / parts) * q);
-  out.push(n);
-  return out;
-}
-
-type Split = (a: number[], parts: number) => number[][] | null;
-
-// C = op(A)·op(B): by 4-row tiles, else by column pairs of panels (16 columns).
-// Rows first: a recurrent step's gates for rows [b0, b1) are then computed by
-// the thread whose cell step reads them (the cells split the batch the same
-// way), and its next product reads the h it wrote: each thread's data stays
-// in its own core's cache (split by columns, the cell step ran slower on two
-// threads than on one). Rows left over (M mod 4) stay in the last part, with
-// the same "M ≥ 64" packing choice as the whole call, so each element is
-// summed as in one call.
-function gemmSplit(a: number[], parts: number): number[][] | null {
-  const [tA, tB, M, N, K, , A, lda, B, ldb, , C, ldc] = a as [number, number, number, number, number, number, number, number, number, number, number, number, number];
-  if (2 * M * N * K < MIN_FLOPS) return null;
-  if (M >= 8 * parts) {
-    const c = cuts(M - (M & 3), 4, parts);
-    c[parts] = M;
-    if (M >= 64 && (M & 3) && !tB && M - c[parts - 1]! < 64) return null;
-    return c.slice(0, -1).map((m0, p) => {
-      const x = [...a];
-      x[2] = c[p + 1]! - m0; x[6] = A + 4 * (tA ? m0 : m0 * lda); x[11] = C + 4 * m0 * ldc;
-      return x;
-    });
-  }
-  if (N >= 32 * parts) {
-    const c = cuts(N, 16, parts);
-    return c.slice(0, -1).map((n0, p) => {
-      const x = [...a];
-      x[3] = c[p + 1]! - n0; x[8] = B + 4 * (tB ? n0 * ldb : n0); x[11] = C + 4 * n0;
-      return x;
-    });
-  }
-  void K;
-  return null;
-}
-
-// C = op(A)·Bp + bias, Bp packed in 8-column panels of K rows.
-function packedSplit(a: number[], parts: number): number[][] | null {
-  const [tA, M, N, K, , A, lda, Bp, , C, ldc, bias] = a as [number, number, number, number, number, number, number, number, number, number, number, number];
-  if (2 * M * N * K < MIN_FLOPS) return null;
-  if (M >= 8 * parts) {
-    const c = cuts(M - (M & 3), 4, parts);
-    c[parts] = M;
-    return c.slice(0, -1).map((m0, p) => {
-      const x = [...a];
-      x[1] = c[p + 1]! - m0; x[5] = A + 4 * (tA ? m0 : m0 * lda); x[9] = C + 4 * m0 * ldc;
-      return x;
-    });
-  }
-  if (N >= 32 * parts) {
-    const c = cuts(N, 16, parts);
-    return c.slice(0, -1).map((n0, p) => {
-      const x = [...a];
-      x[2] = c[p + 1]! - n0; x[7] = Bp + 4 * n0 * K; x[9] = C + 4 * n0; x[11] = bias ? bias + 4 * n0 : 0;
-      return x;
-    });
-  }
-  return null;
-}
-
-/**
- * A split by rows: count is the index of the row count; rows[i] the floats
- * per row of pointer argument i (a function of the arguments); parts are
- * whole multiples of q rows. A pointer that is 0 ("none") stays 0.
- */
-function byRows(count: number, rows: Record<number, (a: number[]) => number>, perRow: (a: number[]) => number, q: number): Split {
-  return (a, parts) => {
-    const n = a[count]!;
-    if (n * perRow(a) < MIN_ELEMS || n < q * parts) return null;
-    const c = cuts(n, q, parts);
-    return c.slice(0, -1).map((r0, p) => {
-      const x = [...a];
-      x[count] = c[p + 1]! - r0;
-      for (const [i, f] of Object.entries(rows)) if (x[+i]) x[+i] = x[+i]! + 4 * r0 * f(a);
-      return x;
-    });
-  };
-}
-
-/** By columns in multiples of q: cols the index of the column count; cols0[i] the pointer arguments offset by a column (stride 1) or, for packed panels, by K rows a column. */
-function byColumns(cols: number, offsets: Record<number, (a: number[], n0: number) => number>, q: number, min: (a: number[]) => number): Split {
-  return (a, parts) => {
-    const n = a[cols]!;
-    if (min(a) < MIN_ELEMS || n < 2 * q * parts) return null;
-    const c = cuts(n, q, parts);
-    return c.slice(0, -1).map((n0, p) => {
-      const x = [...a];
-      x[cols] = c[p + 1]! - n0;
-      for (const [i, f] of Object.entries(offsets)) x[+i] = x[+i]! + 4 * f(a, n0);
-      return x;
-    });
-  };
-}
-
-const H = (a: number[]): number => a[1]!;
-const G = (g: number) => (a: number[]): number => g * a[1]!;
-const one = (): number => 1;
-const ld = (i: number) => (a: number[]): number => a[i]!;
-
-/** Every pointer of an elementwise kernel over n, split in ranges of 16. */
-function ranges(name: keyof Kernels): Split {
-  const rows: Record<number, (a: number[]) => number> = {};
-  for (const [i] of KERNEL_ARGS[name].pointers) rows[i] = one;
-  return byRows(0, rows, one, 16);
-}
-
-const SPLITS: Partial<Record<keyof Kernels, Split>> = {
-  f32_gemm: gemmSplit,
-  f32_gemm_packed_bias: packedSplit,
-  // Cells: rows of the batch (4 at a time); mask is one float a row, y has its own stride.
-  f32_rnn_cell_fwd: byRows(0, { 3: H, 4: H, 5: H, 6: one, 7: ld(8) }, H, 4),
-  f32_rnn_cell_bwd: byRows(0, { 3: H, 4: one, 5: ld(6), 7: H, 8: H }, H, 4),
-  f32_lstm_cell_fwd: byRows(0, { 2: G(4), 3: H, 4: H, 5: H, 6: H, 7: one, 8: ld(9) }, G(4), 4),
-  f32_lstm_cell_bwd: byRows(0, { 2: G(4), 3: H, 4: H, 5: one, 6: ld(7), 8: H, 9: H, 10: G(4) }, G(4), 4),
-  f32_gru_cell_fwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: H, 6: one, 7: ld(8) }, G(3), 4),
-  f32_gru_cell_bwd: byRows(0, { 2: G(3), 3: G(3), 4: H, 5: one, 6: ld(7), 8: H, 9: G(3), 10: G(3) }, G(3), 4),
-  // Column sums (bias gradients): each column's sum keeps its order over the rows.
-  f32_sum_rows: byColumns(1, { 2: (_a, n0) => n0, 4: (_a, n0) => n0 }, 16, (a) => a[0]! * a[1]!),
-  // Packing a weight matrix into 8-column panels of K rows: panel by panel.
-  f32_pack_b: byColumns(2, { 3: (a, n0) => (a[0] ? n0 * a[4]! : n0), 5: (a, n0) => n0 * a[1]! }, 8, (a) => a[1]! * a[2]!),
-  f32_sgd_update: ranges('f32_sgd_update'),
-  f32_adam_update: ranges('f32_adam_update'),
-  f32_adamw_update: ranges('f32_adamw_update'),
-  f32_rmsprop_update: ranges('f32_rmsprop_update'),
-  f32_adagrad_update: ranges('f32_adagrad_update'),
-};
-
-type Fn = (...a: number[]) => unknown;
-
-/**
- * One kernel, split when large: explicit parameters (no rest array, no
- * spread on the common path: a wasm call is ~30 ns, and a wrapper that
- * allocates costs more than that).
- */
-function wrap(fn: Fn, split: Split, arity: number, index: number, pool: ThreadPool, large: Large): Fn {
-  return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17) => {
-    if (pool.size > 1 && large(a0!, a1!, a2!, a3!, a4!)) {
-      const parts = split([a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!].slice(0, arity), pool.size);
-      if (parts) { pool.run(index, fn, parts); return undefined; }
-    }
-    return fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!);
-  };
-}
-
-type Large = (a0: number, a1: number, a2: number, a3: number, a4: number) => boolean;
-
-/** Whether a call is large enough to split, from its first five arguments (no array built; the split decides the rest). */
-const cellLarge = (g: number): Large => (B, H) => B >= 8 && g * B * H >= MIN_ELEMS;
-const rangeLarge: Large = (n) => n >= MIN_ELEMS;
-const LARGE: Partial<Record<keyof Kernels, Large>> = {
-  f32_gemm: (_t, _u, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
-  f32_gemm_packed_bias: (_t, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
-  f32_sum_rows: (M, N) => M * N >= MIN_ELEMS,
-  f32_pack_b: (_t, K, N) => K * N >= MIN_ELEMS,
-  f32_rnn_cell_fwd: cellLarge(1), f32_rnn_cell_bwd: cellLarge(1),
-  f32_lstm_cell_fwd: cellLarge(4), f32_lstm_cell_bwd: cellLarge(4),
-  f32_gru_cell_fwd: cellLarge(3), f32_gru_cell_bwd: cellLarge(3),
-  f32_sgd_update: rangeLarge, f32_adam_update: rangeLarge, f32_adamw_update: rangeLarge, f32_rmsprop_update: rangeLarge, f32_adagrad_update: rangeLarge,
-};
-
-/** The kernels with their large calls split across the pool's threads. */
-export function parallelKernels(k: Kernels, pool: ThreadPool): Kernels {
-  const out = { ...k } as Record<keyof Kernels, Fn>;
-  for (const [name, split] of Object.entries(SPLITS) as [keyof Kernels, Split][]) {
-    const fn = (k as unknown as Record<string, Fn>)[name]!, arity = KERNEL_ARGS[name].args.length;
-    if (arity > 18) throw new SimdRnnError('INVALID_ARGUMENT', `threads: ${name} takes ${arity} arguments, more than a wrapper passes`);
-    out[name] = wrap(fn, split, arity, KERNEL_NAMES.indexOf(name), pool, LARGE[name]!);
-  }
-  return out as unknown as Kernels;
 }
 
 /** Threads for `threads: 'auto'`: the cores the runtime reports, at most 4. */
@@ -552,5 +371,5 @@ export async function createThreadedBackend(n: number, source?: WasmSource, maxB
   const single = toBackend('wasm-simd', exports, maxBytes);
   const pool = await ThreadPool.start(single.heap, module, memory, exports, n, wait);
   if (wait) await pool.ready;
-  return { name: 'wasm-simd', heap: single.heap, k: parallelKernels(exports, pool), pool };
+  return { name: 'wasm-simd', heap: single.heap, k: parallelKernels(exports, pool, n), pool };
 }

@@ -18,42 +18,15 @@ import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
 import { DriveRunner } from './drive.js';
 import { validSteps } from './masks.js';
-import { checkRecurrentOptions, FORWARD_KEYS, BACKWARD_KEYS, type RecurrentOptions, type ForwardOptions, type ForwardResult, type BackwardOptions, type BackwardResult } from './options.js';
+import { checkRecurrentOptions, FORWARD_KEYS, BACKWARD_KEYS, type RecurrentOptions, type ForwardOptions, type ForwardResult, type BackwardOptions, type BackwardResult, type RecurrentConfig } from './options.js';
 
 export type { CellType } from './cell.js';
 export type { StreamState } from './stream.js';
 
-export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from './options.js';
+export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult, RecurrentConfig } from './options.js';
 
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
 
-/** What a recurrent layer's `config()` gives: the options that rebuild it, with its type. */
-export interface RecurrentConfig {
-  /** The layer's kind, which names its cell. */
-  type: 'LSTM' | 'GRU' | 'RNN';
-  /** Features per step of the input. */
-  inputSize: number;
-  /** Width of the hidden state (per direction). */
-  hiddenSize: number;
-  /** Stacked layers. */
-  numLayers: number;
-  /** Whether each layer also runs backwards (outputs are then 2·hiddenSize wide). */
-  bidirectional: boolean;
-  /** Dropout between stacked layers. */
-  dropout: number;
-  /** Whether the layer has the b_ih and b_hh biases. */
-  bias: boolean;
-  /** Whether inputs are [B, T, F] (true) or [T, B, F] (false). */
-  batchFirst: boolean;
-  /** Variational dropout on the recurrent state (present when above 0). */
-  recurrentDropout?: number;
-  /** Residual connections between stacked layers (present when true). */
-  residual?: boolean;
-  /** Layer-normalized cell (present when true). */
-  layerNorm?: boolean;
-  /** An RNN's nonlinearity. */
-  nonlinearity?: 'tanh' | 'relu';
-}
 
 /**
  * What LSTM, GRU and RNN share: stacked, bidirectional, masked forward and

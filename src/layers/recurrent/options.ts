@@ -121,3 +121,31 @@ export function checkRecurrentOptions(name: string, opts: RecurrentOptions): Req
   o.seed = opts.seed === undefined ? randomSeed() : checkInt(name, 'seed', opts.seed, 0, 2 ** 32 - 1);
   return o;
 }
+
+/** What a recurrent layer's `config()` gives: the options that rebuild it, with its type. */
+export interface RecurrentConfig {
+  /** The layer's kind, which names its cell. */
+  type: 'LSTM' | 'GRU' | 'RNN';
+  /** Features per step of the input. */
+  inputSize: number;
+  /** Width of the hidden state (per direction). */
+  hiddenSize: number;
+  /** Stacked layers. */
+  numLayers: number;
+  /** Whether each layer also runs backwards (outputs are then 2·hiddenSize wide). */
+  bidirectional: boolean;
+  /** Dropout between stacked layers. */
+  dropout: number;
+  /** Whether the layer has the b_ih and b_hh biases. */
+  bias: boolean;
+  /** Whether inputs are [B, T, F] (true) or [T, B, F] (false). */
+  batchFirst: boolean;
+  /** Variational dropout on the recurrent state (present when above 0). */
+  recurrentDropout?: number;
+  /** Residual connections between stacked layers (present when true). */
+  residual?: boolean;
+  /** Layer-normalized cell (present when true). */
+  layerNorm?: boolean;
+  /** An RNN's nonlinearity. */
+  nonlinearity?: 'tanh' | 'relu';
+}

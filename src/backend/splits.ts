@@ -1,0 +1,159 @@
+// Where a kernel call is cut for the pool (threads.ts): each cut keeps the
+// arithmetic of every output element what it is in one call. GEMMs by 4-row
+// tiles, else by pairs of 8-column panels; cells by rows of the batch;
+// column sums and weight packing by columns; optimizer updates by ranges.
+// Rows first for products: a recurrent step's gates for rows [b0, b1) are
+// then computed by the thread whose cell step reads them (the cells split the
+// batch the same way), and its next product reads the h it wrote, so each
+// thread's data stays in its own core's cache (split by columns, the cell
+// step ran slower on two threads than on one).
+//
+// Nothing here allocates per call: every wrapper owns its argument arrays
+// and the cut points live in one scratch array (kernels never nest).
+import { SimdRnnError } from '../errors.js';
+import type { Kernels } from './backend.js';
+import { KERNEL_ARGS, KERNEL_NAMES } from './kernel_args.js';
+
+/** What the wrappers need of a pool. */
+export interface Runner {
+  /** Threads in use now. */
+  readonly size: number;
+  /** Runs parts[0] here and parts[1 … count) on the workers. */
+  run(kernel: number, fn: Fn, parts: readonly number[][], count: number): void;
+}
+
+type Fn = (...a: number[]) => unknown;
+
+/** Work below which a call runs on the calling thread (flops for products, elements otherwise). */
+const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 13;
+
+/**
+ * A cut along one dimension: argument `count` holds its length, cut in
+ * multiples of q, at least `least` a part; pointer argument i moves by
+ * step(a) floats a unit (a 0 pointer, "none", stays 0).
+ */
+interface Along {
+  count: number;
+  q: number;
+  least: number;
+  steps: readonly (readonly [number, (a: readonly number[]) => number])[];
+  /** A further condition on the cut points. */
+  ok?: (a: readonly number[], cut: Int32Array, parts: number) => boolean;
+}
+
+const cut = new Int32Array(65);
+
+/** Cuts call a into parts (whole multiples of q, the last takes the rest) into out; false if it should not be cut. */
+function along(al: Along, a: readonly number[], parts: number, out: number[][]): boolean {
+  const n = a[al.count]!;
+  if (n < al.least * parts) return false;
+  const units = Math.floor(n / al.q);
+  cut[0] = 0;
+  for (let p = 1; p < parts; p++) cut[p] = Math.round((units * p) / parts) * al.q;
+  cut[parts] = n;
+  if (al.ok && !al.ok(a, cut, parts)) return false;
+  for (let p = 0; p < parts; p++) {
+    const x = out[p]!, u0 = cut[p]!;
+    for (let i = 0; i < a.length; i++) x[i] = a[i]!;
+    x[al.count] = cut[p + 1]! - u0;
+    for (let j = 0; j < al.steps.length; j++) {
+      const [i, step] = al.steps[j]!;
+      if (x[i]) x[i] = x[i]! + 4 * u0 * step(a);
+    }
+  }
+  return true;
+}
+
+const one = (): number => 1;
+const H = (a: readonly number[]): number => a[1]!;
+const G = (g: number) => (a: readonly number[]): number => g * a[1]!;
+const arg = (i: number) => (a: readonly number[]): number => a[i]!;
+
+type Split = (a: readonly number[], parts: number, out: number[][]) => boolean;
+const first = (...ways: Along[]): Split => (a, parts, out) => {
+  for (let i = 0; i < ways.length; i++) if (along(ways[i]!, a, parts, out)) return true;
+  return false;
+};
+
+// f32_gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc). Rows left over (M mod 4) stay in
+// the last part, with the whole call's "M ≥ 64" packing choice, so each element is summed as in one call.
+const gemm = first(
+  { count: 2, q: 4, least: 8, steps: [[6, (a) => (a[0] ? 1 : a[7]!)], [11, arg(12)]],
+    ok: (a, c, parts) => !(a[2]! >= 64 && a[2]! & 3 && !a[1] && a[2]! - c[parts - 1]! < 64) },
+  { count: 3, q: 16, least: 32, steps: [[8, (a) => (a[1] ? a[9]! : 1)], [11, one]] },
+);
+// f32_gemm_packed_bias(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias): Bp in 8-column panels of K rows.
+const packed = first(
+  { count: 1, q: 4, least: 8, steps: [[5, (a) => (a[0] ? 1 : a[6]!)], [9, arg(10)]] },
+  { count: 2, q: 16, least: 32, steps: [[7, arg(3)], [9, one], [11, one]] },
+);
+/** Cells: rows of the batch (4 at a time); mask is one float a row, y has its own stride. */
+const rows = (steps: Along['steps']): Split => first({ count: 0, q: 4, least: 4, steps });
+/** Every pointer of an elementwise kernel over n, in ranges of 16. */
+const ranges = (name: keyof Kernels): Split => first({ count: 0, q: 16, least: 16, steps: KERNEL_ARGS[name].pointers.map(([i]) => [i, one] as const) });
+
+const SPLITS: Partial<Record<keyof Kernels, Split>> = {
+  f32_gemm: gemm,
+  f32_gemm_packed_bias: packed,
+  f32_rnn_cell_fwd: rows([[3, H], [4, H], [5, H], [6, one], [7, arg(8)]]),
+  f32_rnn_cell_bwd: rows([[3, H], [4, one], [5, arg(6)], [7, H], [8, H]]),
+  f32_lstm_cell_fwd: rows([[2, G(4)], [3, H], [4, H], [5, H], [6, H], [7, one], [8, arg(9)]]),
+  f32_lstm_cell_bwd: rows([[2, G(4)], [3, H], [4, H], [5, one], [6, arg(7)], [8, H], [9, H], [10, G(4)]]),
+  f32_gru_cell_fwd: rows([[2, G(3)], [3, G(3)], [4, H], [5, H], [6, one], [7, arg(8)]]),
+  f32_gru_cell_bwd: rows([[2, G(3)], [3, G(3)], [4, H], [5, one], [6, arg(7)], [8, H], [9, G(3)], [10, G(3)]]),
+  // Column sums (bias gradients): each column's sum keeps its order over the rows.
+  f32_sum_rows: first({ count: 1, q: 16, least: 32, steps: [[2, one], [4, one]] }),
+  // Packing a weight matrix into 8-column panels of K rows: panel by panel.
+  f32_pack_b: first({ count: 2, q: 8, least: 16, steps: [[3, (a) => (a[0] ? a[4]! : 1)], [5, arg(1)]] }),
+  f32_sgd_update: ranges('f32_sgd_update'),
+  f32_adam_update: ranges('f32_adam_update'),
+  f32_adamw_update: ranges('f32_adamw_update'),
+  f32_rmsprop_update: ranges('f32_rmsprop_update'),
+  f32_adagrad_update: ranges('f32_adagrad_update'),
+};
+
+type Large = (a0: number, a1: number, a2: number, a3: number, a4: number) => boolean;
+const cellLarge = (g: number): Large => (B, Hh) => B >= 8 && g * B * Hh >= MIN_ELEMS;
+const rangeLarge: Large = (n) => n >= MIN_ELEMS;
+/** Whether a call is large enough to cut, from its first five arguments (no array filled). */
+const LARGE: Partial<Record<keyof Kernels, Large>> = {
+  f32_gemm: (_t, _u, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  f32_gemm_packed_bias: (_t, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  f32_sum_rows: (M, N) => M * N >= MIN_ELEMS,
+  f32_pack_b: (_t, K, N) => K * N >= MIN_ELEMS,
+  f32_rnn_cell_fwd: cellLarge(1), f32_rnn_cell_bwd: cellLarge(1),
+  f32_lstm_cell_fwd: cellLarge(4), f32_lstm_cell_bwd: cellLarge(4),
+  f32_gru_cell_fwd: cellLarge(3), f32_gru_cell_bwd: cellLarge(3),
+  f32_sgd_update: rangeLarge, f32_adam_update: rangeLarge, f32_adamw_update: rangeLarge, f32_rmsprop_update: rangeLarge, f32_adagrad_update: rangeLarge,
+};
+
+/**
+ * One kernel, cut when large: explicit parameters (no rest array, no spread:
+ * a wasm call is ~30 ns, and a wrapper that allocates costs more than that),
+ * its own argument and part arrays for up to n threads.
+ */
+function wrap(fn: Fn, split: Split, index: number, pool: Runner, large: Large, n: number): Fn {
+  // 18 slots: the widest kernel's arguments (a wasm export ignores those past its own).
+  const a = new Array<number>(18).fill(0);
+  const parts = Array.from({ length: n }, () => new Array<number>(18).fill(0));
+  return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17) => {
+    const size = pool.size;
+    if (size > 1 && large(a0!, a1!, a2!, a3!, a4!)) {
+      a[0] = a0!; a[1] = a1!; a[2] = a2!; a[3] = a3!; a[4] = a4!; a[5] = a5 ?? 0; a[6] = a6 ?? 0; a[7] = a7 ?? 0; a[8] = a8 ?? 0;
+      a[9] = a9 ?? 0; a[10] = a10 ?? 0; a[11] = a11 ?? 0; a[12] = a12 ?? 0; a[13] = a13 ?? 0; a[14] = a14 ?? 0; a[15] = a15 ?? 0; a[16] = a16 ?? 0; a[17] = a17 ?? 0;
+      if (split(a, size, parts)) { pool.run(index, fn, parts, size); return undefined; }
+    }
+    return fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!);
+  };
+}
+
+/** The kernels with their large calls cut across the pool's threads (at most n). */
+export function parallelKernels(k: Kernels, pool: Runner, n: number): Kernels {
+  const out = { ...k } as Record<keyof Kernels, Fn>;
+  for (const [name, split] of Object.entries(SPLITS) as [keyof Kernels, Split][]) {
+    const fn = (k as unknown as Record<string, Fn>)[name]!, arity = KERNEL_ARGS[name].args.length;
+    if (arity > 18) throw new SimdRnnError('INVALID_ARGUMENT', `threads: ${name} takes ${arity} arguments, more than a wrapper passes`);
+    out[name] = wrap(fn, split, KERNEL_NAMES.indexOf(name), pool, LARGE[name]!, n);
+  }
+  return out as unknown as Kernels;
+}

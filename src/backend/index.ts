@@ -44,7 +44,7 @@ export interface InitOptions {
    */
   debug?: boolean;
   /**
-   * Threads that share large kernel calls (wasm SIMD only): a number (init
+   * Threads that share large kernel calls (wasm SIMD and relaxed SIMD): a number (init
    * waits until they are up), or 'auto' (init's default): the cores the
    * runtime reports, at most 4, started in the background (calls run on
    * one thread until they are up, some milliseconds later).
@@ -109,14 +109,14 @@ export async function createBackend(name: BackendName, opts: Omit<InitOptions, '
   const f = detectFeatures();
   if (!f.wasm || (name === 'wasm-simd' && !f.simd) || (name === 'wasm-relaxed' && !f.relaxedSimd)) throw unavailable(name);
   const want = opts.threads ?? 1;
-  if (name === 'wasm-simd' && want !== 1 && f.threads && opts.module === undefined) {
+  if ((name === 'wasm-simd' || name === 'wasm-relaxed') && want !== 1 && f.threads && opts.module === undefined) {
     try {
       // Loaded only where threads can run (bundlers make it a chunk of its own, which a page
       // without cross-origin isolation never loads).
       const { createThreadedBackend, autoThreads } = await import('./threads.js');
       const n = want === 'auto' ? await autoThreads() : want;
       // 'auto' does not wait for the workers (a cold start should not pay for them); a number does.
-      if (n > 1) return withDebug(await createThreadedBackend(n, undefined, opts.maxMemory, want !== 'auto'), opts.debug);
+      if (n > 1) return withDebug(await createThreadedBackend(n, undefined, opts.maxMemory, want !== 'auto', name), opts.debug);
     } catch {
       // e.g. a shared memory of that maximum cannot be reserved: one thread.
     }

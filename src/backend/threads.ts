@@ -11,8 +11,13 @@
 //
 // A part is handed over through a slot in the heap: the kernel's index and
 // its arguments as f64; the worker spins briefly on the slot's generation
-// counter, then sleeps in Atomics.wait. The pool's workers are unref'd: a
-// process whose pool is idle exits on its own.
+// counter, then sleeps in Atomics.wait. A part is claimed before it runs
+// (a compare-and-swap on the slot's CLAIM word): a worker that is late (not
+// scheduled: another process has the cores) finds its part already done by
+// the main thread, which runs every part nobody claimed once its own is
+// done. So a busy machine costs about one thread's time instead of a wait
+// for each late worker. The pool's workers are unref'd: a process whose pool
+// is idle exits on its own.
 import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
 import { MAX_HEAP_BYTES, type Heap, type HeapOwner } from './heap.js';
@@ -22,7 +27,9 @@ import { parallelKernels } from './splits.js';
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 const SLOT = 512;
-const GEN = 0, DONE = 1, KERNEL = 2, NARGS = 3, STATUS = 4, STOP = 5, W_SLEEPS = 6, M_SLEEPS = 7, MSG_LEN = 8;
+const GEN = 0, DONE = 1, KERNEL = 2, NARGS = 3, STATUS = 4, STOP = 5, W_SLEEPS = 6, M_SLEEPS = 7, MSG_LEN = 8, CLAIM = 9, HOLD = 10;
+/** Generations count in [1, MAX_GEN]; CLAIM holds a posted generation, or it | CLAIMED once someone runs it. */
+const MAX_GEN = 0x3fffffff, CLAIMED = 0x40000000;
 const ARGS = 64; // byte offset of the f64 arguments in a slot
 const MSG = 256, MSG_CHARS = 120; // byte offset and length of the message
 /** Spins (Atomics.load) before a thread sleeps in Atomics.wait: a few µs. */
@@ -68,6 +75,10 @@ on((d) => {
     }
     seen = Atomics.load(i32, ${GEN});
     if (Atomics.load(i32, ${STOP})) return;
+    // (Tests of a late worker hold it here.)
+    while (Atomics.load(i32, ${HOLD})) Atomics.wait(i32, ${HOLD}, 1, 100);
+    // The main thread ran this part itself (this worker came late): wait for the next.
+    if (Atomics.compareExchange(i32, ${CLAIM}, seen, seen | ${CLAIMED}) !== seen) continue;
     const n = i32[${NARGS}];
     for (let j = 0; j < n; j++) a[j] = f64[j];
     let status = 0;
@@ -139,6 +150,11 @@ export class ThreadPool implements Pool {
   private workers: AnyWorker[] = [];
   private slots = 0;
   private gen = 0;
+  /** Parts the calling thread ran for a worker that had not claimed them (a busy machine). */
+  taken = 0;
+  /** Calls in a row with a late worker, and until when (performance.now()) calls run on this thread alone. */
+  private late = 0;
+  private until = 0;
   private i32: Int32Array;
   private f64: Float64Array;
   private failed: string | null = null;
@@ -258,33 +274,57 @@ export class ThreadPool implements Pool {
    */
   run(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
     if (this.failed !== null) return this.lost(fn, parts, count);
-    const gen = ++this.gen;
-    for (let w = 1; w < count; w++) {
+    // Workers late call after call (the cores are busy elsewhere): this thread runs every part for a while.
+    const alone = this.late >= 2 && performance.now() < this.until;
+    const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
+    let asleep = 0;
+    for (let w = 1; w < count && !alone; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2, a = parts[w]!, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
       this.i32[s + KERNEL] = kernel;
       this.i32[s + NARGS] = a.length;
       for (let j = 0; j < a.length; j++) this.f64[fa + j] = a[j]!;
+      Atomics.store(this.i32, s + CLAIM, gen);
       Atomics.store(this.i32, s + GEN, gen);
-      if (Atomics.load(this.i32, s + W_SLEEPS)) Atomics.notify(this.i32, s + GEN); // (notify is a lock and a syscall: only for a sleeper)
+      // (notify is a lock and a syscall: only for a sleeper)
+      if (Atomics.load(this.i32, s + W_SLEEPS)) { Atomics.notify(this.i32, s + GEN); asleep |= 1 << w; }
     }
     let error: unknown = null;
+    const t0 = performance.now();
     try { fn.apply(null, parts[0]!); } catch (e) { error = e; }
-    let bad = 0;
+    // A worker that has not claimed its part within twice the time this thread's part took (and
+    // 30 µs) is late (descheduled, or asleep): this thread runs its part (the same arithmetic, its
+    // own scratch), which costs about what waiting for it would at best.
+    const t1 = performance.now(), grace = t1 + 2 * (t1 - t0) + 0.03;
+    let bad = 0, badWhy = '', lateAwake = false, stole = false;
     for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
+      if (!alone && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
+      if (alone || Atomics.compareExchange(this.i32, s + CLAIM, gen, gen | CLAIMED) === gen) {
+        this.taken++;
+        stole = true;
+        // (A worker that was asleep is slow to wake: that is no sign of a busy machine.)
+        if (!(asleep & (1 << w))) lateAwake = true;
+        try { fn.apply(null, parts[w]!); } catch (e) { bad ||= w; badWhy ||= String((e as Error).message ?? e); }
+        continue;
+      }
       if (!this.join(s, gen)) {
         this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
         this.stop();
         throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
       }
-      if (this.i32[s + STATUS] !== 0) bad = w;
+      if (this.i32[s + STATUS] !== 0 && !bad) {
+        bad = w;
+        const at = this.slots + (w - 1) * SLOT, len = this.i32[(at >> 2) + MSG_LEN]!;
+        badWhy = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len));
+      }
+    }
+    if (!alone) {
+      // Late twice in a row: one thread for 0.5, 1, 2 … up to 64 ms, then try again.
+      if (lateAwake && ++this.late >= 2) this.until = performance.now() + Math.min(64, 0.25 * 2 ** Math.min(this.late, 8));
+      else if (!stole) this.late = 0;
     }
     if (error) throw error;
-    if (bad) {
-      const at = this.slots + (bad - 1) * SLOT, len = this.i32[(at >> 2) + MSG_LEN]!;
-      const why = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len));
-      throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel]} failed on thread ${bad} (${why}); the pool goes on`);
-    }
+    if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel]} failed in part ${bad + 1} of ${count} (${badWhy}); the pool goes on`);
   }
 
   // Waits until the slot's DONE = gen: spins, then sleeps (where this thread may).
@@ -334,6 +374,13 @@ export class ThreadPool implements Pool {
     if (this.owner.live) this.heap.release(this.owner);
   }
 
+  /** @internal Holds worker w before it claims its next part, or lets it go (tests of a late worker). */
+  hold(w: number, on: boolean): void {
+    const s = (this.slots + (w - 1) * SLOT) >> 2;
+    Atomics.store(this.i32, s + HOLD, on ? 1 : 0);
+    if (!on) Atomics.notify(this.i32, s + HOLD);
+  }
+
   /** @internal Kills a worker (tests of what a dead thread does). */
   kill(w: number): void {
     void this.workers[w - 1]?.terminate();
@@ -351,25 +398,26 @@ export async function autoThreads(): Promise<number> {
 }
 
 /**
- * The threaded SIMD build on a shared memory of at most maxBytes, with n
- * threads (fewer where workers cannot start: the pool says why). Its
- * numbers are wasm-simd's, so it keeps that name. Without `wait`, it
- * returns at once and runs on one thread until the workers are up.
+ * The threaded SIMD build (or its relaxed-SIMD twin) on a shared memory of
+ * at most maxBytes, with n threads (fewer where workers cannot start: the
+ * pool says why). Its numbers are those of the single-threaded build of
+ * the same flavor, so it keeps that name. Without `wait`, it returns at
+ * once and runs on one thread until the workers are up.
  */
-export async function createThreadedBackend(n: number, source?: WasmSource, maxBytes = MAX_HEAP_BYTES, wait = true): Promise<Backend> {
+export async function createThreadedBackend(n: number, source?: WasmSource, maxBytes = MAX_HEAP_BYTES, wait = true, flavor: 'wasm-simd' | 'wasm-relaxed' = 'wasm-simd'): Promise<Backend> {
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) {
     module = source;
   } else {
     const src = source === undefined || typeof source === 'string' || source instanceof URL
-      ? await fetchBytes(source === undefined ? threadsWasmUrl() : new URL(String(source), import.meta.url)) : source;
+      ? await fetchBytes(source === undefined ? threadsWasmUrl(flavor === 'wasm-relaxed') : new URL(String(source), import.meta.url)) : source;
     module = src instanceof ArrayBuffer || ArrayBuffer.isView(src) ? await WebAssembly.compile(src as BufferSource) : await WebAssembly.compile(await (src as Response).arrayBuffer());
   }
   const memory = new WebAssembly.Memory({ initial: 32, maximum: Math.min(32768, Math.ceil(maxBytes / 65536)), shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = { ...(instance.exports as unknown as WasmExports), memory };
-  const single = toBackend('wasm-simd', exports, maxBytes);
+  const single = toBackend(flavor, exports, maxBytes);
   const pool = await ThreadPool.start(single.heap, module, memory, exports, n, wait);
   if (wait) await pool.ready;
-  return { name: 'wasm-simd', heap: single.heap, k: parallelKernels(exports, pool, n), pool };
+  return { name: flavor, heap: single.heap, k: parallelKernels(exports, pool, n), pool };
 }

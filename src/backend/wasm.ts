@@ -33,8 +33,8 @@ export function wasmUrl(flavor: WasmFlavor): URL {
 }
 
 /** Where the threaded SIMD build lives (shared, imported memory; the same kernels). */
-export function threadsWasmUrl(): URL {
-  return new URL('../../wasm/simd-rnn.threads.wasm', import.meta.url);
+export function threadsWasmUrl(relaxed = false): URL {
+  return relaxed ? new URL('../../wasm/simd-rnn.threads-relaxed.wasm', import.meta.url) : new URL('../../wasm/simd-rnn.threads.wasm', import.meta.url);
 }
 
 export async function fetchBytes(url: URL): Promise<ArrayBuffer | Response> {

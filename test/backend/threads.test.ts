@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  init, threads, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim, KERNEL_NAMES,
+  init, threads, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
@@ -32,6 +32,8 @@ t.test('threads: options, what init chooses, threads()', async (t) => {
   t.equal(threads(), 1);
   await init({ backend: 'wasm', threads: 2 });
   t.equal(threads(), 1, 'the scalar build has no threaded twin');
+  t.equal(await init({ relaxed: true, threads: 2 }), 'wasm-relaxed', 'relaxed SIMD has one (where the runtime has relaxed SIMD)');
+  t.equal(threads(), 2);
   await init({ backend: 'js', threads: 2 });
   t.equal(threads(), 1, 'nor the JS backend');
   await init();
@@ -89,11 +91,16 @@ function cases(be: Backend, r: () => number): { name: keyof Kernels; args: numbe
   return out;
 }
 
+// The relaxed-SIMD build has a threaded twin too (tap passes Node 20 its flag).
+const FLAVORS = detectFeatures().relaxedSimd ? ['wasm-simd', 'wasm-relaxed'] as const : ['wasm-simd'] as const;
+
 t.test('every split kernel gives the bits of one call, on 2 and 3 threads', async (t) => {
-  const one = await createBackend('wasm-simd');
-  for (const n of [2, 3]) {
-    const many = await createBackend('wasm-simd', { threads: n });
-    t.equal(poolOf(many).size, n, `${n} threads started`);
+  t.equal(FLAVORS.length, 2, 'the relaxed build is tested too');
+  for (const flavor of FLAVORS) for (const n of [2, 3]) {
+    const one = await createBackend(flavor);
+    const many = await createBackend(flavor, { threads: n });
+    t.equal(many.name, flavor, `the threaded ${flavor} build keeps its name`);
+    t.equal(poolOf(many).size, n, `${flavor}: ${n} threads started`);
     const ca = cases(one, rng(5)), cb = cases(many, rng(5));
     let runs = 0;
     const spy = poolOf(many).run.bind(poolOf(many));
@@ -105,7 +112,7 @@ t.test('every split kernel gives the bits of one call, on 2 and 3 threads', asyn
       (many.k[b.name] as (...x: number[]) => void)(...b.args);
       a.out.forEach(([p, len], j) => { if (!same(one.heap.read(p, len), many.heap.read(b.out[j]![0], len))) { bad++; t.fail(`${a.name} ${JSON.stringify(a.args.slice(0, 5))}: output ${j} differs`); } });
     }
-    t.equal(bad, 0, `${ca.length} calls on ${n} threads: every output bit-identical`);
+    t.equal(bad, 0, `${flavor}: ${ca.length} calls on ${n} threads: every output bit-identical`);
     t.ok(runs > ca.length / 2, `most of them were split (${runs} of ${ca.length})`);
     poolOf(many).stop();
   }
@@ -127,15 +134,16 @@ async function trained(kind: 'lstm' | 'gru' | 'rnn'): Promise<{ w: Float32Array[
 }
 
 t.test('training and prediction: bit-identical on 1, 2 and 3 threads (masked, stacked, bidirectional)', async (t) => {
-  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
-    await init({ threads: 1 });
+  for (const flavor of FLAVORS) for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    if (flavor === 'wasm-relaxed' && kind !== 'lstm') continue;
+    await init({ backend: flavor, threads: 1 });
     const a = await trained(kind);
     for (const n of [2, 3]) {
-      await init({ threads: n });
+      t.equal(await init({ backend: flavor, threads: n }), flavor);
       t.equal(threads(), n);
       const b = await trained(kind);
-      t.ok(a.w.every((w, i) => same(w, b.w[i]!)), `${kind}: every weight after 2 epochs equals one thread's, on ${n}`);
-      t.ok(same(a.p, b.p), `${kind}: predictions too`);
+      t.ok(a.w.every((w, i) => same(w, b.w[i]!)), `${flavor} ${kind}: every weight after 2 epochs equals one thread's, on ${n}`);
+      t.ok(same(a.p, b.p), `${flavor} ${kind}: predictions too`);
     }
   }
 });
@@ -181,7 +189,7 @@ t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => 
   const A = h.alloc(M * K), B = h.alloc(K * N), C = h.alloc(M * N);
   // C's second half (the worker's rows) past the end of memory.
   const end = (h.f32.length * 4) - 4 * (M / 2) * N;
-  t.throws(() => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, end, N), { code: 'THREAD_FAILED', message: /threads: f32_gemm failed on thread 1 \(memory access out of bounds\); the pool goes on/ });
+  t.throws(() => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, end, N), { code: 'THREAD_FAILED', message: /threads: f32_gemm failed in part 2 of 2 \(memory access out of bounds\); the pool goes on/ });
   t.equal(poolOf(be).size, 2, 'still two threads');
   be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
   t.pass('the next call runs');
@@ -198,8 +206,6 @@ t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', 
   };
   const a = setup(one), b = setup(be);
   poolOf(be).kill(1);
-  const idx = KERNEL_NAMES.indexOf('f32_gemm');
-  void idx;
   // The exit is an event: let it arrive.
   for (let i = 0; i < 100 && poolOf(be).active; i++) await new Promise((r) => setTimeout(r, 20));
   t.notOk(poolOf(be).active, 'the pool knows its worker died');
@@ -207,6 +213,60 @@ t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', 
   be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>));
   one.k.f32_gemm(...(a as Parameters<Kernels['f32_gemm']>));
   t.ok(same(be.heap.read(b[11]!, M * N), one.heap.read(a[11]!, M * N)), 'then it computes, on one thread, the same bits');
+});
+
+t.test('a late worker (a busy machine): the calling thread runs its part; the same bits, no wait', async (t) => {
+  const one = await createBackend('wasm-simd');
+  const be = await createBackend('wasm-simd', { threads: 3 });
+  const pool = poolOf(be);
+  const M = 64, N = 96, K = 80;
+  const setup = (b: Backend): number[] => {
+    const r = rng(9), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
+    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
+  };
+  const a = setup(one), b = setup(be);
+  const gemm = (x: Backend, args: number[]): Float32Array => {
+    x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
+    return x.heap.read(args[11]!, M * N);
+  };
+  const want = gemm(one, a);
+  pool.hold(2, true);
+  const taken = pool.taken, t0 = Date.now();
+  for (let i = 0; i < 20; i++) t.ok(same(gemm(be, b), want), `call ${i}: one thread's bits with thread 2 held`);
+  t.ok(pool.taken >= taken + 20, `the calling thread ran the held worker's part each time (${pool.taken - taken} parts)`);
+  t.ok(Date.now() - t0 < 60_000, 'and never waited out the timeout');
+  t.ok((pool as unknown as { late: number }).late >= 2, 'late call after call: the pool runs alone for a while (then tries again)');
+  pool.hold(2, false);
+  let claimed = false;
+  for (let i = 0; i < 200 && !claimed; i++) {
+    const before = pool.taken;
+    t.ok(same(gemm(be, b), want), 'released: the same bits');
+    claimed = pool.taken - before < 2;
+    if (!claimed) await new Promise((r) => setTimeout(r, 5));
+  }
+  t.ok(claimed, 'released, the worker claims its parts again');
+  t.equal(pool.size, 3, 'the pool still has three threads');
+  pool.stop();
+});
+
+t.test('generations wrap (a long training run): the pool keeps working past 2^30 calls', async (t) => {
+  const one = await createBackend('wasm-simd');
+  const be = await createBackend('wasm-simd', { threads: 2 });
+  const M = 64, N = 64, K = 64;
+  const setup = (b: Backend): number[] => {
+    const r = rng(11), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
+    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
+  };
+  const a = setup(one), b = setup(be);
+  one.k.f32_gemm(...(a as Parameters<Kernels['f32_gemm']>));
+  const want = one.heap.read(a[11]!, M * N);
+  (poolOf(be) as unknown as { gen: number }).gen = 0x3fffffff - 3;
+  for (let i = 0; i < 8; i++) {
+    be.k.f32_gemm(...(b as Parameters<Kernels['f32_gemm']>));
+    t.ok(same(be.heap.read(b[11]!, M * N), want), `call ${i} across the wrap: the same bits`);
+  }
+  t.ok((poolOf(be) as unknown as { gen: number }).gen < 16, 'the generation wrapped to a small number');
+  poolOf(be).stop();
 });
 
 t.test('a process with an idle pool exits on its own', async (t) => {

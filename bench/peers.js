@@ -209,6 +209,9 @@ const allPeers = [
   ['brain.js', () => brain()],
   // Two threads each (init({ threads: 2 }); numThreads; intraOpNumThreads; torch.set_num_threads): "ours ×" of these rows is simd-rnn ×2 ÷ the peer ×2.
   ['simd-rnn wasm-simd ×2', () => simdRnn('wasm-simd', 2)],
+  // The relaxed-SIMD build (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd, which npm run bench:peers passes) and its threaded twin.
+  ['simd-rnn wasm-relaxed', () => simdRnn('wasm-relaxed')],
+  ['simd-rnn wasm-relaxed ×2', () => simdRnn('wasm-relaxed', 2)],
   ['onnxruntime-web wasm ×2', () => onnx('web', 2)],
   ['onnxruntime-node ×2', () => onnx('node', 2)],
 ];

@@ -3,11 +3,12 @@
 // n-thread backend (init({ threads })) with the same seeded models, and the
 // ratio is of the medians. Every workload also checks that the outputs (and
 // the trained weights) are bit-identical across thread counts.
-//   node bench/threads.js [--threads=2] [--rounds=7] [--json]
+//   node bench/threads.js [--threads=2] [--rounds=7] [--json] [--only=Seq2Seq]
 import os from 'node:os';
-import { init, threads, getBackend, tensor, LSTM, GRU, Linear, Sequential, optim, KERNEL_NAMES } from '../dist/index.js';
+import { init, threads, getBackend, tensor, LSTM, GRU, Linear, Sequential, Seq2Seq, optim, KERNEL_NAMES } from '../dist/index.js';
 
 const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
+const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 const N = arg('threads', 2), ROUNDS = arg('rounds', 7), JSON_OUT = process.argv.includes('--json');
 const seeded = (n, s) => { let x = s >>> 0; return Float32Array.from({ length: n }, () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32 - 0.5; }); };
 
@@ -41,16 +42,42 @@ const workloads = [
   })),
 ];
 
+// The G2P example's model (bi-LSTM encoder 2 × 128, LSTM decoder 256, Luong general attention, embeddings 128) on
+// seeded token pairs of word length: a training step at batch 64, and beam-5 decoding of 256 sources.
+const g2pConfig = { srcVocab: 30, tgtVocab: 72, embeddingDim: 128, encoder: { cell: 'lstm', hiddenSize: 128, numLayers: 2, bidirectional: true },
+  decoder: { cell: 'lstm', hiddenSize: 256 }, attention: 'luong-general', tokens: { pad: 0, bos: 1, eos: 2 }, seed: 1 };
+const tokens = (n, lo, hi, s) => { let x = s >>> 0; return Int32Array.from({ length: n }, () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return lo + Math.floor((x / 2 ** 32) * (hi - lo)); }); };
+const pairs = (B, S, T, s) => {
+  const tgt = tokens(B * T, 3, 72, s + 1);
+  for (let b = 0; b < B; b++) tgt[b * T + T - 1] = 2;
+  return { src: { data: tokens(B * S, 3, 30, s), shape: [B, S] }, tgt: { data: tgt, shape: [B, T] } };
+};
+workloads.push({
+  name: 'Seq2Seq training step (the G2P model, 1.6 M parameters): B=64, S=12, T=11, Adam',
+  make() {
+    const m = new Seq2Seq(g2pConfig), { src, tgt } = pairs(64, 12, 11, 21);
+    m.compile({ optimizer: optim.adam({ lr: 1e-3 }), clipNorm: 5, labelSmoothing: 0.1 });
+    return { run: () => m.trainOnBatch(src, tgt), result: () => m.stateDict()['decoder.weight_hh_l0'].data, reps: 4, warm: 8 };
+  },
+}, {
+  name: 'Seq2Seq beam-5 decoding (the G2P model): 256 sources of 12 tokens, up to 14 out',
+  make() {
+    const m = new Seq2Seq(g2pConfig), { src } = pairs(256, 12, 11, 31);
+    let r;
+    return { run: () => { r = m.translate(src, { beam: 5, maxLength: 14, batchSize: 64 }); }, result: () => Float64Array.from(r.scores), reps: 2, warm: 4 };
+  },
+});
+
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 const rows = [];
-for (const w of workloads) {
+for (const w of workloads.filter((x) => !ONLY || x.name.includes(ONLY))) {
   const times = { 1: [], [N]: [] }, results = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of [1, N]) {
       await init({ threads: n });
       if (threads() !== n) throw new Error(`bench/threads.js: asked for ${n} threads, got ${threads()}`);
       const job = w.make();
-      for (let i = 0; i < 3; i++) job.run(); // warm-up (JIT, workspaces)
+      for (let i = 0; i < (job.warm ?? 6); i++) job.run(); // warm-up (JIT, workspaces; the workers' code tiers up too)
       const t0 = performance.now();
       for (let i = 0; i < job.reps; i++) job.run();
       times[n].push((performance.now() - t0) / job.reps);

@@ -12,6 +12,7 @@ export * from './ln_gru_cell';
 export * from './attention';
 export * from './optim';
 export * from './losses';
+export * from './int8';
 
 /** First byte the JS heap may use (after the kernels' static scratch). */
 export function heap_base(): usize {

@@ -31,7 +31,7 @@ export async function runKernels(backends) {
   for (const [name, spec] of Object.entries(KERNELS)) {
     for (const c of spec.bench) {
       const work = spec.work(spec.args.map((a) => c.args[a] ?? 0));
-      const per = spec.unit === 'GFLOP/s' ? work.flops / 1e9 : work.elems / 1e6;
+      const per = spec.unit !== 'Melem/s' ? work.flops / 1e9 : work.elems / 1e6;
       const row = { suite: 'kernels', kernel: name, shape: c.label, unit: spec.unit, results: {} };
       for (const [n, be] of Object.entries(backends)) {
         const r = await measure(setup(be, name, spec, c));

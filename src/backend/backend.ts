@@ -125,6 +125,11 @@ export interface Kernels {
   f32_bce_logits_loss(rows: number, outs: number, pred: number, target: number, weight: number, scale: number, dpred: number): number;
   /** Σ −log softmax(logits)[target] over rows not ignored (label smoothing ε), and its gradient; returns the sum. */
   f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, smoothing: number, scale: number, dlogits: number): number;
+  /** Quantizes M rows of K floats to int8 rows of stride ldq ≥ ⌈K/8⌉·8 bytes (tail zeroed), symmetric, one scale (max|x| / 127) a row. */
+  i8_quantize_rows(M: number, K: number, X: number, ldx: number, Q: number, ldq: number, scales: number): void;
+  /** C = f32(Q·Wᵀ in int32) · (sa[m]·sw[n]) (+ bias) (+ C when accumulate), Q [M, ldq] and W [N, ldw] int8 from i8_quantize_rows. */
+  i8_gemm(M: number, N: number, K: number, Q: number, ldq: number, sa: number, W: number, ldw: number, sw: number,
+          accumulate: number, C: number, ldc: number, bias: number): void;
 }
 
 /** A heap and the kernels that run over it (getBackend() gives the current one). */

@@ -56,6 +56,8 @@ export class Heap {
   f32!: Float32Array;
   /** i32 view (for masks and indices); replaced with f32. */
   i32!: Int32Array;
+  /** The same bytes as int8 (the quantized kernels' rows). */
+  i8!: Int8Array;
   private readonly mem: HeapMemory;
   private top: number; // first byte never handed out
   private readonly free_: Block[] = []; // sorted by offset
@@ -239,6 +241,7 @@ export class Heap {
     const buf = this.mem.buffer();
     this.f32 = new Float32Array(buf);
     this.i32 = new Int32Array(buf);
+    this.i8 = new Int8Array(buf);
   }
 }
 

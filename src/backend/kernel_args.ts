@@ -27,6 +27,10 @@ const strided = (rows: number, cols: number, ld: number): number => (rows <= 0 |
 const n0 = (a: number[]): number => a[0]!;
 const BH = (a: number[]): number => a[0]! * a[1]!;
 const RO = BH; // rows × outs
+/** K rounded up to whole 8-byte groups (an int8 row's used length). */
+const k8 = (K: number): number => (K + 7) & ~7;
+/** Bytes as the floats that cover them. */
+const bytes = (n: number): number => Math.ceil(n / 4);
 
 /** Every kernel's arguments and pointer extents (see KernelArgs). */
 export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
@@ -183,6 +187,19 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
   f32_softmax_xent_loss: {
     args: ['rows', 'outs', 'logits', 'target', 'weight', 'ignoreIndex', 'smoothing', 'scale', 'dlogits'],
     pointers: [[2, RO], [3, n0], [4, n0], [8, RO, true]],
+  },
+  // int8 rows are bytes: their extents are in floats, rounded up.
+  i8_quantize_rows: {
+    args: ['M', 'K', 'X', 'ldx', 'Q', 'ldq', 'scales'],
+    pointers: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => bytes(strided(a[0]!, k8(a[1]!), a[5]!))], [6, n0]],
+  },
+  i8_gemm: {
+    args: ['M', 'N', 'K', 'Q', 'ldq', 'sa', 'W', 'ldw', 'sw', 'accumulate', 'C', 'ldc', 'bias'],
+    pointers: [
+      [3, (a) => bytes(strided(a[0]!, k8(a[2]!), a[4]!))], [5, n0],
+      [6, (a) => bytes(strided(a[1]!, k8(a[2]!), a[7]!))], [8, (a) => a[1]!],
+      [10, (a) => strided(a[0]!, a[1]!, a[11]!)], [12, (a) => a[1]!, true],
+    ],
   },
 };
 

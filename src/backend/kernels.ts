@@ -20,8 +20,8 @@ export interface KernelSpec extends KernelArgs {
     /** Elements of output. */
     elems: number;
   };
-  /** What a benchmark of it reports: GFLOP/s (products) or Melem/s (everything else). */
-  readonly unit: 'GFLOP/s' | 'Melem/s';
+  /** What a benchmark of it reports: GFLOP/s (products), GOP/s (int8 products) or Melem/s (everything else). */
+  readonly unit: 'GFLOP/s' | 'GOP/s' | 'Melem/s';
   /** Benchmark cases: a label and the scalar arguments by name (pointers get random data of their extent). */
   readonly bench: readonly {
     /** What the case is, e.g. 'M=K=N=256'. */
@@ -99,4 +99,9 @@ export const KERNELS: Record<keyof Kernels, KernelSpec> = /* @__PURE__ */ (() =>
   f32_bce_logits_loss: { ...KERNEL_ARGS.f32_bce_logits_loss, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, scale: 1 / 2048 } }] },
   f32_huber_loss: { ...KERNEL_ARGS.f32_huber_loss, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [{ label: 'rows=2048 outs=8', args: { rows: 2048, outs: 8, delta: 1, scale: 1 / 2048 } }] },
   f32_softmax_xent_loss: { ...KERNEL_ARGS.f32_softmax_xent_loss, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [{ label: 'rows=2048 outs=64', args: { rows: 2048, outs: 64, ignoreIndex: -100, smoothing: 0, scale: 1 / 2048 }, ints: { target: 64 } }] },
+  i8_quantize_rows: { ...KERNEL_ARGS.i8_quantize_rows, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [
+      { label: '[1,128] (a batch-1 step)', args: { M: 1, K: 128, ldx: 128, ldq: 128 } }, { label: '[32,128]', args: { M: 32, K: 128, ldx: 128, ldq: 128 } }] },
+  // int8 multiply–adds, 2 ops each (compare f32_gemm_packed_bias's GFLOP/s on the same shapes).
+  i8_gemm: { ...KERNEL_ARGS.i8_gemm, work: (a) => ({ flops: 2 * a[0]! * a[1]! * a[2]!, elems: a[0]! * a[1]! }), unit: 'GOP/s', bench: [[1, 512, 128], [32, 512, 128], [1, 1024, 256]].map(([M, N, K]) => (
+      { label: `[${M},${K}]×[${K},${N}] + bias`, args: { M: M!, N: N!, K: K!, ldq: K!, ldw: K!, accumulate: 0, ldc: N! } })) },
 }))();

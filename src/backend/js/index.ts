@@ -14,9 +14,10 @@ import { lnCellsKernels } from './ln_cells.js';
 import { attentionKernels } from './attention.js';
 import { optimKernels } from './optim.js';
 import { lossesKernels } from './losses.js';
+import { int8Kernels } from './int8.js';
 
 export function jsKernels(heap: Heap): Kernels {
-  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...layerNormKernels(heap), ...lnCellsKernels(heap), ...attentionKernels(heap), ...optimKernels(heap), ...lossesKernels(heap) };
+  return { ...gemmKernels(heap), ...vectorKernels(heap), ...activationsKernels(heap), ...cellsKernels(heap), ...layerNormKernels(heap), ...lnCellsKernels(heap), ...attentionKernels(heap), ...optimKernels(heap), ...lossesKernels(heap), ...int8Kernels(heap) };
 }
 
 /** A JS backend with its own heap. */

@@ -1,0 +1,50 @@
+// The JS twins of the int8 kernels (assembly/int8.ts): the same f32
+// operations in the same order (Math.fround after each), round half to even
+// like f32.nearest, and integer sums (exact in any order), so the results
+// equal wasm's bit for bit.
+import type { Kernels } from '../backend.js';
+import type { Heap } from '../heap.js';
+
+const fr = Math.fround;
+
+/** Round half to even, as wasm's nearest (|v| < 2²³ here, or NaN). */
+function nearest(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_gemm'> {
+  return {
+    i8_quantize_rows(M, K, X, ldx, Q, ldq, scales) {
+      const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7;
+      for (let m = 0; m < M; m++) {
+        const x = (X >> 2) + m * ldx, q = Q + m * ldq;
+        let amax = 0;
+        for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(f[x + k]!));
+        const finite = amax - amax === 0;
+        const scale = finite ? fr(amax / 127) : NaN, inv = finite && amax > 0 ? fr(127 / amax) : 0;
+        f[(scales >> 2) + m] = scale;
+        for (let k = 0; k < K; k++) {
+          const v = nearest(fr(f[x + k]! * inv));
+          q8[q + k] = v !== v ? 0 : v > 127 ? 127 : v < -127 ? -127 : v;
+        }
+        for (let k = K; k < K8; k++) q8[q + k] = 0;
+      }
+    },
+    i8_gemm(M, N, K, Q, ldq, sa, W, ldw, sw, accumulate, C, ldc, bias) {
+      const f = heap.f32, q8 = heap.i8;
+      for (let m = 0; m < M; m++) {
+        const q = Q + m * ldq, c = (C >> 2) + m * ldc, am = f[(sa >> 2) + m]!;
+        for (let n = 0; n < N; n++) {
+          const w = W + n * ldw;
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += q8[q + k]! * q8[w + k]!;
+          let y = fr(fr(acc) * fr(am * f[(sw >> 2) + n]!));
+          if (bias) y = fr(y + f[(bias >> 2) + n]!);
+          if (accumulate) y = fr(y + f[c + n]!);
+          f[c + n] = y;
+        }
+      }
+    },
+  };
+}

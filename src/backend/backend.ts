@@ -127,8 +127,10 @@ export interface Kernels {
   f32_softmax_xent_loss(rows: number, outs: number, logits: number, target: number, weight: number, ignoreIndex: number, smoothing: number, scale: number, dlogits: number): number;
   /** Quantizes M rows of K floats to int8 rows of stride ldq ≥ ⌈K/8⌉·8 bytes (tail zeroed), symmetric, one scale (max|x| / 127) a row. */
   i8_quantize_rows(M: number, K: number, X: number, ldx: number, Q: number, ldq: number, scales: number): void;
-  /** C = f32(Q·Wᵀ in int32) · (sa[m]·sw[n]) (+ bias) (+ C when accumulate), Q [M, ldq] and W [N, ldw] int8 from i8_quantize_rows. */
-  i8_gemm(M: number, N: number, K: number, Q: number, ldq: number, sa: number, W: number, ldw: number, sw: number,
+  /** Packs N quantized weight rows [N, ldw] into panels of 4 rows for i8_gemm (packedSizeI8(N, K) bytes). */
+  i8_pack_panels(N: number, K: number, W: number, ldw: number, Wp: number): void;
+  /** C = f32(Q·Wᵀ in int32) · (sa[m]·sw[n]) (+ bias) (+ C when accumulate), Q [M, ldq] from i8_quantize_rows, W packed by i8_pack_panels. */
+  i8_gemm(M: number, N: number, K: number, Q: number, ldq: number, sa: number, Wp: number, sw: number,
           accumulate: number, C: number, ldc: number, bias: number): void;
 }
 

@@ -11,6 +11,11 @@ export function packedSize(K: number, N: number): number {
   return Math.ceil(N / 8) * 8 * K;
 }
 
+/** Bytes that i8_pack_panels writes for N weight rows of K: panels of 4 rows, K in groups of 8. */
+export function packedSizeI8(N: number, K: number): number {
+  return Math.ceil(N / 4) * 4 * (Math.ceil(K / 8) * 8);
+}
+
 /** A pointer argument: its index, the f32 a call touches from it (given all the arguments), and whether 0 means "none". */
 export type Extent = [arg: number, elems: (a: number[]) => number, optional?: boolean];
 
@@ -193,12 +198,16 @@ export const KERNEL_ARGS: Record<keyof Kernels, KernelArgs> = {
     args: ['M', 'K', 'X', 'ldx', 'Q', 'ldq', 'scales'],
     pointers: [[2, (a) => strided(a[0]!, a[1]!, a[3]!)], [4, (a) => bytes(strided(a[0]!, k8(a[1]!), a[5]!))], [6, n0]],
   },
+  i8_pack_panels: {
+    args: ['N', 'K', 'W', 'ldw', 'Wp'],
+    pointers: [[2, (a) => bytes(strided(a[0]!, k8(a[1]!), a[3]!))], [4, (a) => bytes(packedSizeI8(a[0]!, a[1]!))]],
+  },
   i8_gemm: {
-    args: ['M', 'N', 'K', 'Q', 'ldq', 'sa', 'W', 'ldw', 'sw', 'accumulate', 'C', 'ldc', 'bias'],
+    args: ['M', 'N', 'K', 'Q', 'ldq', 'sa', 'Wp', 'sw', 'accumulate', 'C', 'ldc', 'bias'],
     pointers: [
       [3, (a) => bytes(strided(a[0]!, k8(a[2]!), a[4]!))], [5, n0],
-      [6, (a) => bytes(strided(a[1]!, k8(a[2]!), a[7]!))], [8, (a) => a[1]!],
-      [10, (a) => strided(a[0]!, a[1]!, a[11]!)], [12, (a) => a[1]!, true],
+      [6, (a) => bytes(packedSizeI8(a[1]!, a[2]!))], [7, (a) => a[1]!],
+      [9, (a) => strided(a[0]!, a[1]!, a[10]!)], [11, (a) => a[1]!, true],
     ],
   },
 };

@@ -9,7 +9,7 @@
 import type { Kernels } from './backend.js';
 import { KERNEL_ARGS, type KernelArgs } from './kernel_args.js';
 
-export { packedSize, KERNEL_NAMES, type Extent, type KernelArgs } from './kernel_args.js';
+export { packedSize, packedSizeI8, KERNEL_NAMES, type Extent, type KernelArgs } from './kernel_args.js';
 
 /** One kernel's entry in the kernel table. */
 export interface KernelSpec extends KernelArgs {
@@ -102,6 +102,7 @@ export const KERNELS: Record<keyof Kernels, KernelSpec> = /* @__PURE__ */ (() =>
   i8_quantize_rows: { ...KERNEL_ARGS.i8_quantize_rows, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [
       { label: '[1,128] (a batch-1 step)', args: { M: 1, K: 128, ldx: 128, ldq: 128 } }, { label: '[32,128]', args: { M: 32, K: 128, ldx: 128, ldq: 128 } }] },
   // int8 multiply–adds, 2 ops each (compare f32_gemm_packed_bias's GFLOP/s on the same shapes).
+  i8_pack_panels: { ...KERNEL_ARGS.i8_pack_panels, work: (a) => ({ flops: 0, elems: a[0]! * a[1]! }), unit: 'Melem/s', bench: [{ label: '[512,128]', args: { N: 512, K: 128, ldw: 128 } }] },
   i8_gemm: { ...KERNEL_ARGS.i8_gemm, work: (a) => ({ flops: 2 * a[0]! * a[1]! * a[2]!, elems: a[0]! * a[1]! }), unit: 'GOP/s', bench: [[1, 512, 128], [32, 512, 128], [1, 1024, 256]].map(([M, N, K]) => (
-      { label: `[${M},${K}]×[${K},${N}] + bias`, args: { M: M!, N: N!, K: K!, ldq: K!, ldw: K!, accumulate: 0, ldc: N! } })) },
+      { label: `[${M},${K}]×[${K},${N}] + bias`, args: { M: M!, N: N!, K: K!, ldq: K!, accumulate: 0, ldc: N! } })) },
 }))();

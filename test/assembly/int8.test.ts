@@ -5,6 +5,7 @@
 // product stays within what the rounding of both operands allows.
 import t from 'tap';
 import { createBackend, type Backend } from '../../src/index.js';
+import { packedSizeI8 } from '../../src/backend/kernels.js';
 import { availableBackends, put } from '../helpers/backends.js';
 import { rng, uniform } from '../helpers/rng.js';
 
@@ -71,13 +72,16 @@ t.test('i8_quantize_rows: ties, zero rows, NaN and ±∞', async (t) => {
 function product(be: Backend, a: Float32Array, w: Float32Array, M: number, N: number, K: number, opts: { bias?: Float32Array; c0?: Float32Array } = {}): Float32Array {
   const ld = k8(K);
   const A = quantize(be, a, M, K, ld), W = quantize(be, w, N, K, ld + 8);
+  const Wp = be.heap.alloc(Math.ceil(packedSizeI8(N, K) / 4));
+  be.heap.i8.fill(0x33, Wp, Wp + packedSizeI8(N, K)); // every byte of the panels is written
+  be.k.i8_pack_panels(N, K, W.Q, ld + 8, Wp);
   const C = put(be, opts.c0 ?? uniform(rng(3), M * N, -100, 100)); // garbage unless accumulating
   const bias = opts.bias ? put(be, opts.bias) : 0;
-  be.k.i8_gemm(M, N, K, A.Q, ld, A.S, W.Q, ld + 8, W.S, opts.c0 ? 1 : 0, C, N, bias);
+  be.k.i8_gemm(M, N, K, A.Q, ld, A.S, Wp, W.S, opts.c0 ? 1 : 0, C, N, bias);
   return be.heap.read(C, M * N);
 }
 
-t.test('i8_gemm: every backend equals the JS twin bit for bit; the error against f32 is the rounding\'s', async (t) => {
+t.test('i8_pack_panels + i8_gemm: every backend equals the JS twin bit for bit; the error against f32 is the rounding\'s', async (t) => {
   const js = await createBackend('js');
   const r = rng(29);
   for (const [M, N, K] of [[1, 1, 1], [1, 4, 8], [1, 512, 128], [3, 17, 13], [5, 7, 130], [32, 64, 64], [2, 1024, 256], [1, 6, 1000]] as const) {
@@ -118,7 +122,10 @@ t.test('i8_gemm: the dequantization is f32(Σ q·q) · (sa·sw), + bias, + C, in
     const Q = be.heap.alloc(2), W = be.heap.alloc(4), S = put(be, [0.5]), SW = put(be, [0.25, 1 / 3]), C = put(be, [10, 20]), bias = put(be, [1, -1]);
     be.heap.i8.fill(0, Q, Q + 8); be.heap.i8.fill(0, W, W + 16);
     be.heap.i8.set([3, -2], Q); be.heap.i8.set([1, 1], W); be.heap.i8.set([127, 127], W + 8);
-    be.k.i8_gemm(1, 2, 2, Q, 8, S, W, 8, SW, 1, C, 2, bias);
+    const Wp = be.heap.alloc(packedSizeI8(2, 2) / 4);
+    be.k.i8_pack_panels(2, 2, W, 8, Wp);
+    t.same(Array.from(be.heap.i8.subarray(Wp, Wp + 32)), [1, 1, 0, 0, 0, 0, 0, 0, 127, 127, 0, 0, 0, 0, 0, 0, ...new Array(16).fill(0)], `${name}: a panel holds 4 rows' 8 bytes one after the other, missing rows zero`);
+    be.k.i8_gemm(1, 2, 2, Q, 8, S, Wp, SW, 1, C, 2, bias);
     const f = Math.fround;
     const want = [f(f(f(f(1) * f(f(0.5) * f(0.25))) + 1) + 10), f(f(f(f(127) * f(f(0.5) * f(1 / 3))) - 1) + 20)];
     t.same(Array.from(be.heap.read(C, 2)), want, `${name}: ${want.join(', ')}`);

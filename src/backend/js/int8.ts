@@ -13,7 +13,7 @@ function nearest(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_gemm'> {
+export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_pack_panels' | 'i8_gemm'> {
   return {
     i8_quantize_rows(M, K, X, ldx, Q, ldq, scales) {
       const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7;
@@ -31,14 +31,21 @@ export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_
         for (let k = K; k < K8; k++) q8[q + k] = 0;
       }
     },
-    i8_gemm(M, N, K, Q, ldq, sa, W, ldw, sw, accumulate, C, ldc, bias) {
-      const f = heap.f32, q8 = heap.i8;
+    i8_pack_panels(N, K, W, ldw, Wp) {
+      const q8 = heap.i8, K8 = (K + 7) & ~7, NP = (N + 3) & ~3;
+      for (let n = 0; n < NP; n++) {
+        const base = Wp + (n >> 2) * K8 * 4 + (n & 3) * 8;
+        for (let k = 0; k < K8; k += 8) for (let j = 0; j < 8; j++) q8[base + k * 4 + j] = n < N ? q8[W + n * ldw + k + j]! : 0;
+      }
+    },
+    i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias) {
+      const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7;
       for (let m = 0; m < M; m++) {
         const q = Q + m * ldq, c = (C >> 2) + m * ldc, am = f[(sa >> 2) + m]!;
         for (let n = 0; n < N; n++) {
-          const w = W + n * ldw;
+          const p = Wp + (n >> 2) * K8 * 4 + (n & 3) * 8;
           let acc = 0;
-          for (let k = 0; k < K; k++) acc += q8[q + k]! * q8[w + k]!;
+          for (let k = 0; k < K8; k += 8) for (let j = 0; j < 8; j++) acc += q8[q + k + j]! * q8[p + k * 4 + j]!;
           let y = fr(fr(acc) * fr(am * f[(sw >> 2) + n]!));
           if (bias) y = fr(y + f[(bias >> 2) + n]!);
           if (accumulate) y = fr(y + f[c + n]!);

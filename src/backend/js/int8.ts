@@ -40,16 +40,27 @@ export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_
     },
     i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias) {
       const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7;
+      const out = (c: number, n: number, acc: number, am: number): void => {
+        let y = fr(fr(acc) * fr(am * f[(sw >> 2) + n]!));
+        if (bias) y = fr(y + f[(bias >> 2) + n]!);
+        if (accumulate) y = fr(y + f[c + n]!);
+        f[c + n] = y;
+      };
       for (let m = 0; m < M; m++) {
         const q = Q + m * ldq, c = (C >> 2) + m * ldc, am = f[(sa >> 2) + m]!;
-        for (let n = 0; n < N; n++) {
-          const p = Wp + (n >> 2) * K8 * 4 + (n & 3) * 8;
-          let acc = 0;
-          for (let k = 0; k < K8; k += 8) for (let j = 0; j < 8; j++) acc += q8[q + k + j]! * q8[p + k * 4 + j]!;
-          let y = fr(fr(acc) * fr(am * f[(sw >> 2) + n]!));
-          if (bias) y = fr(y + f[(bias >> 2) + n]!);
-          if (accumulate) y = fr(y + f[c + n]!);
-          f[c + n] = y;
+        // A panel at a time: one read of a row of Q for 4 rows of W (integer sums: any order is exact).
+        for (let n = 0; n < N; n += 4) {
+          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          for (let k = 0, p = Wp + (n >> 2) * K8 * 4; k < K8; k += 8, p += 32) {
+            for (let j = 0; j < 8; j++) {
+              const x = q8[q + k + j]!;
+              a0 += x * q8[p + j]!; a1 += x * q8[p + 8 + j]!; a2 += x * q8[p + 16 + j]!; a3 += x * q8[p + 24 + j]!;
+            }
+          }
+          out(c, n, a0, am);
+          if (n + 1 < N) out(c, n + 1, a1, am);
+          if (n + 2 < N) out(c, n + 2, a2, am);
+          if (n + 3 < N) out(c, n + 3, a3, am);
         }
       }
     },

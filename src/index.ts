@@ -23,6 +23,8 @@ export { GRU } from './layers/gru.js';
 export { RNN } from './layers/rnn.js';
 export type { RNNOptions } from './layers/rnn.js';
 export { Recurrent } from './layers/recurrent/index.js';
+export { quantize } from './quantize.js';
+export type { QuantizeOptions } from './quantize.js';
 export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult, StreamState, CellType, RecurrentConfig } from './layers/recurrent/index.js';
 export type { Cell, CellParam, StepIO, StepGrad, StreamIO, DirWeights } from './layers/recurrent/cell.js';
 export type { ParamSpec } from './layers/params.js';

@@ -161,6 +161,9 @@ export class Sequential {
   compile(opts: CompileOptions): void {
     this.alive('Sequential.compile');
     this.notBusy('Sequential.compile');
+    this.layers.forEach((l, i) => {
+      if ((l as { quantized?: unknown }).quantized) throw new SimdRnnError('INVALID_ARGUMENT', `Sequential.compile: layer ${i} is quantized (int8) and runs inference only; train the f32 model, then quantize it again`);
+    });
     training<Sequential>('Sequential.compile').compile(this, opts);
   }
 

@@ -13,6 +13,7 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
+import { Int8Products } from './int8.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
@@ -67,6 +68,7 @@ export class Recurrent {
   private readonly stepWhere: string;
   private readonly life: Lifetime;
   private readonly weights: PackedWeights;
+  private readonly coreBe: Backend;
   private readonly seq: SequenceRunner;
   private readonly streams: StreamRunner;
   /** @internal One step at a time with BPTT, for a model that makes each step's input (a decoder). */
@@ -106,13 +108,27 @@ export class Recurrent {
     this.random = new Random((seed ^ 0x9e3779b9) >>> 0);
     const extra = cell.extraParams?.(H) ?? [];
     this.weights = new PackedWeights(this.be, this.params, this.life.owner, this.inputSize, H, G, this.numLayers, this.D, this.bias, extra[0]?.name ?? null);
+    // The runners' backend: the layer's own copy, whose kernels quantize() replaces.
+    this.coreBe = { ...this.be };
     const core: LayerCore = {
-      be: this.be, cell, I: this.inputSize, H, L: this.numLayers, D: this.D, bias: this.bias, dropout: this.dropout,
+      be: this.coreBe, cell, I: this.inputSize, H, L: this.numLayers, D: this.D, bias: this.bias, dropout: this.dropout,
       recurrentDropout: this.recurrentDropout, residual: this.residual, random: this.random, params: this.params, owner: this.life.owner, weights: this.weights,
     };
     this.seq = new SequenceRunner(core);
     this.streams = new StreamRunner(core, name, this);
     this.driver = new DriveRunner(core);
+  }
+
+  /** 'int8' for a layer quantize() made (inference only), else null. */
+  get quantized(): 'int8' | null {
+    return this.weights.int8 ? 'int8' : null;
+  }
+
+  /** @internal Makes this (fresh) layer's products int8: see quantize(). */
+  toInt8(): void {
+    this.weights.clear();
+    this.weights.int8 = new Int8Products(this.be, this.life.owner);
+    (this.coreBe as { k: Backend['k'] }).k = this.weights.int8.kernels(this.be.k);
   }
 
   /** Whether the cell carries a cell state c (LSTM). */
@@ -253,6 +269,7 @@ export class Recurrent {
 
   /** @internal Heap-level backward for models (see SequenceRunner.backward). */
   runBackward(dh: Float32Array | number | null, dc: Float32Array | number | null, dh0: Float32Array | null, dc0: Float32Array | null, needs?: BackwardNeeds): void {
+    this.checkTrainable(`${this.name}.backward`);
     this.seq.backward(dh, dc, dh0, dc0, needs);
   }
 
@@ -269,6 +286,7 @@ export class Recurrent {
   backward(dOutput: Tensor, opts: BackwardOptions = {}): BackwardResult {
     const where = `${this.name}.backward`;
     this.life.check(where);
+    this.checkTrainable(where);
     if (!this.seq.hasForward) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: no forward pass to backpropagate through; call forward first`);
     if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
     checkKeys(where, 'options', opts, BACKWARD_KEYS);
@@ -367,6 +385,13 @@ export class Recurrent {
   /** Whether dispose() was called (on this layer or on its model). */
   get disposed(): boolean {
     return this.life.disposed;
+  }
+
+  /** @internal Throws for a quantized layer (inference only). */
+  checkTrainable(where: string): void {
+    if (this.weights.int8) {
+      throw new SimdRnnError('INVALID_ARGUMENT', `${where}: this ${this.name} is quantized (int8) and runs inference only; train the f32 layer, then quantize it again`);
+    }
   }
 
   /** @internal Throws DISPOSED if this layer was disposed. */

@@ -8,6 +8,7 @@ import { packedSize } from '../../backend/kernel_args.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import type { Params } from '../params.js';
 import type { DirWeights } from './cell.js';
+import type { Int8Products } from './int8.js';
 
 export class DirPack implements DirWeights {
   hasBias: boolean;
@@ -26,10 +27,12 @@ export class DirPack implements DirWeights {
 
   constructor(private readonly owner: PackedWeights, readonly l: number, readonly d: number, alloc: (n: number) => number, I: number, H: number, G: number, hasBias: boolean) {
     this.hasBias = hasBias;
-    this.wih = alloc(packedSize(I, G));
-    this.whh = alloc(packedSize(H, G));
-    this.wihB = alloc(packedSize(G, I));
-    this.whhB = alloc(packedSize(G, H));
+    // int8 (inference only): the products' handles come with get(); no backward packs.
+    const f32 = this.owner.int8 === null;
+    this.wih = f32 ? alloc(packedSize(I, G)) : 0;
+    this.whh = f32 ? alloc(packedSize(H, G)) : 0;
+    this.wihB = f32 ? alloc(packedSize(G, I)) : 0;
+    this.whhB = f32 ? alloc(packedSize(G, H)) : 0;
     this.bsum = alloc(G);
   }
 
@@ -42,6 +45,8 @@ export class DirPack implements DirWeights {
 export class PackedWeights {
   private packs: DirPack[][] = [];
   private version = -1;
+  /** The int8 weights of a quantized layer (quantize()), or null: f32 panels. */
+  int8: Int8Products | null = null;
 
   constructor(private readonly be: Backend, private readonly params: Params, private readonly owner: HeapOwner,
               private readonly I: number, private readonly H: number, private readonly G: number,
@@ -74,10 +79,15 @@ export class PackedWeights {
       for (let d = 0; d < this.D; d++) {
         const s = this.suffix(l, d), pk = this.packs[l]![d]!;
         const wih = this.params.p(`weight_ih_${s}`), whh = this.params.p(`weight_hh_${s}`);
-        k.f32_pack_b(1, I, G, wih, I, pk.wih);
-        k.f32_pack_b(1, H, G, whh, H, pk.whh);
-        k.f32_pack_b(0, G, I, wih, I, pk.wihB);
-        k.f32_pack_b(0, G, H, whh, H, pk.whhB);
+        if (this.int8) {
+          pk.wih = this.int8.weights(pk.wih, wih, G, I);
+          pk.whh = this.int8.weights(pk.whh, whh, G, H);
+        } else {
+          k.f32_pack_b(1, I, G, wih, I, pk.wih);
+          k.f32_pack_b(1, H, G, whh, H, pk.whh);
+          k.f32_pack_b(0, G, I, wih, I, pk.wihB);
+          k.f32_pack_b(0, G, H, whh, H, pk.whhB);
+        }
         pk.bih = this.bias ? this.params.p(`bias_ih_${s}`) : 0;
         pk.bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0;
         pk.gbih = this.bias ? this.params.g(`bias_ih_${s}`) : 0;
@@ -96,6 +106,7 @@ export class PackedWeights {
   /** [W_ih | W_hh] packed as one [I + H, G] operand for the streaming step. */
   packCat(pk: DirPack): void {
     const { k, heap } = this.be, H = this.H, G = this.G, I = this.layerInput(pk.l), s = this.suffix(pk.l, pk.d);
+    if (this.int8) { pk.cat = this.int8.cat(pk.cat, pk.wih, pk.whh, I); return; }
     if (!pk.cat) pk.cat = heap.alloc(packedSize(I + H, G), this.owner);
     const tmp = heap.alloc(G * (I + H), this.owner);
     k.f32_copy2d(G, I, this.params.p(`weight_ih_${s}`), I, tmp, I + H);
@@ -108,5 +119,6 @@ export class PackedWeights {
   clear(): void {
     this.packs = [];
     this.version = -1;
+    this.int8?.clear();
   }
 }

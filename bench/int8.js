@@ -1,0 +1,52 @@
+// npm run bench:int8: quantize() against f32 on the int8 issue's workloads, in ONE run, one thread:
+// sequences per second (LSTM and GRU, I = 64, T = 100, H = 128 and 256, batch 1 and 32), the streaming
+// LSTM step at H = 128, and the bytes of the weights the products read (f32 panels vs int8 panels).
+// Rounds alternate between the f32 and the int8 layer; the ratio is of the medians.
+//   node bench/int8.js [--rounds=9] [--json]
+import os from 'node:os';
+import { init, tensor, LSTM, GRU, quantize } from '../dist/index.js';
+
+const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
+const ROUNDS = arg('rounds', 9), JSON_OUT = process.argv.includes('--json');
+const seeded = (n, s) => { let x = s >>> 0; return Float32Array.from({ length: n }, () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32 - 0.5; }); };
+const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const name = await init({ threads: 1 });
+
+const rows = [];
+for (const [C, H, B] of [[LSTM, 128, 1], [GRU, 128, 1], [LSTM, 256, 1], [GRU, 256, 1], [LSTM, 128, 32], [GRU, 128, 32]]) {
+  const f = new C({ inputSize: 64, hiddenSize: H, batchFirst: true, seed: 1 }), q = quantize(f);
+  const x = tensor(seeded(B * 100 * 64, 5), [B, 100, 64]);
+  const reps = B === 1 ? 20 : 3, t = { f: [], q: [] };
+  for (let i = 0; i < 5; i++) { f.forward(x); q.forward(x); }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [k, l] of [['f', f], ['q', q]]) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) l.forward(x);
+      t[k].push((performance.now() - t0) / reps);
+    }
+  }
+  const G = (C === LSTM ? 4 : 3) * H, f32Bytes = 4 * G * (64 + H), i8Bytes = G * (64 + H) + 2 * 4 * G; // panels (+ the row scales)
+  rows.push({ workload: `${C.name} I=64 H=${H} T=100 B=${B}`, f32: B / median(t.f) * 1000, int8: B / median(t.q) * 1000, ratio: median(t.f) / median(t.q), f32Bytes, i8Bytes });
+  f.dispose(); q.dispose();
+}
+// The streaming LSTM step at H = 128, batch 1.
+const f = new LSTM({ inputSize: 64, hiddenSize: 128, seed: 1 }), q = quantize(f), xt = seeded(64, 9);
+const sf = f.zeroState(1), sq = q.zeroState(1), steps = { f: [], q: [] };
+for (let i = 0; i < 2000; i++) { f.step(xt, sf); q.step(xt, sq); }
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [k, l, s] of [['f', f, sf], ['q', q, sq]]) {
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) l.step(xt, s);
+    steps[k].push((performance.now() - t0) / 2000 * 1000);
+  }
+}
+const step = { f32: median(steps.f), int8: median(steps.q) };
+
+const meta = { node: process.version, cpu: os.cpus()[0]?.model, backend: name, rounds: ROUNDS };
+if (JSON_OUT) console.log(JSON.stringify({ meta, rows, step }, null, 2));
+else {
+  console.log(`simd-rnn int8 — Node ${meta.node}, ${meta.cpu}; ${name}, one thread, median of ${ROUNDS} alternating rounds\n`);
+  console.log('| workload | f32 seq/s | int8 seq/s | int8 ÷ f32 | weights read, f32 → int8 |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.workload} | ${r.f32.toFixed(0)} | ${r.int8.toFixed(0)} | **${r.ratio.toFixed(2)}×** | ${(r.f32Bytes / 1024).toFixed(0)} → ${(r.i8Bytes / 1024).toFixed(0)} KiB |`);
+  console.log(`\nStreaming LSTM step, I=64 H=128, batch 1: f32 ${step.f32.toFixed(2)} µs, int8 ${step.int8.toFixed(2)} µs (${(step.f32 / step.int8).toFixed(2)}×).`);
+}

@@ -4,7 +4,7 @@
 //   node examples/births.mjs
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { init, tensor, LSTM, Linear, Sequential, optim } from '../dist/index.js';
+import { init, tensor, LSTM, Linear, Sequential, optim, quantize } from '../dist/index.js';
 import { lossCurveSvg } from '../dist/cli/svg.js';
 import { onnxCheck } from './onnx-check.mjs';
 
@@ -55,6 +55,11 @@ console.log(`US daily births, one day ahead; trained on 1969–1985 (${split - W
 console.log(`final training loss ${h.loss.at(-1).toFixed(4)}, validation ${h.valLoss.at(-1).toFixed(4)} (relative error of the baseline, squared)`);
 console.log(`MAE  LSTM ${maeModel.toFixed(0)} births/day   seasonal naive (same weekday last week) ${maeNaive.toFixed(0)} births/day   → ${(100 * (1 - maeModel / maeNaive)).toFixed(0)}% lower`);
 console.log(`MAPE LSTM ${(100 * mapeModel).toFixed(2)}%`);
+// The same model with int8 products (quantize(): inference only).
+const predQ = Array.from(quantize(model).predict(test.x).data, (v, i) => (1 + v) * test.level[i]);
+let maeQ = 0;
+for (let i = 0; i < truth.length; i++) maeQ += Math.abs(predQ[i] - truth[i]) / truth.length;
+console.log(`int8 (quantize(model)): MAE ${maeQ.toFixed(1)} births/day against f32's ${maeModel.toFixed(1)}: ${(100 * (maeQ / maeModel - 1)).toFixed(2)} % (relative)`);
 mkdirSync('out', { recursive: true });
 const last = 120, off = truth.length - last;
 writeFileSync('out/births-forecast.svg', lossCurveSvg('US births per day, last 120 days of 1988: LSTM forecast vs truth', [
@@ -65,3 +70,4 @@ writeFileSync('out/births-forecast.svg', lossCurveSvg('US births per day, last 1
 console.log('wrote out/births-forecast.svg');
 await onnxCheck(model, test.x);
 if (!(maeModel < maeNaive)) process.exitCode = 1;
+if (maeQ > 1.01 * maeModel) process.exitCode = 1; // int8 may not be worse than f32 by more than 1 %

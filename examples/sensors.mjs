@@ -9,7 +9,7 @@
 // same robust z-scores.
 //   node examples/sensors.mjs
 import { createRequire } from 'node:module';
-import { init, tensor, GRU, Linear, Sequential, optim } from '../dist/index.js';
+import { init, tensor, GRU, Linear, Sequential, optim, quantize } from '../dist/index.js';
 import { onnxCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
@@ -41,25 +41,30 @@ const t0 = performance.now();
 const h = await model.fit(tensor(Float32Array.from(xs), [N, W, 2]), tensor(Float32Array.from(ys), [N, 2]), { epochs: 4, batchSize: 64, seed: 1 });
 const secs = (performance.now() - t0) / 1000;
 
-// Score every reading that has W readings before it.
-const scores = series.map((rows, i) => {
-  const n = rows.length - W, x = new Float32Array(n * W * 2);
-  for (let k = 0; k < n; k++) for (let s = 0; s < W; s++) x.set(z(i, rows[k + s]), (k * W + s) * 2);
-  const p = model.predict(tensor(x, [n, W, 2]), { batchSize: 256 }).data;
-  const err = new Float64Array(rows.length);
-  for (let k = 0; k < n; k++) {
-    const [a, b] = z(i, rows[k + W]);
-    err[k + W] = Math.hypot(p[2 * k] - a, p[2 * k + 1] - b);
-  }
-  // Average over the last K readings: an event is a run of surprises.
-  const sm = new Float64Array(rows.length);
-  for (let t = W + K; t < rows.length; t++) { let s = 0; for (let j = 0; j < K; j++) s += err[t - j]; sm[t] = s / K; }
-  return sm;
-});
+// Score every reading that has W readings before it (with a model: f32, or its int8 copy).
+function scoresOf(m) {
+  return series.map((rows, i) => {
+    const n = rows.length - W, x = new Float32Array(n * W * 2);
+    for (let k = 0; k < n; k++) for (let s = 0; s < W; s++) x.set(z(i, rows[k + s]), (k * W + s) * 2);
+    const p = m.predict(tensor(x, [n, W, 2]), { batchSize: 256 }).data;
+    const err = new Float64Array(rows.length);
+    for (let k = 0; k < n; k++) {
+      const [a, b] = z(i, rows[k + W]);
+      err[k + W] = Math.hypot(p[2 * k] - a, p[2 * k + 1] - b);
+    }
+    // Average over the last K readings: an event is a run of surprises.
+    const sm = new Float64Array(rows.length);
+    for (let t = W + K; t < rows.length; t++) { let s = 0; for (let j = 0; j < K; j++) s += err[t - j]; sm[t] = s / K; }
+    return sm;
+  });
+}
 // Threshold: just above the largest score on the reference motes.
-let thr = 0;
-for (const i of REF) for (let t = W + K; t < series[i].length; t++) thr = Math.max(thr, scores[i][t]);
-thr *= 1.05;
+function detector(scores) {
+  let thr = 0;
+  for (const i of REF) for (let t = W + K; t < series[i].length; t++) thr = Math.max(thr, scores[i][t]);
+  thr *= 1.05;
+  return (i, t) => scores[i][t] > thr;
+}
 function pr(flag) {
   let tp = 0, fp = 0, fn = 0;
   for (const i of TEST) series[i].forEach((r, t) => {
@@ -68,7 +73,8 @@ function pr(flag) {
   });
   return { precision: tp / (tp + fp || 1), recall: tp / (tp + fn), tp, fp, fn };
 }
-const rnn = pr((i, t) => scores[i][t] > thr);
+const rnn = pr(detector(scoresOf(model)));
+const rnnQ = pr(detector(scoresOf(quantize(model)))); // the same model with int8 products (quantize(): inference only)
 const sigma = pr((i, t) => { const [a, b] = z(i, series[i][t]); return Math.abs(a) > 3 || Math.abs(b) > 3; });
 const f1 = (m) => (2 * m.precision * m.recall) / (m.precision + m.recall || 1);
 const nTest = TEST.reduce((a, i) => a + series[i].length, 0), nAnom = TEST.reduce((a, i) => a + series[i].filter((r) => r.label).length, 0);
@@ -76,6 +82,7 @@ console.log(`${all.length} readings from ${motes.length} motes; evaluated on mot
 console.log(`GRU forecaster trained on ${N} windows of motes 2 and 3 in ${secs.toFixed(1)} s on ${backendName} (final MSE ${h.loss.at(-1).toFixed(4)})`);
 console.log(`GRU forecast error:  precision ${rnn.precision.toFixed(3)}  recall ${rnn.recall.toFixed(3)}  F1 ${f1(rnn).toFixed(3)}  (tp ${rnn.tp}, fp ${rnn.fp}, fn ${rnn.fn})`);
 console.log(`3-sigma on readings: precision ${sigma.precision.toFixed(3)}  recall ${sigma.recall.toFixed(3)}  F1 ${f1(sigma).toFixed(3)}  (tp ${sigma.tp}, fp ${sigma.fp}, fn ${sigma.fn})`);
+console.log(`int8 (quantize(model)): F1 ${f1(rnnQ).toFixed(3)} against f32's ${f1(rnn).toFixed(3)}: ${(100 * (f1(rnnQ) / f1(rnn) - 1)).toFixed(2)} % (relative)`);
 if (!(f1(rnn) > f1(sigma))) process.exitCode = 1;
 // The windows of the first test mote, through ONNX.
 {
@@ -83,3 +90,4 @@ if (!(f1(rnn) > f1(sigma))) process.exitCode = 1;
   for (let k = 0; k < n; k++) for (let s = 0; s < W; s++) x.set(z(i, rows[k + s]), (k * W + s) * 2);
   await onnxCheck(model, tensor(x, [n, W, 2]));
 }
+if (f1(rnnQ) < 0.99 * f1(rnn)) process.exitCode = 1; // int8 may not be worse than f32 by more than 1 %

@@ -5,7 +5,7 @@
 // body only (headers would give the answer away), its first T words.
 //   node examples/spam.mjs
 import { createRequire } from 'node:module';
-import { init, tensor, Embedding, GRU, Linear, Sequential, optim, padSequences } from '../dist/index.js';
+import { init, tensor, Embedding, GRU, Linear, Sequential, optim, padSequences, quantize } from '../dist/index.js';
 import { onnxCheck } from './onnx-check.mjs';
 
 const require = createRequire(import.meta.url);
@@ -64,5 +64,12 @@ const spamShare = test.filter((d) => d.spam).length / test.length;
 console.log(`${docs.length} messages (${(100 * docs.filter((d) => d.spam).length / docs.length).toFixed(0)}% spam), first ${T} words of each body, vocabulary ${V}`);
 console.log(`bidirectional GRU trained on ${train.length} in ${secs.toFixed(1)} s on ${backendName} (training accuracy ${h.metrics.accuracy.at(-1).toFixed(3)})`);
 console.log(`test accuracy on ${test.length}: bidirectional GRU ${ev.accuracy.toFixed(3)}   bag-of-words logistic regression ${bowAcc.toFixed(3)}   always "ham" ${(1 - spamShare).toFixed(3)}`);
+// The same model with int8 products (quantize(): inference only).
+const pq = quantize(model).predict(te.x, { lengths: te.lengths }).data;
+let rightQ = 0;
+for (let i = 0; i < pq.length; i++) rightQ += (pq[i] > 0) === (te.y.data[i] > 0.5) ? 1 : 0;
+const accQ = rightQ / pq.length;
+console.log(`int8 (quantize(model)): test accuracy ${accQ.toFixed(3)} against f32's ${ev.accuracy.toFixed(3)}: ${(100 * (accQ / ev.accuracy - 1)).toFixed(2)} % (relative)`);
 await onnxCheck(model, te.x, te.lengths);
 if (!(ev.accuracy > bowAcc)) process.exitCode = 1;
+if (accQ < 0.99 * ev.accuracy) process.exitCode = 1; // int8 may not be worse than f32 by more than 1 %

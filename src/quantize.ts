@@ -4,6 +4,7 @@ import { SimdRnnError, argError } from './errors.js';
 import { checkKeys, keysOf } from './util/keys.js';
 import { Recurrent } from './layers/recurrent/index.js';
 import { Sequential } from './model/sequential.js';
+import { Linear } from './layers/linear.js';
 import { save, load } from './io/model.js';
 
 /** Options of quantize(). */
@@ -15,8 +16,8 @@ const QUANTIZE_KEYS = keysOf<QuantizeOptions>()(['dtype']);
 
 /**
  * A copy of a recurrent layer (RNN, LSTM, GRU, stacked, bidirectional,
- * layer-normalized), or of a Sequential model with its recurrent layers so
- * (its other layers stay f32), whose products run in int8: every weight matrix is
+ * layer-normalized) or a Linear layer, or of a Sequential model with those
+ * layers so (embeddings stay f32), whose products run in int8: every weight matrix is
  * quantized once, symmetric, one scale per output row; each step's input
  * rows are quantized on the fly, one scale per row of the batch; the
  * products accumulate in int32 and are dequantized with the bias fused.
@@ -28,18 +29,27 @@ const QUANTIZE_KEYS = keysOf<QuantizeOptions>()(['dtype']);
  * const q = quantize(lstm, { dtype: 'int8' });
  * q.forward(x).output;   // within the int8 rounding of lstm.forward(x).output
  */
-export function quantize<L extends Recurrent | Sequential>(layer: L, opts: QuantizeOptions = {}): L {
+export function quantize<L extends Recurrent | Linear | Sequential>(layer: L, opts: QuantizeOptions = {}): L {
   const where = 'quantize';
-  if (!(layer instanceof Recurrent) && !(layer instanceof Sequential)) throw argError(where, 'layer', 'an RNN, LSTM or GRU layer or a Sequential model (Seq2Seq: not yet)', layer);
+  if (!(layer instanceof Recurrent) && !(layer instanceof Linear) && !(layer instanceof Sequential)) throw argError(where, 'layer', 'an RNN, LSTM, GRU or Linear layer or a Sequential model (Seq2Seq: not yet)', layer);
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
   checkKeys(where, 'options', opts, QUANTIZE_KEYS);
   if (opts.dtype !== undefined && opts.dtype !== 'int8') throw argError(where, 'options.dtype', "'int8'", opts.dtype);
   if (layer instanceof Sequential) {
-    if (layer.layers.some((l) => l instanceof Recurrent && l.quantized)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the model is quantized already`);
-    // A copy through the file format (the same weights and configuration), then its recurrent layers in int8.
+    if (layer.layers.some((l) => (l instanceof Recurrent || l instanceof Linear) && l.quantized)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the model is quantized already`);
+    // A copy through the file format (the same weights and configuration), then its recurrent and Linear layers in int8.
     const copy = load<Sequential>(save(layer));
-    for (const l of copy.layers) if (l instanceof Recurrent) l.toInt8();
+    for (const l of copy.layers) if (l instanceof Recurrent || l instanceof Linear) l.toInt8();
     return copy as L;
+  }
+  if (layer instanceof Linear) {
+    layer.checkAlive(where);
+    if (layer.quantized) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the layer is quantized already`);
+    const { type: _t, ...config } = layer.config();
+    const q = new Linear({ ...config, seed: 0 });
+    q.loadStateDict(layer.stateDict());
+    q.toInt8();
+    return q as L;
   }
   layer.checkAlive(where);
   if (layer.quantized) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the layer is quantized already`);

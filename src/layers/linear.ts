@@ -3,10 +3,11 @@
 // activation. Rows are whatever the model feeds it: B sequences' last steps,
 // or T·B steps.
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/backend.js';
+import type { Backend, Kernels } from '../backend/backend.js';
 import { packedSize } from '../backend/kernel_args.js';
 import { Carve } from '../backend/carve.js';
-import { argError } from '../errors.js';
+import { SimdRnnError, argError } from '../errors.js';
+import { Int8Products } from './int8.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
@@ -73,6 +74,9 @@ export class Linear {
   private lastPublic = false;
   // Wᵀ packed once per parameter version (a streaming step would otherwise repack it every call).
   private packed = { ptr: 0, version: -1 };
+  // quantize(): int8 weights (the packed pointer is then their handle) and the kernels that read them.
+  private int8: Int8Products | null = null;
+  private k8: Kernels | null = null;
   private lastX = 0;
   private readonly life: Lifetime;
   /** @internal The model this layer belongs to. */
@@ -156,12 +160,16 @@ export class Linear {
    * backward); returns the output pointer.
    */
   runForward(rows: number, x = this.ws.x, y = this.ws.y): number {
-    const { k } = this.be, I = this.inFeatures, O = this.outFeatures;
+    const k = this.k8 ?? this.be.k, I = this.inFeatures, O = this.outFeatures;
     this.lastX = x;
     this.lastPublic = false;
     if (this.packed.version !== this.params.version) {
-      if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
-      k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
+      if (this.int8) {
+        this.packed.ptr = this.int8.weights(this.packed.ptr, this.params.p('weight'), O, I);
+      } else {
+        if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
+        k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
+      }
       this.packed.version = this.params.version;
     }
     k.f32_gemm_packed_bias(0, rows, O, I, 1, x, I, this.packed.ptr, 0, y, O, this.bias ? this.params.p('bias') : 0);
@@ -178,6 +186,7 @@ export class Linear {
    * gradient slot, so nothing is copied) and returns its pointer.
    */
   runBackward(rows: number, dyPtr: number, dxOut = this.ws.dx): number {
+    this.checkTrainable('Linear.backward');
     const { k } = this.be, I = this.inFeatures, O = this.outFeatures, w = this.ws, n = rows * O;
     let dz = dyPtr;
     if (this.activation !== 'none') {
@@ -190,6 +199,23 @@ export class Linear {
     if (this.bias) k.f32_sum_rows(rows, O, dz, O, this.params.g('bias'));
     k.f32_gemm(0, 0, rows, I, O, 1, dz, O, this.params.p('weight'), I, 0, dxOut, I);
     return dxOut;
+  }
+
+  /** 'int8' for a layer quantize() made (inference only), else null. */
+  get quantized(): 'int8' | null {
+    return this.int8 ? 'int8' : null;
+  }
+
+  /** @internal Makes this (fresh) layer's product int8: see quantize(). */
+  toInt8(): void {
+    this.int8 = new Int8Products(this.be, this.life.owner);
+    this.k8 = this.int8.kernels(this.be.k);
+    this.packed = { ptr: 0, version: -1 };
+  }
+
+  /** @internal Throws for a quantized layer (inference only). */
+  checkTrainable(where: string): void {
+    if (this.int8) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: this Linear is quantized (int8) and runs inference only; train the f32 layer, then quantize it again`);
   }
 
   /** y = act(x·Wᵀ + b) for x [..., inFeatures]. */

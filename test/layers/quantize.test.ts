@@ -100,7 +100,7 @@ t.test('inference only; options checked; new weights quantized again', async (t)
   t.throws(() => quantize(q), { message: /quantize: the layer is quantized already/ });
   t.throws(() => quantize(layer, { dtype: 'int4' as never }), { message: /quantize: options\.dtype is "int4", expected 'int8'/ });
   t.throws(() => quantize(layer, { dtyp: 'int8' } as never), { message: /options\.dtyp is not an option; did you mean options\.dtype\?/ });
-  t.throws(() => quantize({} as never), { message: /quantize: layer is .*expected an RNN, LSTM or GRU layer/ });
+  t.throws(() => quantize({} as never), { message: /quantize: layer is .*expected an RNN, LSTM, GRU or Linear layer or a Sequential model/ });
   // New weights: the copy quantizes them (its output is the fresh quantization's).
   const other = make('lstm');
   other.loadStateDict(Object.fromEntries(Object.entries(layer.stateDict()).map(([k, v]) => [k, { data: v.data.map((w) => -w), shape: v.shape }])));
@@ -122,6 +122,7 @@ t.test('a Sequential model: its recurrent layers in int8, predict close to f32, 
     const q = quantize(m, { dtype: 'int8' });
     t.not(q, m, 'a new model');
     t.equal((q.layers[0] as GRU).quantized, 'int8', 'its GRU is int8');
+    t.equal((q.layers[1] as Linear).quantized, 'int8', 'its Linear too');
     t.equal((m.layers[0] as GRU).quantized, null, 'the model given stays f32');
     const e = errors(q.predict(x, { lengths }).data, before);
     t.ok(e.max > 0 && e.max < 0.01, `predictions within 0.01 of f32 (max |Δ| ${e.max.toExponential(2)})`);
@@ -129,5 +130,24 @@ t.test('a Sequential model: its recurrent layers in int8, predict close to f32, 
     t.throws(() => quantize(q), { message: /quantize: the model is quantized already/ });
     t.ok(same(m.predict(x, { lengths }).data, before), 'the f32 model predicts as before');
     q.dispose(); m.dispose();
+  });
+});
+
+t.test('Linear: int8 errs no more than PyTorch\'s int8 (the linear fixture); backward refused', async (t) => {
+  await forEachCurrentBackend(t, (t) => {
+    const { tensors } = io.readSafetensorsFile(readFileSync(new URL('linear_128_10.safetensors', DIR)));
+    const lin = new Linear({ inFeatures: 128, outFeatures: 10 });
+    lin.loadStateDict({ weight: tensors['param.weight']!, bias: tensors['param.bias']! });
+    const q = quantize(lin, { dtype: 'int8' });
+    t.equal(q.quantized, 'int8');
+    const ours = errors(q.forward(tensors['input.x']!).data, tensors['expect.output']!.data);
+    const theirs = errors(tensors['expect.output_int8']!.data, tensors['expect.output']!.data);
+    t.ok(ours.max <= theirs.max && ours.max > 0, `max |Δ| ${ours.max.toExponential(2)} ≤ PyTorch's ${theirs.max.toExponential(2)}`);
+    t.ok(ours.mean <= theirs.mean, `mean |Δ| ${ours.mean.toExponential(2)} ≤ PyTorch's ${theirs.mean.toExponential(2)}`);
+    const y = q.forward(tensors['input.x']!);
+    t.throws(() => q.backward({ data: new Float32Array(y.data.length), shape: y.shape }), { message: /Linear\.backward: this Linear is quantized \(int8\) and runs inference only/ });
+    t.throws(() => quantize(q), { message: /quantize: the layer is quantized already/ });
+    t.equal(lin.quantized, null, 'the layer given stays f32');
+    q.dispose(); lin.dispose();
   });
 });

@@ -13,7 +13,7 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
-import { Int8Products } from './int8.js';
+import { Int8Products } from '../int8.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';

@@ -8,7 +8,7 @@ import { packedSize } from '../../backend/kernel_args.js';
 import type { HeapOwner } from '../../backend/heap.js';
 import type { Params } from '../params.js';
 import type { DirWeights } from './cell.js';
-import type { Int8Products } from './int8.js';
+import type { Int8Products } from '../int8.js';
 
 export class DirPack implements DirWeights {
   hasBias: boolean;

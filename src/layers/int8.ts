@@ -1,4 +1,4 @@
-// int8 products for a quantized recurrent layer (quantize()): PyTorch's
+// int8 products for a quantized layer (quantize(): recurrent and Linear): PyTorch's
 // dynamic scheme with a finer grain. Every weight matrix is quantized once,
 // one scale a row (output), into int8 panels (i8_quantize_rows +
 // i8_pack_panels); every product quantizes its input rows on the fly, one
@@ -10,10 +10,10 @@
 // f32_gemm_packed_bias routed to the int8 product when its B is a handle.
 // The streaming step's [W_ih | W_hh] operand becomes two products (x and h
 // quantized with their own scales), so a step gives what the sequence does.
-import { SimdRnnError } from '../../errors.js';
-import type { Backend, Kernels } from '../../backend/backend.js';
-import type { HeapOwner } from '../../backend/heap.js';
-import { packedSizeI8 } from '../../backend/kernel_args.js';
+import { SimdRnnError } from '../errors.js';
+import type { Backend, Kernels } from '../backend/backend.js';
+import type { HeapOwner } from '../backend/heap.js';
+import { packedSizeI8 } from '../backend/kernel_args.js';
 
 interface Weights { Wp: number; sw: number; N: number; K: number }
 interface Product { a: Weights; b: Weights | null; split: number }

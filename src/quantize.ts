@@ -5,6 +5,7 @@ import { checkKeys, keysOf } from './util/keys.js';
 import { Recurrent } from './layers/recurrent/index.js';
 import { Sequential } from './model/sequential.js';
 import { Linear } from './layers/linear.js';
+import { Seq2Seq } from './model/seq2seq/seq2seq.js';
 import { save, load } from './io/model.js';
 
 /** Options of quantize(). */
@@ -29,9 +30,11 @@ const QUANTIZE_KEYS = keysOf<QuantizeOptions>()(['dtype']);
  * const q = quantize(lstm, { dtype: 'int8' });
  * q.forward(x).output;   // within the int8 rounding of lstm.forward(x).output
  */
-export function quantize<L extends Recurrent | Linear | Sequential>(layer: L, opts: QuantizeOptions = {}): L {
+export function quantize<L extends Recurrent | Linear | Sequential | Seq2Seq>(layer: L, opts: QuantizeOptions = {}): L {
   const where = 'quantize';
-  if (!(layer instanceof Recurrent) && !(layer instanceof Linear) && !(layer instanceof Sequential)) throw argError(where, 'layer', 'an RNN, LSTM, GRU or Linear layer or a Sequential model (Seq2Seq: not yet)', layer);
+  if (!(layer instanceof Recurrent) && !(layer instanceof Linear) && !(layer instanceof Sequential) && !(layer instanceof Seq2Seq)) {
+    throw argError(where, 'layer', 'an RNN, LSTM, GRU or Linear layer, a Sequential or a Seq2Seq model', layer);
+  }
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
   checkKeys(where, 'options', opts, QUANTIZE_KEYS);
   if (opts.dtype !== undefined && opts.dtype !== 'int8') throw argError(where, 'options.dtype', "'int8'", opts.dtype);
@@ -40,6 +43,13 @@ export function quantize<L extends Recurrent | Linear | Sequential>(layer: L, op
     // A copy through the file format (the same weights and configuration), then its recurrent and Linear layers in int8.
     const copy = load<Sequential>(save(layer));
     for (const l of copy.layers) if (l instanceof Recurrent || l instanceof Linear) l.toInt8();
+    return copy as L;
+  }
+  if (layer instanceof Seq2Seq) {
+    if (layer.quantized) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the model is quantized already`);
+    // A copy through the file format; its encoder, decoder, bridge and generator in int8 (embeddings, attention stay f32).
+    const copy = load<Seq2Seq>(save(layer));
+    copy.toInt8();
     return copy as L;
   }
   if (layer instanceof Linear) {

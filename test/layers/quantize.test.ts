@@ -6,7 +6,7 @@
 // throws; new weights are quantized again; the original layer is left alone.
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
-import { LSTM, GRU, RNN, Linear, Sequential, io, optim, quantize, tensor, type Recurrent, type Tensor } from '../../src/index.js';
+import { LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, io, optim, quantize, tensor, type Recurrent, type Tensor } from '../../src/index.js';
 import { forEachCurrentBackend } from '../helpers/current.js';
 import { rng, uniform } from '../helpers/rng.js';
 
@@ -100,7 +100,7 @@ t.test('inference only; options checked; new weights quantized again', async (t)
   t.throws(() => quantize(q), { message: /quantize: the layer is quantized already/ });
   t.throws(() => quantize(layer, { dtype: 'int4' as never }), { message: /quantize: options\.dtype is "int4", expected 'int8'/ });
   t.throws(() => quantize(layer, { dtyp: 'int8' } as never), { message: /options\.dtyp is not an option; did you mean options\.dtype\?/ });
-  t.throws(() => quantize({} as never), { message: /quantize: layer is .*expected an RNN, LSTM, GRU or Linear layer or a Sequential model/ });
+  t.throws(() => quantize({} as never), { message: /quantize: layer is .*expected an RNN, LSTM, GRU or Linear layer, a Sequential or a Seq2Seq model/ });
   // New weights: the copy quantizes them (its output is the fresh quantization's).
   const other = make('lstm');
   other.loadStateDict(Object.fromEntries(Object.entries(layer.stateDict()).map(([k, v]) => [k, { data: v.data.map((w) => -w), shape: v.shape }])));
@@ -149,5 +149,35 @@ t.test('Linear: int8 errs no more than PyTorch\'s int8 (the linear fixture); bac
     t.throws(() => quantize(q), { message: /quantize: the layer is quantized already/ });
     t.equal(lin.quantized, null, 'the layer given stays f32');
     q.dispose(); lin.dispose();
+  });
+});
+
+t.test('a Seq2Seq model: encoder, decoder, bridge and generator in int8; translate and logProb close to f32; compile refused', async (t) => {
+  await forEachCurrentBackend(t, async (t) => {
+    const r = rng(31), N = 24, S = 7, T = 6;
+    const src = new Int32Array(N * S), tgt = new Int32Array(N * T);
+    for (let i = 0; i < N; i++) {
+      const L = 2 + (i % 5);
+      for (let j = 0; j < L; j++) src[i * S + j] = 3 + Math.floor(r() * 12);
+      for (let j = 0; j < L - 1; j++) tgt[i * T + j] = 3 + ((src[i * S + j]! * 5) % 11);
+      tgt[i * T + L - 1] = 2;
+    }
+    const m = new Seq2Seq({ srcVocab: 15, tgtVocab: 14, embeddingDim: 12, encoder: { cell: 'gru', hiddenSize: 16, bidirectional: true }, decoder: { cell: 'lstm', hiddenSize: 24 }, attention: 'luong-general', tokens: { pad: 0, bos: 1, eos: 2 }, seed: 5 });
+    m.compile({ optimizer: optim.adam({ lr: 1e-2 }) });
+    await m.fit({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }, { epochs: 3, batchSize: 8, seed: 1 });
+    const q = quantize(m, { dtype: 'int8' });
+    t.equal(q.quantized, 'int8');
+    t.equal(m.quantized, null, 'the model given stays f32');
+    const a = m.logProb({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }), b = q.logProb({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] });
+    const e = errors(a, b);
+    t.ok(e.max > 0 && e.max < 0.05, `teacher-forced Σ log p within 0.05 of f32 (max |Δ| ${e.max.toExponential(2)})`);
+    const ta = m.translate({ data: src, shape: [N, S] }, { beam: 3, maxLength: 8 }), tb = q.translate({ data: src, shape: [N, S] }, { beam: 3, maxLength: 8 });
+    const sameTokens = ta.tokens.filter((tk, i) => tk.join() === tb.tokens[i]!.join()).length;
+    t.ok(sameTokens >= 0.9 * N, `beam-3 outputs equal f32's on ${sameTokens} of ${N}`);
+    const lp = q.logProb({ data: src, shape: [N, S] }, { data: (() => { const d = new Int32Array(N * 9); tb.tokens.forEach((tk, i) => { tk.forEach((v, j) => { d[i * 9 + j] = v; }); d[i * 9 + tk.length] = 2; }); return d; })(), shape: [N, 9] });
+    t.ok(tb.scores.every((s, i) => tb.tokens[i]!.length === 8 || Math.abs(s - lp[i]!) <= 1e-4 * (1 + Math.abs(s))), 'the int8 scores are the int8 logProb of the outputs');
+    t.throws(() => q.compile({ optimizer: optim.adam() }), { message: /Seq2Seq\.compile: this model is quantized \(int8\) and runs inference only/ });
+    t.throws(() => quantize(q), { message: /quantize: the model is quantized already/ });
+    q.dispose(); m.dispose();
   });
 });

@@ -126,6 +126,17 @@ export class Seq2Seq {
     this.decoder = new Decoder(this.be, this.life.owner, this.engine);
   }
 
+  /** 'int8' for a model quantize() made (inference only), else null. */
+  get quantized(): 'int8' | null {
+    return this.modules.encoder.quantized;
+  }
+
+  /** @internal Makes this (fresh) model's recurrent and Linear products int8: see quantize(). */
+  toInt8(): void {
+    const m = this.modules;
+    for (const l of [m.encoder, m.decoder, m.bridge, m.generator]) l.toInt8();
+  }
+
   private get mods(): { dispose(): void; disposed: boolean }[] {
     const m = this.modules;
     return [m.srcEmb, m.encoder, m.bridge, m.tgtEmb, m.decoder, ...(m.attention ? [m.attention] : []), m.generator];
@@ -151,6 +162,7 @@ export class Seq2Seq {
   compile(opts: Seq2SeqCompileOptions): void {
     this.alive('Seq2Seq.compile');
     this.notBusy('Seq2Seq.compile');
+    if (this.quantized) throw new SimdRnnError('INVALID_ARGUMENT', 'Seq2Seq.compile: this model is quantized (int8) and runs inference only; train the f32 model, then quantize it again');
     s2s('Seq2Seq.compile').compile(this, opts);
   }
 

@@ -22,6 +22,7 @@ import type { ParamSpec } from '../layers/params.js';
 import type { Tensor } from '../tensor.js';
 import { describe } from '../errors.js';
 import { readSafetensorsHeader, decodeTensors, writeSafetensors, scanJson, MAX_JSON_DEPTH } from './safetensors.js';
+import { int8Keys, quantizeDict, checkInt8, dequantizeDict } from './int8.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { writeFileAtomic, readFileBytes } from './file.js';
 
@@ -65,8 +66,14 @@ export function save(model: Sequential | Seq2Seq, metadata: Record<string, strin
     if (typeof v !== 'string') throw new SimdRnnError('INVALID_ARGUMENT', `io.save: metadata.${k} is ${typeof v}, expected a string`);
   }
   // Caller's metadata first: the format keys always win.
-  const meta = { ...metadata, format: model instanceof Seq2Seq ? SEQ2SEQ_FORMAT : MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
-  return stampCrc(writeSafetensors(dict, meta));
+  const meta: Record<string, string> = { ...metadata, format: model instanceof Seq2Seq ? SEQ2SEQ_FORMAT : MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
+  // A quantized model: its int8 matrices as I8 with their row scales (io/int8.ts).
+  const prefixes = model instanceof Seq2Seq
+    ? (model.quantized ? ['encoder.', 'decoder.', 'bridge.', 'generator.'] : [])
+    : model.layers.flatMap((l, i) => ((l as { quantized?: unknown }).quantized ? [`layers.${i}.`] : []));
+  if (prefixes.length === 0) return stampCrc(writeSafetensors(dict, meta));
+  delete meta.quantized;
+  return stampCrc(writeSafetensors(quantizeDict(dict, int8Keys(Object.keys(dict), prefixes)), { ...meta, quantized: 'int8' }));
 }
 
 /** Whether tensor names look like a PyTorch RNN/LSTM/GRU state dict (weight_ih_l0, …). */
@@ -99,6 +106,12 @@ export async function saveFile(model: Sequential | Seq2Seq, path: string, metada
 /** Loads a model (or a checkpoint's model) from a file on Node. */
 export async function loadFile<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
   return load<M>(await readFileBytes(path));
+}
+
+/** Refuses int8 tensors other than the weight matrices of layers with int8 products. */
+function int8Only(i8: ReadonlySet<string>, allowed: readonly string[]): void {
+  const ok = new Set(allowed);
+  for (const n of i8) if (!ok.has(n)) throw bad(`tensor "${n}" is int8, but only the weight matrices of recurrent and Linear layers may be`);
 }
 
 function bad(msg: string): SimdRnnError {
@@ -225,23 +238,37 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
     throw bad('checksum mismatch: the file is corrupted');
   }
   const isWeight = (name: string): boolean => !checkpoint || (!name.startsWith('optimizer.') && !name.startsWith('training.'));
-  const shapes: Record<string, number[]> = {};
+  let shapes: Record<string, number[]> = {};
   for (const e of header.entries) if (isWeight(e.name)) shapes[e.name] = e.shape;
+  // An int8 file (a quantized model): I8 matrices with their scales; elsewhere I8 is refused.
+  const int8 = metadata.quantized === 'int8' && !checkpoint;
+  if (metadata.quantized !== undefined && !int8) throw bad(`quantized is ${describe(metadata.quantized)}, expected "int8" (and not in a checkpoint)`);
+  const i8Names = new Set(header.entries.filter((e) => e.dtype === 'I8').map((e) => e.name));
+  if (!int8 && i8Names.size) throw bad(`tensor "${[...i8Names][0]}" is int8 in a file that is not quantized`);
+  if (int8) shapes = checkInt8(header.entries, shapes, bad);
+  const weights = (): Record<string, Tensor> => {
+    const t = decodeTensors(bytes, header, isWeight);
+    return int8 ? dequantizeDict(t, i8Names, bad) : t;
+  };
   const seq2seq = metadata.format === SEQ2SEQ_FORMAT || (checkpoint && /^\s*\{\s*"type"\s*:\s*"Seq2Seq"/.test(metadata.architecture ?? ''));
   if (seq2seq) {
     const a = parseMetaJson(bad, 'architecture', metadata.architecture, LOAD_LIMITS.architectureChars);
     if (!a || typeof a !== 'object' || Array.isArray(a)) throw bad('architecture metadata is not an object');
     const cfg = checkSeq2Seq(a as Record<string, unknown>, shapes, LOAD_LIMITS.params, bad);
-    const tensors = decodeTensors(bytes, header, isWeight);
+    int8Only(i8Names, int8Keys(Object.keys(shapes), ['encoder.', 'decoder.', 'bridge.', 'generator.']));
+    const tensors = weights();
     const nf = firstNonFinite(tensors);
     if (nf) throw bad(`tensor "${nf.key}" holds ${nf.v} at element ${nf.i}; weights must be finite`);
-    return buildSeq2Seq(cfg, tensors, bad) as M;
+    const m = buildSeq2Seq(cfg, tensors, bad);
+    if (int8) m.toInt8();
+    return m as M;
   }
   const arch = checkModel(shapes, metadata.architecture);
   if (arch.output !== undefined && arch.output !== 'last' && arch.output !== 'mean' && arch.output !== 'all') {
     throw bad(`architecture output is ${describe(arch.output)}, expected "last", "mean" or "all"`);
   }
-  const tensors = decodeTensors(bytes, header, isWeight);
+  int8Only(i8Names, int8Keys(Object.keys(shapes), arch.layers.flatMap((c, i) => (['LSTM', 'GRU', 'RNN', 'Linear'].includes(c.type as string) ? [`layers.${i}.`] : []))));
+  const tensors = weights();
   const nonFinite = firstNonFinite(tensors);
   if (nonFinite) throw bad(`tensor "${nonFinite.key}" holds ${nonFinite.v} at element ${nonFinite.i}; weights must be finite`);
   const built: ModelLayer[] = [];
@@ -258,6 +285,8 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
     } catch (e) {
       throw bad(`weights do not fit the architecture: ${(e as Error).message}`);
     }
+    // The layers whose matrices came as int8 run in int8 again.
+    if (int8) model.layers.forEach((l, i) => { if ([...i8Names].some((n) => n.startsWith(`layers.${i}.`))) (l as { toInt8(): void }).toInt8(); });
     return model as M;
   } catch (e) {
     // A failed load frees all it built.

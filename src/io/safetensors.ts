@@ -255,12 +255,13 @@ export function readSafetensors(bytes: Uint8Array): Record<string, Tensor> {
 }
 
 /**
- * Writes tensors (F32) and optional string metadata as a safetensors file.
+ * Writes tensors (F32; I8 for data in an Int8Array) and optional string
+ * metadata as a safetensors file.
  *
  * @example
  * const bytes = writeSafetensors(lstm.stateDict(), { format: 'pt' });
  */
-export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function writeSafetensors(dict: Record<string, Tensor | { data: Int8Array; shape: number[] }>, metadata?: Record<string, string>): Uint8Array {
   if (dict === null || typeof dict !== 'object') throw argError('writeSafetensors', 'dict', 'an object of tensors', dict);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
@@ -279,13 +280,14 @@ export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record
     if (!t || typeof t !== 'object' || !Array.isArray(t.shape)) {
       throw argError('writeSafetensors', `dict["${name}"]`, 'a tensor { data: Float32Array, shape }', t);
     }
-    if (!(t.data instanceof Float32Array)) throw argError('writeSafetensors', `dict["${name}"].data`, 'a Float32Array', t.data);
+    if (!(t.data instanceof Float32Array) && !(t.data instanceof Int8Array)) throw argError('writeSafetensors', `dict["${name}"].data`, 'a Float32Array (or an Int8Array)', t.data);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
       throw new SimdRnnError('SHAPE_MISMATCH', `writeSafetensors: dict["${name}"] has ${t.data.length} elements, expected ${count} for shape [${t.shape.join(',')}]`);
     }
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    const size = t.data instanceof Int8Array ? 1 : 4;
+    header[name] = { dtype: size === 1 ? 'I8' : 'F32', shape: t.shape, data_offsets: [offset, offset + size * count] };
+    offset += size * count;
   }
   let json = JSON.stringify(header);
   // Pad the header with spaces so the data starts 8-byte aligned (as the reference writer does).
@@ -301,6 +303,7 @@ export function writeSafetensors(dict: Record<string, Tensor>, metadata?: Record
   let at = 8 + hb.length;
   for (const name of names) {
     const d = dict[name]!.data;
+    if (d instanceof Int8Array) { out.set(new Uint8Array(d.buffer, d.byteOffset, d.length), at); at += d.length; continue; }
     for (let i = 0; i < d.length; i++, at += 4) dv.setFloat32(at, d[i]!, true);
   }
   return out;

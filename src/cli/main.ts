@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SimdRnnError } from '../errors.js';
 import { UsageError, helpText, type Flag } from './args.js';
 import { demo, demoFlags } from './commands/demo.js';
-import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags, start } from './commands/model.js';
+import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags, start, quantizeModel, quantizeFlags } from './commands/model.js';
 import { translate, translateFlags } from './commands/pairs.js';
 
 interface Command {
@@ -24,6 +24,7 @@ const commands: Record<string, Command> = {
   predict: { run: predict, usage: 'MODEL --csv FILE [--steps N]', about: 'Forecast N steps after the end of a CSV series.', flags: predictFlags },
   generate: { run: generate, usage: 'MODEL [options]', about: 'Sample text from a model trained on text.', flags: generateFlags },
   eval: { run: evaluate, usage: 'MODEL --csv FILE | --text FILE', about: 'Report metrics on held-out data.', flags: evalFlags },
+  quantize: { run: quantizeModel, usage: 'MODEL [--out FILE]', about: 'Write an int8 copy of a model (weight matrices int8 with row scales: about a quarter of the file; inference only). Every command reads it.', flags: quantizeFlags },
   info: { run: info, usage: '[MODEL] [options]', about: "Print a model's architecture and parameter count, and which backend runs.", flags: infoFlags },
   bench: { run: bench, usage: '[MODEL] [options]', about: 'Time forward passes on wasm SIMD and on pure JS.', flags: benchFlags },
 };

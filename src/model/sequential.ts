@@ -161,10 +161,19 @@ export class Sequential {
   compile(opts: CompileOptions): void {
     this.alive('Sequential.compile');
     this.notBusy('Sequential.compile');
-    this.layers.forEach((l, i) => {
-      if ((l as { quantized?: unknown }).quantized) throw new SimdRnnError('INVALID_ARGUMENT', `Sequential.compile: layer ${i} is quantized (int8) and runs inference only; train the f32 model, then quantize it again`);
-    });
     training<Sequential>('Sequential.compile').compile(this, opts);
+  }
+
+  /** 'int8' when quantize() made this model (some layer runs int8 products: inference only), else null. */
+  get quantized(): 'int8' | null {
+    return this.layers.some((l) => (l as { quantized?: unknown }).quantized) ? 'int8' : null;
+  }
+
+  // A quantized model (quantize()) evaluates and predicts but does not train.
+  private trainable(where: string): void {
+    this.layers.forEach((l, i) => {
+      if ((l as { quantized?: unknown }).quantized) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: layer ${i} is quantized (int8) and runs inference only; train the f32 model, then quantize it again`);
+    });
   }
 
   /**
@@ -187,6 +196,7 @@ export class Sequential {
     const where = 'Sequential.fit';
     this.alive(where);
     this.notBusy(where);
+    this.trainable(where);
     const t = training<Sequential>(where);
     const stream = isSource(x);
     if (stream && (ArrayBuffer.isView(y) || (y !== null && typeof y === 'object' && 'data' in y && 'shape' in y))) {
@@ -207,6 +217,7 @@ export class Sequential {
   trainOnBatch(x: Tensor, y: Tensor | Int32Array, opts: BatchOptions = {}): number {
     this.alive('Sequential.trainOnBatch');
     this.notBusy('Sequential.trainOnBatch');
+    this.trainable('Sequential.trainOnBatch');
     return training<Sequential>('Sequential.trainOnBatch').trainOnBatch(this, x, y, opts);
   }
 

@@ -25,7 +25,7 @@ t.test('help and unknown commands', async (t) => {
   const h = run('--help');
   t.equal(h.code, 0);
   t.match(h.out, /Usage: simd-rnn <command>/);
-  for (const c of ['train', 'predict', 'generate', 'eval', 'info', 'bench', 'demo']) {
+  for (const c of ['train', 'predict', 'generate', 'eval', 'info', 'bench', 'demo', 'quantize']) {
     const r = run(c, '--help');
     t.equal(r.code, 0, `${c} --help`);
     t.match(r.out, new RegExp(`Usage: simd-rnn ${c}`));
@@ -138,4 +138,29 @@ t.test('demo (npm start) end to end, shortened', async (t) => {
   t.equal(g.out.trim().split('\n').length, 3, 'the demo model generates');
   const b = run('bench', '--batch', '4', '--steps', '10');
   t.match(b.out, /wasm-simd: \d+ sequences\/s[\s\S]*js: \d+ sequences\/s/);
+});
+
+t.test('quantize: an int8 copy that every command reads', async (t) => {
+  t.ok(existsSync(join(dir, 'names.safetensors')) && existsSync(join(dir, 'series.safetensors')), 'the models of the tests above');
+  const q = run('quantize', 'names.safetensors');
+  t.equal(q.code, 0, q.err);
+  t.match(q.out, /wrote names\.int8\.safetensors: int8 weights, \d+ bytes \(0\.\d+ of names\.safetensors/);
+  const i = run('info', 'names.int8.safetensors');
+  t.match(i.out, /int8 \(quantized: inference only\)/);
+  const g = run('generate', 'names.int8.safetensors', '--n', '3', '--seed', '2');
+  t.equal(g.code, 0, g.err);
+  t.equal(g.out.trim().split('\n').length, 3, 'generates from the int8 model');
+  const e = run('eval', 'names.int8.safetensors', '--text', 'names.txt');
+  t.equal(e.code, 0, e.err);
+  const lf = Number(/loss ([\d.]+)/.exec(run('eval', 'names.safetensors', '--text', 'names.txt').out)![1]), lq = Number(/loss ([\d.]+)/.exec(e.out)![1]);
+  t.ok(Math.abs(lq - lf) <= 0.01 * lf, `eval loss int8 ${lq} within 1 % of f32 ${lf}`);
+  const qs = run('quantize', 'series.safetensors', '--out', 'series8.safetensors');
+  t.equal(qs.code, 0, qs.err);
+  const p = run('predict', 'series8.safetensors', '--csv', 'series.csv', '--steps', '3');
+  t.equal(p.code, 0, p.err);
+  t.equal(p.out.trim().split('\n').length, 4, 'predicts from the int8 model');
+  t.equal(run('quantize', 'names.int8.safetensors', '--out', 'again.safetensors').code, 2, 'an int8 model is not quantized again');
+  t.match(run('quantize', 'names.int8.safetensors', '--out', 'again.safetensors').err, /is quantized already/);
+  t.match(run('quantize', 'names.safetensors', '--out', 'names.safetensors').err, /--out is the model file itself/);
+  t.equal(run('quantize', 'names.safetensors', '--dtype', 'int4').code, 2, 'only int8');
 });

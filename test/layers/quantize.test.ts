@@ -113,8 +113,8 @@ t.test('inference only; options checked; new weights quantized again', async (t)
   layer.dispose(); other.dispose(); fresh.dispose();
 });
 
-t.test('a Sequential model: its recurrent layers in int8, predict close to f32, compile refused, the model given unchanged', async (t) => {
-  await forEachCurrentBackend(t, (t) => {
+t.test('a Sequential model: its recurrent layers in int8, predict close to f32, fit refused, the model given unchanged', async (t) => {
+  await forEachCurrentBackend(t, async (t) => {
     const r = rng(21), N = 6, T = 8;
     const m = new Sequential([new GRU({ inputSize: 5, hiddenSize: 24, numLayers: 2, bidirectional: true, seed: 2 }), new Linear({ inFeatures: 48, outFeatures: 3, seed: 3 })], { output: 'last' });
     const x = tensor(uniform(r, N * T * 5), [N, T, 5]), lengths = [8, 3, 5, 1, 8, 6];
@@ -126,7 +126,11 @@ t.test('a Sequential model: its recurrent layers in int8, predict close to f32, 
     t.equal((m.layers[0] as GRU).quantized, null, 'the model given stays f32');
     const e = errors(q.predict(x, { lengths }).data, before);
     t.ok(e.max > 0 && e.max < 0.01, `predictions within 0.01 of f32 (max |Δ| ${e.max.toExponential(2)})`);
-    t.throws(() => q.compile({ optimizer: optim.adam(), loss: 'mse' }), { code: 'INVALID_ARGUMENT', message: /Sequential\.compile: layer 0 is quantized \(int8\) and runs inference only/ });
+    q.compile({ optimizer: optim.adam(), loss: 'mse' });
+    const yq = tensor(new Float32Array(N * 3), [N, 3]);
+    t.ok(Number.isFinite(q.evaluate(x, yq, { lengths }).loss), 'compiled, it evaluates');
+    await t.rejects(q.fit(x, yq, { epochs: 1 }), { code: 'INVALID_ARGUMENT', message: /Sequential\.fit: layer 0 is quantized \(int8\) and runs inference only/ });
+    t.throws(() => q.trainOnBatch(x, yq), { message: /Sequential\.trainOnBatch: layer 0 is quantized/ });
     t.throws(() => quantize(q), { message: /quantize: the model is quantized already/ });
     t.ok(same(m.predict(x, { lengths }).data, before), 'the f32 model predicts as before');
     q.dispose(); m.dispose();
@@ -152,7 +156,7 @@ t.test('Linear: int8 errs no more than PyTorch\'s int8 (the linear fixture); bac
   });
 });
 
-t.test('a Seq2Seq model: encoder, decoder, bridge and generator in int8; translate and logProb close to f32; compile refused', async (t) => {
+t.test('a Seq2Seq model: encoder, decoder, bridge and generator in int8; translate and logProb close to f32; fit refused', async (t) => {
   await forEachCurrentBackend(t, async (t) => {
     const r = rng(31), N = 24, S = 7, T = 6;
     const src = new Int32Array(N * S), tgt = new Int32Array(N * T);
@@ -176,7 +180,10 @@ t.test('a Seq2Seq model: encoder, decoder, bridge and generator in int8; transla
     t.ok(sameTokens >= 0.9 * N, `beam-3 outputs equal f32's on ${sameTokens} of ${N}`);
     const lp = q.logProb({ data: src, shape: [N, S] }, { data: (() => { const d = new Int32Array(N * 9); tb.tokens.forEach((tk, i) => { tk.forEach((v, j) => { d[i * 9 + j] = v; }); d[i * 9 + tk.length] = 2; }); return d; })(), shape: [N, 9] });
     t.ok(tb.scores.every((s, i) => tb.tokens[i]!.length === 8 || Math.abs(s - lp[i]!) <= 1e-4 * (1 + Math.abs(s))), 'the int8 scores are the int8 logProb of the outputs');
-    t.throws(() => q.compile({ optimizer: optim.adam() }), { message: /Seq2Seq\.compile: this model is quantized \(int8\) and runs inference only/ });
+    q.compile({ optimizer: optim.adam() });
+    t.ok(Number.isFinite(q.evaluate({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }).loss), 'compiled, it evaluates');
+    await t.rejects(q.fit({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }, { epochs: 1 }), { message: /Seq2Seq\.fit: this model is quantized \(int8\) and runs inference only/ });
+    t.throws(() => q.trainOnBatch({ data: src, shape: [N, S] }, { data: tgt, shape: [N, T] }), { message: /Seq2Seq\.trainOnBatch: this model is quantized/ });
     t.throws(() => quantize(q), { message: /quantize: the model is quantized already/ });
     q.dispose(); m.dispose();
   });

@@ -153,6 +153,11 @@ export class Seq2Seq {
     if (this.busy) throw new SimdRnnError('BUSY', `${where}: a fit() is running on this model; wait for it (or abort it with its signal) first`);
   }
 
+  // A quantized model (quantize()) evaluates and decodes but does not train.
+  private trainable(where: string): void {
+    if (this.quantized) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: this model is quantized (int8) and runs inference only; train the f32 model, then quantize it again`);
+  }
+
   /** Whether dispose() was called. */
   get disposed(): boolean {
     return this.life.disposed;
@@ -162,7 +167,6 @@ export class Seq2Seq {
   compile(opts: Seq2SeqCompileOptions): void {
     this.alive('Seq2Seq.compile');
     this.notBusy('Seq2Seq.compile');
-    if (this.quantized) throw new SimdRnnError('INVALID_ARGUMENT', 'Seq2Seq.compile: this model is quantized (int8) and runs inference only; train the f32 model, then quantize it again');
     s2s('Seq2Seq.compile').compile(this, opts);
   }
 
@@ -171,6 +175,7 @@ export class Seq2Seq {
     const where = 'Seq2Seq.fit';
     this.alive(where);
     this.notBusy(where);
+    this.trainable(where);
     const t = s2s(where);
     this.busy = true;
     try {
@@ -184,6 +189,7 @@ export class Seq2Seq {
   trainOnBatch(src: TokenTensor, tgt: TokenTensor, opts: Seq2SeqEvalOptions = {}): number {
     this.alive('Seq2Seq.trainOnBatch');
     this.notBusy('Seq2Seq.trainOnBatch');
+    this.trainable('Seq2Seq.trainOnBatch');
     return s2s('Seq2Seq.trainOnBatch').trainOnBatch(this, src, tgt, opts);
   }
 

@@ -312,6 +312,12 @@ def load(path):
             raw[at + 9:at + 17] = CRC_PLACEHOLDER.encode()
         if at < 0 or "%08x" % (zlib.crc32(bytes(raw)) & 0xFFFFFFFF) != digits:
             raise ValueError("%s: checksum mismatch: the file is corrupted" % path)
+    if meta.get("quantized") == "int8":
+        # An int8 file (simd-rnn quantize): each I8 matrix times its row scales is the f32 weight (zero point 0).
+        # For int8 modules again: torch.ao.quantization.quantize_dynamic(model, {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8).
+        for k in [k for k in tensors if k.endswith(".scale")]:
+            w = k[: -len(".scale")]
+            tensors[w] = tensors[w].float() * tensors.pop(k).float()[:, None]
     model = Sequential(json.loads(meta["architecture"]))
     model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
     return model.eval()

@@ -38,6 +38,9 @@ export function quantize<L extends Recurrent | Linear | Sequential | Seq2Seq>(la
   if (opts === null || typeof opts !== 'object') throw argError(where, 'options', 'an object', opts);
   checkKeys(where, 'options', opts, QUANTIZE_KEYS);
   if (opts.dtype !== undefined && opts.dtype !== 'int8') throw argError(where, 'options.dtype', "'int8'", opts.dtype);
+  if ((layer instanceof Sequential || layer instanceof Seq2Seq) && layer.disposed) {
+    throw new SimdRnnError('DISPOSED', `${where}: this ${layer instanceof Seq2Seq ? 'Seq2Seq' : 'Sequential'} was disposed; it refuses every call (make a new one)`);
+  }
   if (layer instanceof Sequential) {
     if (layer.layers.some((l) => (l instanceof Recurrent || l instanceof Linear) && l.quantized)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the model is quantized already`);
     // A copy through the file format (the same weights and configuration), then its recurrent and Linear layers in int8.

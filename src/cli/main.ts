@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { SimdRnnError } from '../errors.js';
 import { UsageError, helpText, type Flag } from './args.js';
 import { demo, demoFlags } from './commands/demo.js';
-import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, info, infoFlags, bench, benchFlags, start, quantizeModel, quantizeFlags } from './commands/model.js';
+import { train, trainFlags, generate, generateFlags, predict, predictFlags, evaluate, evalFlags, bench, benchFlags, start } from './commands/model.js';
+import { info, infoFlags, quantizeModel, quantizeFlags } from './commands/inspect.js';
 import { translate, translateFlags } from './commands/pairs.js';
 
 interface Command {

@@ -30,13 +30,6 @@ export class Int8Products {
 
   constructor(private readonly be: Backend, private readonly owner: HeapOwner) {}
 
-  /** Bytes of int8 weights and their scales held. */
-  get bytes(): number {
-    let n = 0;
-    for (const p of this.products.values()) if (!p.b) n += packedSizeI8(p.a.N, p.a.K) + 4 * p.a.N;
-    return n;
-  }
-
   /** Quantizes W [N, K] (f32, PyTorch's layout) into the handle's int8 weights (a new handle when 0); returns the handle. */
   weights(handle: number, W: number, N: number, K: number): number {
     const { heap, k } = this.be;

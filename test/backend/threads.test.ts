@@ -16,6 +16,12 @@ import type { ThreadPool } from '../../src/backend/threads.js';
 /** The backend's pool, with the members tests reach (kill, run, active). */
 const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
 
+/** f32_gemm's arguments for C [M, N] = A [M, K] · B [K, N], A and B seeded on b's heap. */
+function gemmCase(b: Backend, seed: number, M: number, N: number, K: number): number[] {
+  const r = rng(seed), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
+  return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
+}
+
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
 t.test('threads: options, what init chooses, threads()', async (t) => {
@@ -200,11 +206,7 @@ t.test('a worker that dies: one THREAD_FAILED, then one thread, right results', 
   const one = await createBackend('wasm-simd');
   const be = await createBackend('wasm-simd', { threads: 2 });
   const M = 64, N = 64, K = 64;
-  const setup = (b: Backend): number[] => {
-    const r = rng(4), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
-    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
-  };
-  const a = setup(one), b = setup(be);
+  const a = gemmCase(one, 4, M, N, K), b = gemmCase(be, 4, M, N, K);
   poolOf(be).kill(1);
   // The exit is an event: let it arrive.
   for (let i = 0; i < 100 && poolOf(be).active; i++) await new Promise((r) => setTimeout(r, 20));
@@ -220,11 +222,7 @@ t.test('a late worker (a busy machine): the calling thread runs its part; the sa
   const be = await createBackend('wasm-simd', { threads: 3 });
   const pool = poolOf(be);
   const M = 64, N = 96, K = 80;
-  const setup = (b: Backend): number[] => {
-    const r = rng(9), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
-    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
-  };
-  const a = setup(one), b = setup(be);
+  const a = gemmCase(one, 9, M, N, K), b = gemmCase(be, 9, M, N, K);
   const gemm = (x: Backend, args: number[]): Float32Array => {
     x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
     return x.heap.read(args[11]!, M * N);
@@ -253,11 +251,7 @@ t.test('generations wrap (a long training run): the pool keeps working past 2^30
   const one = await createBackend('wasm-simd');
   const be = await createBackend('wasm-simd', { threads: 2 });
   const M = 64, N = 64, K = 64;
-  const setup = (b: Backend): number[] => {
-    const r = rng(11), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => r())); return p; };
-    return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
-  };
-  const a = setup(one), b = setup(be);
+  const a = gemmCase(one, 11, M, N, K), b = gemmCase(be, 11, M, N, K);
   one.k.f32_gemm(...(a as Parameters<Kernels['f32_gemm']>));
   const want = one.heap.read(a[11]!, M * N);
   (poolOf(be) as unknown as { gen: number }).gen = 0x3fffffff - 3;

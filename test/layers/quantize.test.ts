@@ -100,6 +100,9 @@ t.test('inference only; options checked; new weights quantized again', async (t)
   t.throws(() => quantize(q), { message: /quantize: the layer is quantized already/ });
   t.throws(() => quantize(layer, { dtype: 'int4' as never }), { message: /quantize: options\.dtype is "int4", expected 'int8'/ });
   t.throws(() => quantize(layer, { dtyp: 'int8' } as never), { message: /options\.dtyp is not an option; did you mean options\.dtype\?/ });
+  const gone = [make('gru'), new Linear({ inFeatures: 2, outFeatures: 3 }), new Sequential([new GRU({ inputSize: 2, hiddenSize: 3 })]),
+    new Seq2Seq({ srcVocab: 5, tgtVocab: 5, embeddingDim: 4, encoder: { cell: 'gru', hiddenSize: 4 }, decoder: { cell: 'gru', hiddenSize: 4 }, attention: 'none', tokens: { pad: 0, bos: 1, eos: 2 } })];
+  for (const g of gone) { g.dispose(); t.throws(() => quantize(g), { code: 'DISPOSED', message: /^quantize: this (GRU|Linear|Sequential|Seq2Seq) was disposed/ }, `${g.constructor.name} after dispose()`); }
   t.throws(() => quantize({} as never), { message: /quantize: layer is .*expected an RNN, LSTM, GRU or Linear layer, a Sequential or a Seq2Seq model/ });
   // New weights: the copy quantizes them (its output is the fresh quantization's).
   const other = make('lstm');

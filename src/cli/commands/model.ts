@@ -1,4 +1,4 @@
-// train, predict, generate, eval, info, bench: the CLI's work on the user's
+// train, predict, generate, eval, bench: the CLI's work on the user's
 // own data (CSV time series, or text: one sequence per line, or --stream,
 // the whole file as one stream of characters). Files are streamed: a first
 // pass checks them and gathers what the model needs (statistics, the
@@ -15,8 +15,6 @@ import { Linear } from '../../layers/linear.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Sequential } from '../../model/sequential.js';
 import { Seq2Seq } from '../../model/seq2seq/seq2seq.js';
-import { quantize } from '../../quantize.js';
-import { resolve as resolvePath } from 'node:path';
 import type { Batch, ModelLayer } from '../../model/contracts.js';
 import { optim, type Optimizer } from '../../train/optim.js';
 import { SimdRnnError } from '../../errors.js';
@@ -187,7 +185,8 @@ export async function train(argv: string[]): Promise<void> {
   console.log(`wrote ${out} (${model.numParams} parameters) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backend()}`);
 }
 
-async function openAny(cmd: string, path: string | undefined): Promise<{ model: Sequential | Seq2Seq; meta: Record<string, string> }> {
+/** @internal A model file for a command, or a one-line UsageError. */
+export async function openAny(cmd: string, path: string | undefined): Promise<{ model: Sequential | Seq2Seq; meta: Record<string, string> }> {
   if (!path) throw new UsageError(`${cmd}: give the model file (see simd-rnn ${cmd} --help)`);
   let bytes: Uint8Array;
   try {
@@ -361,58 +360,6 @@ export async function evaluate(argv: string[]): Promise<void> {
   }
   if (n === 0) throw new UsageError(`eval: ${file} has too few rows for one window of ${c.window} predicting ${c.horizon} step(s) ahead (${c.window + c.horizon} rows)`);
   console.log(`windows ${n}\nMAE ${(mae / n).toPrecision(5)}\nRMSE ${Math.sqrt(sse / n).toPrecision(5)}   (in ${c.target}'s units)`);
-}
-
-export const quantizeFlags: Flag[] = [
-  { name: 'out', type: 'string', help: 'the int8 model file to write (default: MODEL with .int8 before .safetensors)' },
-  { name: 'dtype', type: 'string', choices: ['int8'], default: 'int8', help: "the weights' type" },
-  BACKEND,
-];
-
-/** simd-rnn quantize MODEL --out FILE: an int8 copy of a model, with the original's metadata (vocabulary, columns…). */
-export async function quantizeModel(argv: string[]): Promise<void> {
-  const a = parseArgs('quantize', argv, quantizeFlags, ['MODEL'], 1);
-  await start(a);
-  const path = a._[0]!;
-  const out = (a.out as string | undefined) ?? path.replace(/(\.safetensors)?$/, '.int8.safetensors');
-  if (resolvePath(out) === resolvePath(path)) throw new UsageError('quantize: --out is the model file itself; write the int8 copy elsewhere (the f32 model is what trains)');
-  await checkWritable(out, 'quantize', '--out');
-  const { model, meta } = await openAny('quantize', path);
-  if (model.quantized) throw new UsageError(`quantize: ${path} is quantized already`);
-  const q = quantize(model, { dtype: 'int8' });
-  const keep = Object.fromEntries(Object.entries(meta).filter(([k]) => !['format', 'formatVersion', 'architecture', 'crc32', 'quantized'].includes(k)));
-  await saveFile(q, out, keep);
-  const before = (await readFileBytes(path)).length, after = (await readFileBytes(out)).length;
-  console.log(`wrote ${out}: int8 weights, ${after} bytes (${(after / before).toFixed(2)} of ${path}'s ${before}); inference only`);
-}
-
-export const infoFlags: Flag[] = [BACKEND];
-
-export async function info(argv: string[]): Promise<void> {
-  const a = parseArgs('info', argv, infoFlags, ['[MODEL]']);
-  await start(a);
-  if (!a._[0]) {
-    console.log(`backend: ${backend()}`);
-    return;
-  }
-  const { model, meta } = await openAny('info', a._[0]);
-  if (model instanceof Seq2Seq) {
-    console.log(`model: ${a._[0]}\nsequence to sequence; ${model.numParams} parameters${model.quantized ? '; int8 (quantized: inference only)' : ''}\n  ${JSON.stringify(model.config())}`);
-    if (meta.kind === 'pairs') console.log(`trained on: pairs (${String(meta.srcTokens).slice(0, 10)} → ${String(meta.tgtTokens).slice(0, 10)})`);
-    console.log(`backend: ${backend()}`);
-    return;
-  }
-  const cfg = model.config();
-  console.log(`model: ${a._[0]}`);
-  console.log(`output: ${cfg.output}; ${model.numParams} parameters${model.quantized ? '; int8 (quantized: inference only)' : ''}`);
-  cfg.layers.forEach((l, i) => {
-    const { type, ...rest } = l;
-    console.log(`  ${i}: ${String(type)} ${JSON.stringify(rest)}`);
-  });
-  if (meta.kind === 'csv' || meta.kind === 'text') {
-    console.log(`trained on: ${meta.kind}${meta.kind === 'csv' ? ` (${String(meta.columns).slice(0, 200)} → ${String(meta.target).slice(0, 40)}, window ${String(meta.window).slice(0, 10)}, horizon ${String(meta.horizon).slice(0, 10)})` : ''}`);
-  }
-  console.log(`backend: ${backend()}`);
 }
 
 export const benchFlags: Flag[] = [

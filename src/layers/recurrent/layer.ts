@@ -13,6 +13,7 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
+import { toTimeMajor, fromTimeMajor } from './layout.js';
 import { Int8Products } from '../int8.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
@@ -138,27 +139,6 @@ export class Recurrent {
 
   // ----------------------------------------------------------- layout I/O --
 
-  /** Copies a [B, T, F] or [T, B, F] tensor into time-major heap rows. */
-  private putSeq(src: Float32Array, T: number, B: number, F: number, dst: number): void {
-    const f = this.be.heap.f32, o = dst >> 2;
-    // [T, B, F], and [B, T, F] with B = 1, are the heap layout already.
-    if (!this.batchFirst || B === 1) { f.set(src.length === T * B * F ? src : src.subarray(0, T * B * F), o); return; }
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
-    }
-  }
-
-  /** Reads time-major heap rows back into the caller's layout. */
-  private getSeq(src: number, T: number, B: number, F: number): Float32Array {
-    const f = this.be.heap.f32, o = src >> 2;
-    if (!this.batchFirst || B === 1) return f.slice(o, o + T * B * F);
-    const out = new Float32Array(T * B * F);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
-    }
-    return out;
-  }
-
   private seqShape(T: number, B: number, F: number): number[] {
     return this.batchFirst ? [B, T, F] : [T, B, F];
   }
@@ -198,7 +178,7 @@ export class Recurrent {
     }
     const valid = validSteps(where, opts, B, T, 0, { lengths: 'options.lengths', mask: 'mask' });
     const ws = this.prepare(T, B);
-    this.putSeq(x.data, T, B, this.inputSize, ws.x0);
+    toTimeMajor(this.be.heap.f32, x.data, T, B, this.inputSize, ws.x0, this.batchFirst);
     // Σx² in float64 is finite exactly when every x is (a finite float32
     // squared cannot overflow it); one SIMD pass, and the element-wise scan
     // only to name the culprit.
@@ -212,7 +192,7 @@ export class Recurrent {
     const { heap } = this.be;
     const H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
 
-    const output: Tensor = { data: this.getSeq(this.outputPtr(), T, B, DH), shape: this.seqShape(T, B, DH) };
+    const output: Tensor = { data: fromTimeMajor(this.be.heap.f32, this.outputPtr(), T, B, DH, this.batchFirst), shape: this.seqShape(T, B, DH) };
     const h = new Float32Array(L * D * B * H);
     const c = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
     for (let l = 0; l < L; l++) {
@@ -298,12 +278,12 @@ export class Recurrent {
       checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
     }
     const bs = this.seq.prepareBackward(true);
-    this.putSeq(dOutput.data, T, B, DH, bs.dy);
+    toTimeMajor(this.be.heap.f32, dOutput.data, T, B, DH, bs.dy, this.batchFirst);
     const dh0 = new Float32Array(L * D * B * H);
     const dc0 = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
     this.runBackward(opts.dh?.data ?? null, opts.dc?.data ?? null, dh0, dc0);
     const res: BackwardResult = {
-      dx: { data: this.getSeq(bs.dx, T, B, this.inputSize), shape: this.seqShape(T, B, this.inputSize) },
+      dx: { data: fromTimeMajor(this.be.heap.f32, bs.dx, T, B, this.inputSize, this.batchFirst), shape: this.seqShape(T, B, this.inputSize) },
       dh0: { data: dh0, shape: this.stateShape(B) },
     };
     if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };

@@ -20,49 +20,9 @@
 // tile (≤ 16 KiB) stays in L1 while the panels stream past it. Rows left
 // over (M mod 4, and the whole of a batch-1 step) use 1×16 row tiles.
 import { vmadd } from './vmath';
+import { KC, NC, MC, pack, partial, tmp, apack } from './scratch';
 
-// @ts-ignore: decorator
-@inline const KC: i32 = 256;
-// @ts-ignore: decorator
-@inline const NC: i32 = 512; // multiple of 8
-// @ts-ignore: decorator
-@inline const MC: i32 = 64; // rows of A packed at a time: 16 tiles of ≤ KC·64 bytes
-// Scratch: packed B panels, the partial panel, a spill slot and the packed A
-// tiles, in static memory. In the threaded build every thread has its own
-// (set_scratch, from a heap block of scratch_bytes()): the static block is
-// the main thread's.
-// @ts-ignore: decorator
-@inline const PACK_BYTES: usize = KC * NC * 4;
-// @ts-ignore: decorator
-@inline const PARTIAL_BYTES: usize = KC * 8 * 4;
-// @ts-ignore: decorator
-@inline const TMP_BYTES: usize = 64;
-// @ts-ignore: decorator
-@inline const APACK_BYTES: usize = MC * KC * 16 + (MC / 4) * 64;
-const SCRATCH: usize = memory.data(<i32>(PACK_BYTES + PARTIAL_BYTES + TMP_BYTES + APACK_BYTES), 64);
-let scratch: usize = SCRATCH;
-
-/** Bytes of one thread's scratch (64-byte aligned blocks). */
-export function scratch_bytes(): i32 {
-  return <i32>(PACK_BYTES + PARTIAL_BYTES + TMP_BYTES + APACK_BYTES);
-}
-
-/** This instance's scratch (a 64-byte aligned block of scratch_bytes(); 0: the static one). */
-export function set_scratch(ptr: usize): void {
-  scratch = ptr ? ptr : SCRATCH;
-}
-
-// In the single-threaded builds the static block's offsets are constants.
-// @ts-ignore: decorator
-@inline function base(): usize { return ASC_FEATURE_THREADS ? scratch : SCRATCH; }
-// @ts-ignore: decorator
-@inline function pack(): usize { return base(); }
-// @ts-ignore: decorator
-@inline function partial(): usize { return base() + PACK_BYTES; }
-// @ts-ignore: decorator
-@inline function tmp(): usize { return base() + PACK_BYTES + PARTIAL_BYTES; }
-// @ts-ignore: decorator
-@inline function apack(): usize { return base() + PACK_BYTES + PARTIAL_BYTES + TMP_BYTES; }
+// Blocking sizes and the scratch (packed panels and tiles): scratch.ts.
 
 export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
                          A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {

@@ -1,5 +1,6 @@
 // Every kernel the wasm builds export. Pointers are byte offsets into this
 // module's memory; the JS side owns allocation above heap_base().
+export { scratch_bytes, set_scratch } from './scratch';
 export * from './gemm';
 export * from './vector';
 export * from './activations';

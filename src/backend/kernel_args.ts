@@ -11,9 +11,9 @@ export function packedSize(K: number, N: number): number {
   return Math.ceil(N / 8) * 8 * K;
 }
 
-/** Bytes that i8_pack_panels writes for N weight rows of K: panels of 4 rows, K in groups of 8. */
+/** Bytes that i8_pack_panels writes for N weight rows of K: panels of 16 columns, K in groups of 8. */
 export function packedSizeI8(N: number, K: number): number {
-  return Math.ceil(N / 4) * 4 * (Math.ceil(K / 8) * 8);
+  return Math.ceil(N / 16) * 16 * (Math.ceil(K / 8) * 8);
 }
 
 /** A pointer argument: its index, the f32 a call touches from it (given all the arguments), and whether 0 means "none". */

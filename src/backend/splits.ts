@@ -87,6 +87,12 @@ const packed = first(
   { count: 1, q: 4, least: 8, steps: [[5, (a) => (a[0] ? 1 : a[6]!)], [9, arg(10)]] },
   { count: 2, q: 16, least: 32, steps: [[7, arg(3)], [9, one], [11, one]] },
 );
+// i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias): Q rows are ldq bytes; Wp in panels of 16
+// columns, ⌈K/8⌉·8 bytes a column. Each element is one integer sum, whatever tile computes it.
+const i8gemm = first(
+  { count: 0, q: 2, least: 2, steps: [[3, (a) => a[4]! / 4], [5, one], [9, arg(10)]] },
+  { count: 1, q: 16, least: 32, steps: [[6, (a) => ((a[2]! + 7) & ~7) / 4], [7, one], [9, one], [11, one]] },
+);
 /** Cells: rows of the batch (4 at a time); mask is one float a row, y has its own stride. */
 const rows = (steps: Along['steps']): Split => first({ count: 0, q: 4, least: 4, steps });
 /** Every pointer of an elementwise kernel over n, in ranges of 16. */
@@ -105,6 +111,9 @@ const SPLITS: Partial<Record<keyof Kernels, Split>> = {
   f32_sum_rows: first({ count: 1, q: 16, least: 32, steps: [[2, one], [4, one]] }),
   // Packing a weight matrix into 8-column panels of K rows: panel by panel.
   f32_pack_b: first({ count: 2, q: 8, least: 16, steps: [[3, (a) => (a[0] ? a[4]! : 1)], [5, arg(1)]] }),
+  i8_gemm: i8gemm,
+  // i8_quantize_rows(M, K, X, ldx, Q, ldq, scales): row by row (Q rows are ldq bytes).
+  i8_quantize_rows: first({ count: 0, q: 1, least: 1, steps: [[2, arg(3)], [4, (a) => a[5]! / 4], [6, one]] }),
   f32_sgd_update: ranges('f32_sgd_update'),
   f32_adam_update: ranges('f32_adam_update'),
   f32_adamw_update: ranges('f32_adamw_update'),
@@ -120,6 +129,8 @@ const LARGE: Partial<Record<keyof Kernels, Large>> = {
   f32_gemm: (_t, _u, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
   f32_gemm_packed_bias: (_t, M, N, K) => 2 * M * N * K >= MIN_FLOPS,
   f32_sum_rows: (M, N) => M * N >= MIN_ELEMS,
+  i8_gemm: (M, N, K) => 2 * M * N * K >= MIN_FLOPS,
+  i8_quantize_rows: (M, K) => M * K >= MIN_ELEMS,
   f32_pack_b: (_t, K, N) => K * N >= MIN_ELEMS,
   f32_rnn_cell_fwd: cellLarge(1), f32_rnn_cell_bwd: cellLarge(1),
   f32_lstm_cell_fwd: cellLarge(4), f32_lstm_cell_bwd: cellLarge(4),

@@ -87,6 +87,16 @@ function cases(be: Backend, r: () => number): { name: keyof Kernels; args: numbe
     const dG = buf(B * H), dh3 = buf(B * H);
     out.push({ name: 'f32_rnn_cell_bwd', args: [B, H, 1, buf(B * H), m, buf(B * ldy), ldy, dh3, dG], out: [[dh3, B * H], [dG, B * H]] });
   }
+  // int8: quantized rows (odd M, N not a multiple of 16, a batch-1 step cut by columns), with and without bias/accumulate.
+  for (const [M, N, K, acc] of [[37, 200, 33, 0], [1, 1030, 256, 1], [64, 96, 130, 1], [3200 / 16, 512, 64, 0]] as const) {
+    const K8 = (K + 7) & ~7, ldq = K8 + 8;
+    const Q = h.alloc(Math.ceil((M * ldq) / 4)), S = h.alloc(M), Wq = h.alloc(Math.ceil((N * K8) / 4)), SW = h.alloc(N);
+    const Wp = h.alloc(Math.ceil(N / 16) * 4 * K8), C = buf(M * N), A = buf(M * (K + 2));
+    be.k.i8_quantize_rows(N, K, buf(N * K), K, Wq, K8, SW);
+    be.k.i8_pack_panels(N, K, Wq, K8, Wp);
+    out.push({ name: 'i8_quantize_rows', args: [M, K, A, K + 2, Q, ldq, S], out: [[Q, Math.ceil((M * ldq) / 4)], [S, M]] });
+    out.push({ name: 'i8_gemm', args: [M, N, K, Q, ldq, S, Wp, SW, acc, C, N, acc ? buf(N) : 0], out: [[C, M * N]] });
+  }
   for (const n of [70001, 1 << 16]) {
     const p = buf(n), m = buf(n), v = h.alloc(n);
     h.write(v, Float32Array.from({ length: n }, () => r()));

@@ -7,6 +7,13 @@ import type { Heap } from '../heap.js';
 
 const fr = Math.fround;
 
+let scratch = new Int32Array(16);
+/** A reused array of n int32 sums (the twin allocates nothing per call). */
+function sums(n: number): Int32Array {
+  if (scratch.length < n) scratch = new Int32Array(n);
+  return scratch;
+}
+
 /** Round half to even, as wasm's nearest (|v| < 2²³ here, or NaN). */
 function nearest(v: number): number {
   const r = Math.round(v);
@@ -32,35 +39,33 @@ export function int8Kernels(heap: Heap): Pick<Kernels, 'i8_quantize_rows' | 'i8_
       }
     },
     i8_pack_panels(N, K, W, ldw, Wp) {
-      const q8 = heap.i8, K8 = (K + 7) & ~7, NP = (N + 3) & ~3;
+      const q8 = heap.i8, K8 = (K + 7) & ~7, NP = (N + 15) & ~15;
       for (let n = 0; n < NP; n++) {
-        const base = Wp + (n >> 2) * K8 * 4 + (n & 3) * 8;
-        for (let k = 0; k < K8; k += 8) for (let j = 0; j < 8; j++) q8[base + k * 4 + j] = n < N ? q8[W + n * ldw + k + j]! : 0;
+        const at = Wp + (n >> 4) * K8 * 16 + (n & 15) * 2;
+        for (let k = 0; k < K8; k += 2) {
+          q8[at + k * 16] = n < N ? q8[W + n * ldw + k]! : 0;
+          q8[at + k * 16 + 1] = n < N ? q8[W + n * ldw + k + 1]! : 0;
+        }
       }
     },
     i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias) {
-      const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7;
-      const out = (c: number, n: number, acc: number, am: number): void => {
-        let y = fr(fr(acc) * fr(am * f[(sw >> 2) + n]!));
-        if (bias) y = fr(y + f[(bias >> 2) + n]!);
-        if (accumulate) y = fr(y + f[c + n]!);
-        f[c + n] = y;
-      };
+      if (M <= 0 || N <= 0) return;
+      const f = heap.f32, q8 = heap.i8, K8 = (K + 7) & ~7, acc = sums(16);
       for (let m = 0; m < M; m++) {
         const q = Q + m * ldq, c = (C >> 2) + m * ldc, am = f[(sa >> 2) + m]!;
-        // A panel at a time: one read of a row of Q for 4 rows of W (integer sums: any order is exact).
-        for (let n = 0; n < N; n += 4) {
-          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          for (let k = 0, p = Wp + (n >> 2) * K8 * 4; k < K8; k += 8, p += 32) {
-            for (let j = 0; j < 8; j++) {
-              const x = q8[q + k + j]!;
-              a0 += x * q8[p + j]!; a1 += x * q8[p + 8 + j]!; a2 += x * q8[p + 16 + j]!; a3 += x * q8[p + 24 + j]!;
-            }
+        // A panel at a time: each pair of the row read once for 16 columns (integer sums: any order is exact).
+        for (let n = 0; n < N; n += 16) {
+          acc.fill(0);
+          for (let k = 0, p = Wp + (n >> 4) * K8 * 16; k < K8; k += 2, p += 32) {
+            const x0 = q8[q + k]!, x1 = q8[q + k + 1]!;
+            for (let j = 0; j < 16; j++) acc[j] = acc[j]! + x0 * q8[p + 2 * j]! + x1 * q8[p + 2 * j + 1]!;
           }
-          out(c, n, a0, am);
-          if (n + 1 < N) out(c, n + 1, a1, am);
-          if (n + 2 < N) out(c, n + 2, a2, am);
-          if (n + 3 < N) out(c, n + 3, a3, am);
+          for (let j = 0; j < 16 && n + j < N; j++) {
+            let y = fr(fr(acc[j]!) * fr(am * f[(sw >> 2) + n + j]!));
+            if (bias) y = fr(y + f[(bias >> 2) + n + j]!);
+            if (accumulate) y = fr(y + f[c + n + j]!);
+            f[c + n + j] = y;
+          }
         }
       }
     },

@@ -1,10 +1,11 @@
 // npm run bench:int8: quantize() against f32 on the int8 issue's workloads, in ONE run, one thread:
 // sequences per second (LSTM and GRU, I = 64, T = 100, H = 128 and 256, batch 1 and 32), the streaming
-// LSTM step at H = 128, and the bytes of the weights the products read (f32 panels vs int8 panels).
+// LSTM step at H = 128, the bytes of the weights the products read (f32 panels vs int8 panels), and the
+// heap bytes each layer holds (its parameters; then everything, after a batch-1 forward of T = 100).
 // Rounds alternate between the f32 and the int8 layer; the ratio is of the medians.
 //   node bench/int8.js [--rounds=9] [--json]
 import os from 'node:os';
-import { init, tensor, LSTM, GRU, quantize } from '../dist/index.js';
+import { init, tensor, getBackend, LSTM, GRU, quantize } from '../dist/index.js';
 
 const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
 const ROUNDS = arg('rounds', 9), JSON_OUT = process.argv.includes('--json');
@@ -42,11 +43,27 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const step = { f32: median(steps.f), int8: median(steps.q) };
 
+// Memory: the heap bytes a layer holds, measured as the heap's used bytes before and after.
+const heap = getBackend().heap;
+const held = (make) => { const before = heap.usedBytes, value = make(); return { value, bytes: heap.usedBytes - before }; };
+const memory = [];
+for (const [C, H] of [[LSTM, 128], [GRU, 128], [LSTM, 256], [GRU, 256]]) {
+  const f = held(() => new C({ inputSize: 64, hiddenSize: H, batchFirst: true, seed: 1 })), q = held(() => quantize(f.value));
+  const x = tensor(seeded(100 * 64, 5), [1, 100, 64]);
+  const fr = held(() => f.value.forward(x)), qr = held(() => q.value.forward(x));
+  memory.push({ workload: `${C.name} I=64 H=${H}`, params: f.value.numParams, f32Params: 4 * f.value.numParams, f32Held: f.bytes, i8Held: q.bytes, f32Run: f.bytes + fr.bytes, i8Run: q.bytes + qr.bytes });
+  f.value.dispose(); q.value.dispose();
+}
+
 const meta = { node: process.version, cpu: os.cpus()[0]?.model, backend: name, rounds: ROUNDS };
-if (JSON_OUT) console.log(JSON.stringify({ meta, rows, step }, null, 2));
+if (JSON_OUT) console.log(JSON.stringify({ meta, rows, step, memory }, null, 2));
 else {
   console.log(`simd-rnn int8 — Node ${meta.node}, ${meta.cpu}; ${name}, one thread, median of ${ROUNDS} alternating rounds\n`);
   console.log('| workload | f32 seq/s | int8 seq/s | int8 ÷ f32 | weights read, f32 → int8 |\n|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.workload} | ${r.f32.toFixed(0)} | ${r.int8.toFixed(0)} | **${r.ratio.toFixed(2)}×** | ${(r.f32Bytes / 1024).toFixed(0)} → ${(r.i8Bytes / 1024).toFixed(0)} KiB |`);
   console.log(`\nStreaming LSTM step, I=64 H=128, batch 1: f32 ${step.f32.toFixed(2)} µs, int8 ${step.int8.toFixed(2)} µs (${(step.f32 / step.int8).toFixed(2)}×).`);
+  const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
+  console.log('\nMemory (heap bytes a layer holds): its parameters (f32: the parameters and their gradients; int8: int8 matrices, row scales, f32 biases), then all of it after a batch-1 forward of 100 steps (packed weights and the workspace too)\n');
+  console.log('| layer | parameters | f32 weights (4 B each) | f32 layer | int8 layer | int8 ÷ f32 weights | f32 after a forward | int8 after a forward |\n|---|---|---|---|---|---|---|---|');
+  for (const r of memory) console.log(`| ${r.workload} | ${r.params} | ${kib(r.f32Params)} | ${kib(r.f32Held)} | ${kib(r.i8Held)} | **${(r.i8Held / r.f32Params).toFixed(3)}** | ${kib(r.f32Run)} | ${kib(r.i8Run)} |`);
 }

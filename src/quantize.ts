@@ -22,9 +22,12 @@ const QUANTIZE_KEYS = keysOf<QuantizeOptions>()(['dtype']);
  * quantized once, symmetric, one scale per output row; each step's input
  * rows are quantized on the fly, one scale per row of the batch; the
  * products accumulate in int32 and are dequantized with the bias fused.
- * Biases, cells and norms stay f32. The copy runs `forward` and `step`
- * (inference only: `backward` and a model's `compile` throw); what was given is left as it is.
- * Loading new weights into the copy (`loadStateDict`) quantizes them again.
+ * Biases, cells and norms stay f32. The copy holds each weight matrix in
+ * int8 only (a quarter of the f32 bytes, and no gradients): its `stateDict()`
+ * gives the matrices as int8 · scale, what it computes with. It runs
+ * `forward` and `step` (inference only: `backward`, `gradStateDict` and a
+ * model's `compile` throw); what was given is left as it is. Loading new
+ * weights into the copy (`loadStateDict`) quantizes them again.
  *
  * @example
  * const q = quantize(lstm, { dtype: 'int8' });
@@ -45,7 +48,7 @@ export function quantize<L extends Recurrent | Linear | Sequential | Seq2Seq>(la
     if (layer.layers.some((l) => (l instanceof Recurrent || l instanceof Linear) && l.quantized)) throw new SimdRnnError('INVALID_ARGUMENT', `${where}: the model is quantized already`);
     // A copy through the file format (the same weights and configuration), then its recurrent and Linear layers in int8.
     const copy = load<Sequential>(save(layer));
-    for (const l of copy.layers) if (l instanceof Recurrent || l instanceof Linear) l.toInt8();
+    copy.toInt8();
     return copy as L;
   }
   if (layer instanceof Seq2Seq) {

@@ -2,13 +2,14 @@
 // tensors [N, K] (the int8 values, PyTorch's layout: row n is output n) with
 // their F32 row scales under "<name>.scale" [N]; metadata quantized = "int8".
 // PyTorch reads the file as it is: weight = int8 · scale[:, None] gives the
-// f32 weights back (the scales are symmetric: zero point 0). Loading
-// dequantizes the same way into the layers' f32 parameters and quantizes
-// them again, which gives back the same int8 values (each q·s rounds back
-// to q) and scales equal up to the last bit.
+// f32 weights back (the scales are symmetric: zero point 0). Saving writes
+// the int8 values and scales the layers hold; loading checks the file like
+// any other (dequantized) and then gives the layers those values and scales
+// as they are, so a loaded model computes what the saved one did, to the
+// bit.
 import { SimdRnnError } from '../errors.js';
-import { getBackend } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
+import type { Int8Matrix } from '../layers/int8.js';
 
 /** The suffix of a weight matrix's row scales. */
 export const SCALE = '.scale';
@@ -18,23 +19,20 @@ export function int8Keys(names: readonly string[], quantizedPrefixes: readonly s
   return names.filter((n) => quantizedPrefixes.some((p) => n.startsWith(p)) && /(^|\.)weight(_ih_l\d+(_reverse)?|_hh_l\d+(_reverse)?)?$/.test(n));
 }
 
-/** Replaces each named f32 matrix of the dict by its int8 values (I8) and adds its row scales. */
-export function quantizeDict(dict: Record<string, Tensor>, keys: readonly string[]): Record<string, Tensor | { data: Int8Array; shape: number[] }> {
-  const { heap, k } = getBackend(), out: Record<string, Tensor | { data: Int8Array; shape: number[] }> = { ...dict };
-  for (const key of keys) {
-    const t = dict[key]!, [N, K] = t.shape as [number, number], ldq = (K + 7) & ~7;
-    const X = heap.alloc(N * K), Q = heap.alloc(Math.ceil((N * ldq) / 4)), S = heap.alloc(N);
-    try {
-      heap.write(X, t.data);
-      k.i8_quantize_rows(N, K, X, K, Q, ldq, S);
-      const q = new Int8Array(N * K), rows = heap.i8;
-      for (let n = 0; n < N; n++) q.set(rows.subarray(Q + n * ldq, Q + n * ldq + K), n * K);
-      out[key] = { data: q, shape: [N, K] };
-      out[key + SCALE] = { data: heap.read(S, N), shape: [N] };
-    } finally {
-      heap.free(X); heap.free(Q); heap.free(S);
-    }
+/** The dict with each int8 matrix's values (I8 [N, K]) in place of its f32 values, and its row scales ("<name>.scale", F32 [N]). */
+export function withInt8(dict: Record<string, Tensor>, int8: Record<string, Int8Matrix>): Record<string, Tensor | { data: Int8Array; shape: number[] }> {
+  const out: Record<string, Tensor | { data: Int8Array; shape: number[] }> = { ...dict };
+  for (const [key, m] of Object.entries(int8)) {
+    out[key] = { data: m.q, shape: [m.scale.length, m.q.length / m.scale.length] };
+    out[key + SCALE] = { data: m.scale, shape: [m.scale.length] };
   }
+  return out;
+}
+
+/** An int8 file's matrices as decoded (the I8 values, exact integers in f32) with their scales, before dequantizeDict. */
+export function int8Of(tensors: Record<string, Tensor>, int8: ReadonlySet<string>): Record<string, Int8Matrix> {
+  const out: Record<string, Int8Matrix> = {};
+  for (const name of int8) out[name] = { q: Int8Array.from(tensors[name]!.data), scale: Float32Array.from(tensors[name + SCALE]!.data) };
   return out;
 }
 

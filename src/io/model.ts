@@ -22,7 +22,9 @@ import type { ParamSpec } from '../layers/params.js';
 import type { Tensor } from '../tensor.js';
 import { describe } from '../errors.js';
 import { readSafetensorsHeader, decodeTensors, writeSafetensors, scanJson, MAX_JSON_DEPTH } from './safetensors.js';
-import { int8Keys, quantizeDict, checkInt8, dequantizeDict } from './int8.js';
+import { int8Keys, withInt8, int8Of, checkInt8, dequantizeDict } from './int8.js';
+import { int8Matrices, setInt8 } from '../model/int8.js';
+import type { Int8Matrix } from '../layers/int8.js';
 import { crcOk, stampCrc, CRC_PLACEHOLDER } from './crc32.js';
 import { writeFileAtomic, readFileBytes } from './file.js';
 
@@ -67,13 +69,11 @@ export function save(model: Sequential | Seq2Seq, metadata: Record<string, strin
   }
   // Caller's metadata first: the format keys always win.
   const meta: Record<string, string> = { ...metadata, format: model instanceof Seq2Seq ? SEQ2SEQ_FORMAT : MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, architecture: JSON.stringify(model.config()), crc32: CRC_PLACEHOLDER };
-  // A quantized model: its int8 matrices as I8 with their row scales (io/int8.ts).
-  const prefixes = model instanceof Seq2Seq
-    ? (model.quantized ? ['encoder.', 'decoder.', 'bridge.', 'generator.'] : [])
-    : model.layers.flatMap((l, i) => ((l as { quantized?: unknown }).quantized ? [`layers.${i}.`] : []));
-  if (prefixes.length === 0) return stampCrc(writeSafetensors(dict, meta));
+  // A quantized model: its int8 matrices as I8 with their row scales, as the layers hold them (io/int8.ts).
+  const int8 = int8Matrices(model.int8Layers);
+  if (Object.keys(int8).length === 0) return stampCrc(writeSafetensors(dict, meta));
   delete meta.quantized;
-  return stampCrc(writeSafetensors(quantizeDict(dict, int8Keys(Object.keys(dict), prefixes)), { ...meta, quantized: 'int8' }));
+  return stampCrc(writeSafetensors(withInt8(dict, int8), { ...meta, quantized: 'int8' }));
 }
 
 /** Whether tensor names look like a PyTorch RNN/LSTM/GRU state dict (weight_ih_l0, …). */
@@ -246,9 +246,14 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
   const i8Names = new Set(header.entries.filter((e) => e.dtype === 'I8').map((e) => e.name));
   if (!int8 && i8Names.size) throw bad(`tensor "${[...i8Names][0]}" is int8 in a file that is not quantized`);
   if (int8) shapes = checkInt8(header.entries, shapes, bad);
+  // An int8 file's matrices go in twice: dequantized with the rest (every name and shape checked), then
+  // as the int8 values and scales themselves, so the model computes what was saved, to the bit.
+  let exact: Record<string, Int8Matrix> = {};
   const weights = (): Record<string, Tensor> => {
     const t = decodeTensors(bytes, header, isWeight);
-    return int8 ? dequantizeDict(t, i8Names, bad) : t;
+    if (!int8) return t;
+    exact = int8Of(t, i8Names);
+    return dequantizeDict(t, i8Names, bad);
   };
   const seq2seq = metadata.format === SEQ2SEQ_FORMAT || (checkpoint && /^\s*\{\s*"type"\s*:\s*"Seq2Seq"/.test(metadata.architecture ?? ''));
   if (seq2seq) {
@@ -260,7 +265,10 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
     const nf = firstNonFinite(tensors);
     if (nf) throw bad(`tensor "${nf.key}" holds ${nf.v} at element ${nf.i}; weights must be finite`);
     const m = buildSeq2Seq(cfg, tensors, bad);
-    if (int8) m.toInt8();
+    if (int8 && i8Names.size) {
+      m.toInt8();
+      if (!setInt8(m.int8Layers, exact)) { m.dispose(); throw bad('an int8 tensor is not the weight of the encoder, decoder, bridge or generator'); }
+    }
     return m as M;
   }
   const arch = checkModel(shapes, metadata.architecture);
@@ -285,8 +293,11 @@ export function load<M extends Sequential | Seq2Seq = Sequential>(bytes: Uint8Ar
     } catch (e) {
       throw bad(`weights do not fit the architecture: ${(e as Error).message}`);
     }
-    // The layers whose matrices came as int8 run in int8 again.
-    if (int8) model.layers.forEach((l, i) => { if ([...i8Names].some((n) => n.startsWith(`layers.${i}.`))) (l as { toInt8(): void }).toInt8(); });
+    // The layers whose matrices came as int8 run in int8 again, with the file's values.
+    if (int8 && i8Names.size) {
+      model.toInt8((i) => [...i8Names].some((n) => n.startsWith(`layers.${i}.`)));
+      if (!setInt8(model.int8Layers, exact)) throw bad('an int8 tensor is not the weight of a recurrent or Linear layer');
+    }
     return model as M;
   } catch (e) {
     // A failed load frees all it built.

@@ -5,6 +5,12 @@
 // scale a row of the batch, multiplies in int32 and dequantizes with the
 // bias fused (i8_gemm). Biases, cells, norms stay f32.
 //
+// The panels are the only copy of the matrices: this is the store the
+// layer's parameters keep them in (params.ts), which reads them back as f32
+// (int8 · scale, PyTorch's way back) for stateDict and quantizes what is
+// loaded. An int8 model file holds the int8 values and scales themselves
+// (int8()/setInt8(): exact both ways).
+//
 // The runners and cells do not change: the layer's packs hold handles
 // instead of f32 panels, and the layer's kernels are the backend's with
 // f32_gemm_packed_bias routed to the int8 product when its B is a handle.
@@ -14,15 +20,23 @@ import { SimdRnnError } from '../errors.js';
 import type { Backend, Kernels } from '../backend/backend.js';
 import type { HeapOwner } from '../backend/heap.js';
 import { packedSizeI8 } from '../backend/kernel_args.js';
+import type { ParamStore } from './params.js';
 
 interface Weights { Wp: number; sw: number; N: number; K: number }
 interface Product { a: Weights; b: Weights | null; split: number }
 
+/** A weight matrix's int8 values [N, K] (row-major, PyTorch's layout) and its row scales [N]. */
+export interface Int8Matrix {
+  q: Int8Array;
+  scale: Float32Array;
+}
+
 const k8 = (K: number): number => (K + 7) & ~7;
 
-/** The int8 weights of one layer and the product that reads them. */
-export class Int8Products {
+/** The int8 weights of one layer (the store of its matrices) and the product that reads them. */
+export class Int8Products implements ParamStore {
   private readonly products = new Map<number, Product>();
+  private readonly named = new Map<string, number>();
   private q = 0;
   private qBytes = 0;
   private sa = 0;
@@ -30,21 +44,87 @@ export class Int8Products {
 
   constructor(private readonly be: Backend, private readonly owner: HeapOwner) {}
 
-  /** Quantizes W [N, K] (f32, PyTorch's layout) into the handle's int8 weights (a new handle when 0); returns the handle. */
-  weights(handle: number, W: number, N: number, K: number): number {
-    const { heap, k } = this.be;
-    let p = handle ? this.products.get(handle) : undefined;
-    if (!p) {
-      const a = { Wp: heap.alloc(Math.ceil(packedSizeI8(N, K) / 4), this.owner), sw: heap.alloc(N, this.owner), N, K };
-      handle = heap.alloc(1, this.owner); // its address is the handle
-      p = { a, b: null, split: 0 };
-      this.products.set(handle, p);
-    }
+  /** The handle of matrix `name` [N, K] (its panels allocated, not yet written, the first time). */
+  handle(name: string, N: number, K: number): number {
+    const h = this.named.get(name);
+    if (h !== undefined) return h;
+    const { heap } = this.be;
+    const a = { Wp: heap.alloc(Math.ceil(packedSizeI8(N, K) / 4), this.owner), sw: heap.alloc(N, this.owner), N, K };
+    const handle = heap.alloc(1, this.owner); // its address is the handle
+    this.products.set(handle, { a, b: null, split: 0 });
+    this.named.set(name, handle);
+    return handle;
+  }
+
+  private weightsOf(name: string): Weights {
+    const h = this.named.get(name);
+    if (h === undefined) throw new SimdRnnError('INVALID_ARGUMENT', `int8: no matrix "${name}"`);
+    return this.products.get(h)!.a;
+  }
+
+  /** Quantizes W [N, K] (f32 on the heap, PyTorch's layout) into matrix `name`; returns its handle. */
+  quantize(name: string, W: number, N: number, K: number): number {
+    const { heap, k } = this.be, handle = this.handle(name, N, K), a = this.products.get(handle)!.a;
     const rows = heap.alloc(Math.ceil((N * k8(K)) / 4), this.owner);
-    k.i8_quantize_rows(N, K, W, K, rows, k8(K), p.a.sw);
-    k.i8_pack_panels(N, K, rows, k8(K), p.a.Wp);
+    k.i8_quantize_rows(N, K, W, K, rows, k8(K), a.sw);
+    k.i8_pack_panels(N, K, rows, k8(K), a.Wp);
     heap.free(rows, this.owner);
     return handle;
+  }
+
+  /** ParamStore: matrix `name` as f32 (int8 · its row's scale). */
+  read(name: string): Float32Array {
+    const { q, scale } = this.int8(name), K = q.length / scale.length, out = new Float32Array(q.length);
+    for (let n = 0; n < scale.length; n++) {
+      const s = scale[n]!;
+      for (let j = n * K; j < (n + 1) * K; j++) out[j] = Math.fround(q[j]! * s);
+    }
+    return out;
+  }
+
+  /** ParamStore: quantizes new f32 values (checked by the caller) into matrix `name`. */
+  write(name: string, data: ArrayLike<number>): void {
+    const { heap } = this.be, { N, K } = this.weightsOf(name), W = heap.alloc(N * K, this.owner);
+    try {
+      heap.write(W, data);
+      this.quantize(name, W, N, K);
+    } finally {
+      heap.free(W, this.owner);
+    }
+  }
+
+  /** Matrix `name`'s int8 values and row scales, read out of its panels. */
+  int8(name: string): Int8Matrix {
+    const { Wp, sw, N, K } = this.weightsOf(name), i8 = this.be.heap.i8, K8 = k8(K), q = new Int8Array(N * K);
+    // Panels of 16 columns; for each pair of k, the 16 columns' two bytes (assembly/int8.ts).
+    for (let n = 0; n < N; n++) {
+      const base = Wp + (n >> 4) * K8 * 16 + (n & 15) * 2;
+      for (let kk = 0; kk < K; kk++) q[n * K + kk] = i8[base + (kk >> 1) * 32 + (kk & 1)]!;
+    }
+    return { q, scale: this.be.heap.read(sw, N) };
+  }
+
+  /** Sets matrix `name` to int8 values and row scales as they are (an int8 file: no rounding again). */
+  setInt8(name: string, m: Int8Matrix): void {
+    const { heap, k } = this.be, { Wp, sw, N, K } = this.weightsOf(name), ld = k8(K);
+    if (m.q.length !== N * K || m.scale.length !== N) throw new SimdRnnError('INVALID_ARGUMENT', `int8: "${name}" takes [${N}, ${K}] values and ${N} scales, got ${m.q.length} and ${m.scale.length}`);
+    const rows = heap.alloc(Math.ceil((N * ld) / 4), this.owner);
+    try {
+      const i8 = heap.i8;
+      i8.fill(0, rows, rows + N * ld);
+      for (let n = 0; n < N; n++) i8.set(m.q.subarray(n * K, (n + 1) * K), rows + n * ld);
+      k.i8_pack_panels(N, K, rows, ld, Wp);
+      heap.write(sw, m.scale);
+    } finally {
+      heap.free(rows, this.owner);
+    }
+  }
+
+  /** Bytes the matrices take (panels and scales). */
+  get bytes(): number {
+    let b = 0;
+    for (const h of this.named.values()) { const { N, K } = this.products.get(h)!.a; b += packedSizeI8(N, K) + 4 * N; }
+    return b;
   }
 
   /** A handle for [W_ih | W_hh] (K = I + H): the two products of wih and whh, split after I. */
@@ -91,6 +171,7 @@ export class Int8Products {
   /** Forgets everything (the blocks go with the layer's owner). */
   clear(): void {
     this.products.clear();
+    this.named.clear();
     this.q = this.qBytes = this.sa = this.saRows = 0;
   }
 }

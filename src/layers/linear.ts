@@ -7,7 +7,7 @@ import type { Backend, Kernels } from '../backend/backend.js';
 import { packedSize } from '../backend/kernel_args.js';
 import { Carve } from '../backend/carve.js';
 import { SimdRnnError, argError } from '../errors.js';
-import { Int8Products } from './int8.js';
+import { Int8Products, type Int8Matrix } from './int8.js';
 import type { Tensor } from '../tensor.js';
 import { rng, randomSeed } from '../util/rng.js';
 import { Params } from './params.js';
@@ -165,7 +165,7 @@ export class Linear {
     this.lastPublic = false;
     if (this.packed.version !== this.params.version) {
       if (this.int8) {
-        this.packed.ptr = this.int8.weights(this.packed.ptr, this.params.p('weight'), O, I);
+        this.packed.ptr = this.int8.handle('weight', O, I); // quantized when written
       } else {
         if (!this.packed.ptr) this.packed.ptr = this.be.heap.alloc(packedSize(I, O), this.life.owner);
         k.f32_pack_b(1, I, O, this.params.p('weight'), I, this.packed.ptr);
@@ -206,11 +206,31 @@ export class Linear {
     return this.int8 ? 'int8' : null;
   }
 
-  /** @internal Makes this (fresh) layer's product int8: see quantize(). */
+  /**
+   * @internal Makes this layer's product int8 (see quantize()): the weight
+   * is quantized into int8 panels, its only copy from then on; the f32
+   * region keeps the bias, and the gradients go (inference only).
+   */
   toInt8(): void {
-    this.int8 = new Int8Products(this.be, this.life.owner);
-    this.k8 = this.int8.kernels(this.be.k);
+    if (this.int8) return;
+    const store = new Int8Products(this.be, this.life.owner);
+    if (this.packed.ptr) this.be.heap.free(this.packed.ptr, this.life.owner);
+    store.quantize('weight', this.params.p('weight'), this.outFeatures, this.inFeatures);
+    this.params.externalize(['weight'], store);
+    this.int8 = store;
+    this.k8 = store.kernels(this.be.k);
     this.packed = { ptr: 0, version: -1 };
+  }
+
+  /** @internal A quantized layer's weight: its int8 values and row scales (empty for an f32 layer). */
+  int8Matrices(): Record<string, Int8Matrix> {
+    return this.int8 ? { weight: this.int8.int8('weight') } : {};
+  }
+
+  /** @internal Sets a quantized layer's weight to int8 values and row scales as they are (an int8 file). */
+  setInt8(name: string, m: Int8Matrix): void {
+    this.int8!.setInt8(name, m);
+    this.params.touch();
   }
 
   /** @internal Throws for a quantized layer (inference only). */
@@ -261,13 +281,13 @@ export class Linear {
   /** The parameters by PyTorch's names, as copies. */
   stateDict(): Record<string, Tensor> { this.life.check('Linear.stateDict'); return this.params.stateDict(); }
   /** The parameter gradients, named like stateDict(). */
-  gradStateDict(): Record<string, Tensor> { this.life.check('Linear.gradStateDict'); return this.params.gradStateDict(); }
+  gradStateDict(): Record<string, Tensor> { this.life.check('Linear.gradStateDict'); this.checkTrainable('Linear.gradStateDict'); return this.params.gradStateDict(); }
   /** Loads parameters by name (strict: every name and shape is checked; SHAPE_MISMATCH or INVALID_ARGUMENT otherwise). */
   loadStateDict(dict: Record<string, Tensor>): void { this.life.check('Linear.loadStateDict'); this.params.load('Linear.loadStateDict', dict); }
   /** Sets every parameter gradient to zero. */
   zeroGrad(): void { this.life.check('Linear.zeroGrad'); this.params.zeroGrad(); }
   /** Number of parameters. */
-  get numParams(): number { this.life.check('Linear.numParams'); return this.params.size; }
+  get numParams(): number { this.life.check('Linear.numParams'); return this.params.count; }
   /** Whether dispose() was called (on this layer or on its model). */
   get disposed(): boolean { return this.life.disposed; }
   /** @internal Throws DISPOSED if this layer was disposed. */

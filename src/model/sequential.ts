@@ -23,6 +23,7 @@ import { KEYS } from './keys.js';
 import { Engine } from './engine.js';
 import { ModelStream, type ModelState } from './stream.js';
 import { training, type BatchOptions, type EvalOptions } from './training.js';
+import { quantizeRegions } from './int8.js';
 
 export type { ModelState } from './stream.js';
 
@@ -49,8 +50,8 @@ export class Sequential {
   /** @internal */ readonly be: Backend;
   /** @internal */ readonly engine: Engine;
   /** @internal */ readonly params: Params[];
-  /** @internal Byte offsets of the parameter and gradient regions. */ readonly pPtr: number;
-  /** @internal */ readonly gPtr: number;
+  /** @internal Byte offsets of the parameter and gradient regions (a quantized model's are packed again, without gradients: gPtr 0). */ pPtr: number;
+  /** @internal */ gPtr: number;
   /** @internal What compile() set up (train/ reads and writes it). */ compiled: Compiled | null = null;
   /** @internal A fit() is running. */ busy = false;
   /** @internal The parameters before the last update, to undo a non-finite one (allocated by the first compile). */ backup = 0;
@@ -167,6 +168,18 @@ export class Sequential {
   /** 'int8' when quantize() made this model (some layer runs int8 products: inference only), else null. */
   get quantized(): 'int8' | null {
     return this.layers.some((l) => (l as { quantized?: unknown }).quantized) ? 'int8' : null;
+  }
+
+  /** @internal The recurrent and Linear layers, under their state-dict prefixes (model/int8.ts). */
+  get int8Layers(): (readonly [string, Recurrent | Linear])[] {
+    return this.layers.flatMap((l, i) => (l instanceof Recurrent || l instanceof Linear ? [[`layers.${i}.`, l] as const] : []));
+  }
+
+  /** @internal Makes the chosen recurrent and Linear layers int8 (every one by default): see quantize() and model/int8.ts. */
+  toInt8(which: (layer: number) => boolean = () => true): void {
+    const chosen = this.int8Layers.filter(([p]) => which(Number(p.split('.')[1])));
+    this.pPtr = quantizeRegions(this.be, this.life.owner, chosen.map(([, l]) => l), this.params, this.pPtr, this.gPtr);
+    this.gPtr = 0;
   }
 
   // A quantized model (quantize()) evaluates and predicts but does not train.
@@ -298,6 +311,7 @@ export class Sequential {
   /** The gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> {
     this.alive('Sequential.gradStateDict');
+    this.trainable('Sequential.gradStateDict');
     return this.named((l) => l.gradStateDict());
   }
 
@@ -355,7 +369,7 @@ export class Sequential {
   /** Sets every gradient to zero (one fill over the model's gradient region). */
   zeroGrad(): void {
     this.alive('Sequential.zeroGrad');
-    this.be.k.f32_fill(this.numParams, 0, this.gPtr);
+    if (this.gPtr) this.be.k.f32_fill(this.numParams, 0, this.gPtr); // a quantized model has no gradients
   }
 
   /**

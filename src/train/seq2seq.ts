@@ -28,10 +28,12 @@ function compile(m: Seq2Seq, opts: Seq2SeqCompileOptions): void {
   const onNonFinite = dflt(opts.onNonFinite, 'throw');
   if (onNonFinite !== 'throw' && onNonFinite !== 'skip') throw argError(where, 'onNonFinite', "'throw' or 'skip'", onNonFinite);
   if (o.disposed) throw new SimdRnnError('DISPOSED', `${where}: the optimizer was disposed (with the model it was compiled into?); make a new one`);
-  o.bind(m.be, m.numParams, m);
+  // A quantized model compiles for evaluate() only (fit refuses it): its optimizer keeps no state.
+  const n = m.quantized ? 0 : m.numParams;
+  o.bind(m.be, n, m);
   const previous = m.compiled?.optimizer;
   if (previous && previous !== o) previous.dispose();
-  if (!m.backup) m.backup = m.be.heap.alloc(m.numParams, m.life.owner);
+  if (!m.backup && n) m.backup = m.be.heap.alloc(n, m.life.owner);
   m.compiled = { ...opts, labelSmoothing: ls, onNonFinite };
 }
 

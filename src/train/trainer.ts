@@ -40,10 +40,12 @@ function compile(m: Sequential, opts: CompileOptions): void {
     throw argError(where, 'lossOptions.labelSmoothing', 'a number in [0, 1)', lo.labelSmoothing);
   }
   if (o.disposed) throw new SimdRnnError('DISPOSED', `${where}: the optimizer was disposed (with the model it was compiled into?); make a new one`);
-  o.bind(m.be, m.numParams, m); // throws if it belongs to another model
+  // A quantized model compiles for evaluate() only (fit refuses it): its optimizer keeps no state.
+  const n = m.quantized ? 0 : m.numParams;
+  o.bind(m.be, n, m); // throws if it belongs to another model
   const previous = m.compiled?.optimizer;
   if (previous && previous !== o) previous.dispose();
-  if (!m.backup) m.backup = m.be.heap.alloc(m.numParams, m.life.owner);
+  if (!m.backup && n) m.backup = m.be.heap.alloc(n, m.life.owner);
   m.compiled = { ...opts, lossOptions: dflt(opts.lossOptions, {}), metrics, onNonFinite };
   m.engine.classes = opts.loss === 'crossEntropy';
   m.engine.ignoreIndex = lo.ignoreIndex ?? -100;

@@ -14,7 +14,7 @@ import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../val
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
 import { toTimeMajor, fromTimeMajor } from './layout.js';
-import { Int8Products } from '../int8.js';
+import { Int8Products, type Int8Matrix } from '../int8.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
 import { StreamRunner, type StreamState } from './stream.js';
@@ -125,11 +125,37 @@ export class Recurrent {
     return this.weights.int8 ? 'int8' : null;
   }
 
-  /** @internal Makes this (fresh) layer's products int8: see quantize(). */
+  /**
+   * @internal Makes this layer's products int8 (see quantize()): its weight
+   * matrices are quantized into int8 panels, which from then on are their
+   * only copy (stateDict reads them back as int8 · scale); the f32 region
+   * keeps the rest, and the gradients go (inference only).
+   */
   toInt8(): void {
+    if (this.weights.int8) return;
     this.weights.clear();
-    this.weights.int8 = new Int8Products(this.be, this.life.owner);
-    (this.coreBe as { k: Backend['k'] }).k = this.weights.int8.kernels(this.be.k);
+    const store = new Int8Products(this.be, this.life.owner), names: string[] = [];
+    for (const s of this.params.specs) {
+      if (!/^weight_(ih|hh)_l\d+(_reverse)?$/.test(s.name)) continue;
+      store.quantize(s.name, this.params.p(s.name), s.shape[0]!, s.shape[1]!);
+      names.push(s.name);
+    }
+    this.params.externalize(names, store);
+    this.weights.int8 = store;
+    (this.coreBe as { k: Backend['k'] }).k = store.kernels(this.be.k);
+  }
+
+  /** @internal A quantized layer's matrices: their int8 values and row scales, by name (empty for an f32 layer). */
+  int8Matrices(): Record<string, Int8Matrix> {
+    const out: Record<string, Int8Matrix> = {}, store = this.weights.int8;
+    if (store) for (const s of this.params.specs) if (this.params.isOutside(s.name)) out[s.name] = store.int8(s.name);
+    return out;
+  }
+
+  /** @internal Sets a quantized layer's matrices to int8 values and row scales as they are (an int8 file). */
+  setInt8(name: string, m: Int8Matrix): void {
+    this.weights.int8!.setInt8(name, m);
+    this.params.touch();
   }
 
   /** Whether the cell carries a cell state c (LSTM). */
@@ -329,6 +355,7 @@ export class Recurrent {
   /** Copies of the accumulated gradients, with the parameters' names. */
   gradStateDict(): Record<string, Tensor> {
     this.life.check(`${this.name}.gradStateDict`);
+    this.checkTrainable(`${this.name}.gradStateDict`);
     return this.params.gradStateDict();
   }
 
@@ -359,7 +386,7 @@ export class Recurrent {
   /** Number of parameters. */
   get numParams(): number {
     this.life.check(`${this.name}.numParams`);
-    return this.params.size;
+    return this.params.count;
   }
 
   /** Whether dispose() was called (on this layer or on its model). */

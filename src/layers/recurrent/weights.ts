@@ -45,7 +45,7 @@ export class DirPack implements DirWeights {
 export class PackedWeights {
   private packs: DirPack[][] = [];
   private version = -1;
-  /** The int8 weights of a quantized layer (quantize()), or null: f32 panels. */
+  /** The int8 store of a quantized layer (quantize()): its matrices live there only; null: f32 panels. */
   int8: Int8Products | null = null;
 
   constructor(private readonly be: Backend, private readonly params: Params, private readonly owner: HeapOwner,
@@ -78,22 +78,24 @@ export class PackedWeights {
       const I = this.layerInput(l);
       for (let d = 0; d < this.D; d++) {
         const s = this.suffix(l, d), pk = this.packs[l]![d]!;
-        const wih = this.params.p(`weight_ih_${s}`), whh = this.params.p(`weight_hh_${s}`);
         if (this.int8) {
-          pk.wih = this.int8.weights(pk.wih, wih, G, I);
-          pk.whh = this.int8.weights(pk.whh, whh, G, H);
+          // The store holds the matrices (quantized when they were written): only their handles here.
+          pk.wih = this.int8.handle(`weight_ih_${s}`, G, I);
+          pk.whh = this.int8.handle(`weight_hh_${s}`, G, H);
         } else {
+          const wih = this.params.p(`weight_ih_${s}`), whh = this.params.p(`weight_hh_${s}`);
           k.f32_pack_b(1, I, G, wih, I, pk.wih);
           k.f32_pack_b(1, H, G, whh, H, pk.whh);
           k.f32_pack_b(0, G, I, wih, I, pk.wihB);
           k.f32_pack_b(0, G, H, whh, H, pk.whhB);
         }
+        const grads = this.params.hasGrad; // none in a quantized layer
         pk.bih = this.bias ? this.params.p(`bias_ih_${s}`) : 0;
         pk.bhh = this.bias ? this.params.p(`bias_hh_${s}`) : 0;
-        pk.gbih = this.bias ? this.params.g(`bias_ih_${s}`) : 0;
-        pk.gbhh = this.bias ? this.params.g(`bias_hh_${s}`) : 0;
+        pk.gbih = this.bias && grads ? this.params.g(`bias_ih_${s}`) : 0;
+        pk.gbhh = this.bias && grads ? this.params.g(`bias_hh_${s}`) : 0;
         pk.ext = this.firstExtra ? this.params.p(`${this.firstExtra}_${s}`) : 0;
-        pk.gext = this.firstExtra ? this.params.g(`${this.firstExtra}_${s}`) : 0;
+        pk.gext = this.firstExtra && grads ? this.params.g(`${this.firstExtra}_${s}`) : 0;
         if (this.bias) k.f32_add(G, pk.bih, pk.bhh, pk.bsum);
         else k.f32_fill(G, 0, pk.bsum);
         if (pk.cat) this.packCat(pk);
@@ -115,10 +117,9 @@ export class PackedWeights {
     heap.free(tmp, this.owner);
   }
 
-  /** Forgets the packs (their blocks go with the layer's owner). */
+  /** Forgets the packs (their blocks go with the layer's owner; the int8 store, which holds a quantized layer's matrices, stays). */
   clear(): void {
     this.packs = [];
     this.version = -1;
-    this.int8?.clear();
   }
 }

@@ -25,6 +25,7 @@ import { seq2seqConfig, seq2seqModules, scoreOf, type Seq2SeqConfig, type Seq2Se
 import { checkPairs, type TokenTensor } from './data.js';
 import { Seq2SeqEngine, type Modules } from './engine.js';
 import { Decoder, type Hypothesis } from './decode.js';
+import { quantizeRegions } from '../int8.js';
 import type { Seq2SeqCompileOptions, Seq2SeqCompiled, Seq2SeqFitOptions, Seq2SeqEvalOptions, TranslateOptions, Translation } from './options.js';
 
 export type { Seq2SeqOptions, Seq2SeqConfig, EncoderOptions, DecoderOptions, AttentionKind, CellName } from './config.js';
@@ -68,8 +69,8 @@ export class Seq2Seq {
   /** @internal */ readonly decoder: Decoder;
   /** @internal */ readonly params: Params[];
   /** @internal */ readonly prefixes: string[];
-  /** @internal */ readonly pPtr: number;
-  /** @internal */ readonly gPtr: number;
+  /** @internal Parameter and gradient regions (a quantized model's are packed again, without gradients: gPtr 0). */ pPtr: number;
+  /** @internal */ gPtr: number;
   /** @internal */ readonly life: Lifetime;
   /** @internal Scheduled sampling's and sampling's generator (saved in checkpoints). */ readonly random: Random;
   /** @internal What compile() set up (train/ reads and writes it). */ compiled: Seq2SeqCompiled | null = null;
@@ -133,8 +134,14 @@ export class Seq2Seq {
 
   /** @internal Makes this (fresh) model's recurrent and Linear products int8: see quantize(). */
   toInt8(): void {
+    this.pPtr = quantizeRegions(this.be, this.life.owner, this.int8Layers.map(([, l]) => l), this.params, this.pPtr, this.gPtr);
+    this.gPtr = 0;
+  }
+
+  /** @internal The encoder, decoder, bridge and generator under their state-dict prefixes (model/int8.ts). */
+  get int8Layers(): (readonly [string, Recurrent | Linear])[] {
     const m = this.modules;
-    for (const l of [m.encoder, m.decoder, m.bridge, m.generator]) l.toInt8();
+    return [['encoder.', m.encoder], ['bridge.', m.bridge], ['decoder.', m.decoder], ['generator.', m.generator]];
   }
 
   private get mods(): { dispose(): void; disposed: boolean }[] {
@@ -297,6 +304,7 @@ export class Seq2Seq {
   /** The gradients, named like stateDict(). */
   gradStateDict(): Record<string, Tensor> {
     this.alive('Seq2Seq.gradStateDict');
+    this.trainable('Seq2Seq.gradStateDict');
     return this.named((i) => this.params[i]!.gradStateDict());
   }
 
@@ -331,7 +339,7 @@ export class Seq2Seq {
   /** Sets every gradient to zero. */
   zeroGrad(): void {
     this.alive('Seq2Seq.zeroGrad');
-    this.be.k.f32_fill(this.numParams, 0, this.gPtr);
+    if (this.gPtr) this.be.k.f32_fill(this.numParams, 0, this.gPtr); // a quantized model has no gradients
   }
 
   /** Frees the model's memory, its modules' and its optimizer's; afterwards every call throws DISPOSED. */

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import Benchmark from 'benchmark';
-import { init, tensor, LSTM, GRU, Linear, Sequential, optim, io } from '../dist/index.js';
+import { init, tensor, quantize, LSTM, GRU, Linear, Sequential, optim, io } from '../dist/index.js';
 import { lossCurveSvg } from '../dist/cli/svg.js';
 import { QUICK, JSON_OUT, rng } from './common.js';
 
@@ -93,11 +93,19 @@ const toBatchFirst = (x, B, F) => {
   return out;
 };
 
-async function simdRnn(backendName, threads = 1) {
+async function simdRnn(backendName, threads = 1, int8 = false) {
   await init({ backend: backendName, threads });
   return (w) => {
     const d = data[w.id], Cell = w.cell === 'LSTM' ? LSTM : GRU;
-    const mk = () => { const l = new Cell({ inputSize: I, hiddenSize: w.H, numLayers: w.layers, bidirectional: w.bidirectional, seed: 9 }); l.loadStateDict(d.sd); return l; };
+    if (int8 && w.kind === 'train') return { skip: 'int8 is for inference' };
+    const mk = () => {
+      const l = new Cell({ inputSize: I, hiddenSize: w.H, numLayers: w.layers, bidirectional: w.bidirectional, seed: 9 });
+      l.loadStateDict(d.sd);
+      if (!int8) return l;
+      const q = quantize(l);
+      l.dispose();
+      return q;
+    };
     if (w.kind === 'infer') {
       const l = mk(), x = tensor(d.x, [T, w.B, I]);
       return { fn: () => l.forward(x), out: () => l.forward(x).output.data, per: w.B };
@@ -202,6 +210,8 @@ const allPeers = [
   ['simd-rnn wasm-simd', () => simdRnn('wasm-simd')],
   ['simd-rnn wasm', () => simdRnn('wasm')],
   ['simd-rnn js', () => simdRnn('js')],
+  // quantize(): int8 weights, the same layers (its outputs differ from f32 by the int8 rounding, shown).
+  ['simd-rnn int8', () => simdRnn('wasm-simd', 1, true)],
   ['tfjs wasm', () => tfjs('wasm')],
   ['tfjs cpu', () => tfjs('cpu')],
   ['onnxruntime-web wasm', () => onnx('web')],
@@ -209,6 +219,7 @@ const allPeers = [
   ['brain.js', () => brain()],
   // Two threads each (init({ threads: 2 }); numThreads; intraOpNumThreads; torch.set_num_threads): "ours ×" of these rows is simd-rnn ×2 ÷ the peer ×2.
   ['simd-rnn wasm-simd ×2', () => simdRnn('wasm-simd', 2)],
+  ['simd-rnn int8 ×2', () => simdRnn('wasm-simd', 2, true)],
   // The relaxed-SIMD build (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd, which npm run bench:peers passes) and its threaded twin.
   ['simd-rnn wasm-relaxed', () => simdRnn('wasm-relaxed')],
   ['simd-rnn wasm-relaxed ×2', () => simdRnn('wasm-relaxed', 2)],
@@ -240,7 +251,9 @@ for (const [name, make] of peers) {
     if (r.out) {
       const y = await r.out();
       const diff = maxDiff(y, data[w.id].ref);
-      check = w.cell === 'GRU' && name.startsWith('tfjs') && diff > 1e-4 ? `GRU math differs (max |Δ| ${diff.toExponential(1)})` : diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
+      check = w.cell === 'GRU' && name.startsWith('tfjs') && diff > 1e-4 ? `GRU math differs (max |Δ| ${diff.toExponential(1)})`
+        : name.includes('int8') ? `int8 rounding: max |Δ| ${diff.toExponential(1)} from f32`
+          : diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
     }
     const m = await measure(r.fn, Boolean(r.async));
     if (m.error) { results[w.id][name] = { skip: `error: ${m.error}` }; continue; }

@@ -20,7 +20,7 @@ import { SimdRnnError } from '../errors.js';
 import type { Backend, Kernels } from '../backend/backend.js';
 import type { HeapOwner } from '../backend/heap.js';
 import { packedSizeI8 } from '../backend/kernel_args.js';
-import type { ParamStore } from './params.js';
+import type { ParamStore, Params } from './params.js';
 
 interface Weights { Wp: number; sw: number; N: number; K: number }
 interface Product { a: Weights; b: Weights | null; split: number }
@@ -43,6 +43,22 @@ export class Int8Products implements ParamStore {
   private saRows = 0;
 
   constructor(private readonly be: Backend, private readonly owner: HeapOwner) {}
+
+  /**
+   * A store that takes the matrices of `params` that `matrix` picks: each is
+   * quantized into it, then moves out of the f32 region (params.externalize),
+   * so the store holds its only copy; the gradients go too (inference only).
+   */
+  static take(be: Backend, owner: HeapOwner, params: Params, matrix: (name: string) => boolean): Int8Products {
+    const store = new Int8Products(be, owner), names: string[] = [];
+    for (const s of params.specs) {
+      if (!matrix(s.name)) continue;
+      store.quantize(s.name, params.p(s.name), s.shape[0]!, s.shape[1]!);
+      names.push(s.name);
+    }
+    params.externalize(names, store);
+    return store;
+  }
 
   /** The handle of matrix `name` [N, K] (its panels allocated, not yet written, the first time). */
   handle(name: string, N: number, K: number): number {
@@ -102,6 +118,13 @@ export class Int8Products implements ParamStore {
       for (let kk = 0; kk < K; kk++) q[n * K + kk] = i8[base + (kk >> 1) * 32 + (kk & 1)]!;
     }
     return { q, scale: this.be.heap.read(sw, N) };
+  }
+
+  /** Every matrix's int8 values and row scales, by name. */
+  matrices(): Record<string, Int8Matrix> {
+    const out: Record<string, Int8Matrix> = {};
+    for (const name of this.named.keys()) out[name] = this.int8(name);
+    return out;
   }
 
   /** Sets matrix `name` to int8 values and row scales as they are (an int8 file: no rounding again). */

@@ -206,25 +206,18 @@ export class Linear {
     return this.int8 ? 'int8' : null;
   }
 
-  /**
-   * @internal Makes this layer's product int8 (see quantize()): the weight
-   * is quantized into int8 panels, its only copy from then on; the f32
-   * region keeps the bias, and the gradients go (inference only).
-   */
+  /** @internal Makes this layer's product int8 (see quantize()): its weight then lives in int8 only (Int8Products.take). */
   toInt8(): void {
     if (this.int8) return;
-    const store = new Int8Products(this.be, this.life.owner);
     if (this.packed.ptr) this.be.heap.free(this.packed.ptr, this.life.owner);
-    store.quantize('weight', this.params.p('weight'), this.outFeatures, this.inFeatures);
-    this.params.externalize(['weight'], store);
-    this.int8 = store;
-    this.k8 = store.kernels(this.be.k);
+    this.int8 = Int8Products.take(this.be, this.life.owner, this.params, (n) => n === 'weight');
+    this.k8 = this.int8.kernels(this.be.k);
     this.packed = { ptr: 0, version: -1 };
   }
 
   /** @internal A quantized layer's weight: its int8 values and row scales (empty for an f32 layer). */
   int8Matrices(): Record<string, Int8Matrix> {
-    return this.int8 ? { weight: this.int8.int8('weight') } : {};
+    return this.int8?.matrices() ?? {};
   }
 
   /** @internal Sets a quantized layer's weight to int8 values and row scales as they are (an int8 file). */

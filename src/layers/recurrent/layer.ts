@@ -13,7 +13,7 @@ import { Params } from '../params.js';
 import { checkBool, checkInt, checkTensor, checkFinite, checkKeys } from '../validate.js';
 import { recurrentParamSpecs, type Cell, type CellType } from './cell.js';
 import { PackedWeights } from './weights.js';
-import { toTimeMajor, fromTimeMajor } from './layout.js';
+import { toTimeMajor, fromTimeMajor, readStates } from './layout.js';
 import { Int8Products, type Int8Matrix } from '../int8.js';
 import { SequenceRunner, type LayerCore, type ForwardFrom, type BackwardNeeds, type ArenaNeeds } from './sequence.js';
 import type { Carve } from '../../backend/carve.js';
@@ -28,7 +28,6 @@ export type { StreamState } from './stream.js';
 export type { RecurrentOptions, ForwardOptions, ForwardResult, BackwardOptions, BackwardResult, RecurrentConfig } from './options.js';
 
 const TAG: Record<CellType, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'RNN' };
-
 
 /**
  * What LSTM, GRU and RNN share: stacked, bidirectional, masked forward and
@@ -125,34 +124,20 @@ export class Recurrent {
     return this.weights.int8 ? 'int8' : null;
   }
 
-  /**
-   * @internal Makes this layer's products int8 (see quantize()): its weight
-   * matrices are quantized into int8 panels, which from then on are their
-   * only copy (stateDict reads them back as int8 · scale); the f32 region
-   * keeps the rest, and the gradients go (inference only).
-   */
+  /** @internal Makes this layer's products int8 (see quantize()): its matrices then live in int8 only (Int8Products.take). */
   toInt8(): void {
     if (this.weights.int8) return;
     this.weights.clear();
-    const store = new Int8Products(this.be, this.life.owner), names: string[] = [];
-    for (const s of this.params.specs) {
-      if (!/^weight_(ih|hh)_l\d+(_reverse)?$/.test(s.name)) continue;
-      store.quantize(s.name, this.params.p(s.name), s.shape[0]!, s.shape[1]!);
-      names.push(s.name);
-    }
-    this.params.externalize(names, store);
-    this.weights.int8 = store;
+    const store = this.weights.int8 = Int8Products.take(this.be, this.life.owner, this.params, (n) => /^weight_(ih|hh)_l\d+(_reverse)?$/.test(n));
     (this.coreBe as { k: Backend['k'] }).k = store.kernels(this.be.k);
   }
 
   /** @internal A quantized layer's matrices: their int8 values and row scales, by name (empty for an f32 layer). */
   int8Matrices(): Record<string, Int8Matrix> {
-    const out: Record<string, Int8Matrix> = {}, store = this.weights.int8;
-    if (store) for (const s of this.params.specs) if (this.params.isOutside(s.name)) out[s.name] = store.int8(s.name);
-    return out;
+    return this.weights.int8?.matrices() ?? {};
   }
 
-  /** @internal Sets a quantized layer's matrices to int8 values and row scales as they are (an int8 file). */
+  /** @internal Sets a quantized layer's matrix to int8 values and row scales as they are (an int8 file). */
   setInt8(name: string, m: Int8Matrix): void {
     this.weights.int8!.setInt8(name, m);
     this.params.touch();
@@ -217,17 +202,9 @@ export class Recurrent {
     this.runForward(T, B, valid !== null, train, opts.h0?.data ?? null, opts.c0?.data ?? null);
     const { heap } = this.be;
     const H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
-
-    const output: Tensor = { data: fromTimeMajor(this.be.heap.f32, this.outputPtr(), T, B, DH, this.batchFirst), shape: this.seqShape(T, B, DH) };
-    const h = new Float32Array(L * D * B * H);
-    const c = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
-    for (let l = 0; l < L; l++) {
-      for (let d = 0; d < D; d++) {
-        const o = (l * D + d) * B * H;
-        h.set(heap.view(this.finalStatePtr(l, d), B * H), o);
-        if (c) c.set(heap.view(this.finalStatePtr(l, d, true), B * H), o);
-      }
-    }
+    const output: Tensor = { data: fromTimeMajor(heap.f32, this.outputPtr(), T, B, DH, this.batchFirst), shape: this.seqShape(T, B, DH) };
+    const h = readStates(heap.f32, L, D, B, H, (l, d) => this.finalStatePtr(l, d));
+    const c = this.plugin.hasCell ? readStates(heap.f32, L, D, B, H, (l, d) => this.finalStatePtr(l, d, true)) : null;
     const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
     if (c) res.c = { data: c, shape: this.stateShape(B) };
     return res;

@@ -108,6 +108,22 @@ t.test('an int8 file gives back the int8 values and scales: the loaded model com
   });
 });
 
+t.test('a layer that ran in f32 and then turns int8 (as a loaded model\'s layers do) gives its f32 packs back', async (t) => {
+  await init({ backend: 'wasm-simd', threads: 1 });
+  const heap = getBackend().heap, before = heap.usedBytes;
+  const l = new LSTM({ inputSize: 16, hiddenSize: 32, numLayers: 2, seed: 3 });
+  const fresh = heap.usedBytes - before;
+  l.forward(tensor(uniform(rng(4), 5 * 2 * 16), [5, 2, 16]));
+  const ran = heap.usedBytes - before;
+  l.toInt8();
+  const after = heap.usedBytes - before;
+  t.ok(ran > fresh, `a forward pass adds packed weights and a workspace (${ran - fresh} bytes)`);
+  t.ok(after < fresh, `turned int8 it holds less than it did before it ran (${after} < ${fresh}: no f32 packs, parameters or gradients left behind)`);
+  t.ok(l.forward(tensor(uniform(rng(4), 5 * 2 * 16), [5, 2, 16])).output.data.every(Number.isFinite), 'and runs in int8');
+  l.dispose();
+  t.equal(heap.usedBytes, before, 'dispose() gives every byte back');
+});
+
 t.test('bad weights for a quantized layer are refused before anything changes', async (t) => {
   await init({ backend: 'wasm-simd', threads: 1 });
   const f = new LSTM({ inputSize: 4, hiddenSize: 8, seed: 9 }), q = quantize(f);

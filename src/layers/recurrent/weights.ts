@@ -117,8 +117,17 @@ export class PackedWeights {
     heap.free(tmp, this.owner);
   }
 
-  /** Forgets the packs (their blocks go with the layer's owner; the int8 store, which holds a quantized layer's matrices, stays). */
+  /**
+   * Forgets the packs; their blocks go with the layer's owner, or now when
+   * the owner lives on (a layer turned int8 after it ran: its f32 packs are
+   * of no more use). The int8 store, which holds a quantized layer's
+   * matrices, stays.
+   */
   clear(): void {
+    // (An int8 layer's packs hold the store's handles: those stay with the store.)
+    if (this.owner.live && !this.int8) {
+      for (const row of this.packs) for (const pk of row) for (const p of [pk.wih, pk.whh, pk.wihB, pk.whhB, pk.bsum, pk.cat]) if (p) this.be.heap.free(p, this.owner);
+    }
     this.packs = [];
     this.version = -1;
   }

@@ -225,14 +225,16 @@ export class ThreadPool implements Pool {
     let error: unknown = null;
     const t0 = performance.now();
     try { fn.apply(null, parts[0]!); } catch (e) { error = e; }
-    // A worker that has not claimed its part within twice the time this thread's part took (and
-    // 30 µs) is late (descheduled, or asleep): this thread runs its part (the same arithmetic, its
-    // own scratch), which costs about what waiting for it would at best.
+    // A worker that has not claimed its part by the time this thread's part is done would finish
+    // no sooner than this thread running it (the same arithmetic, its own scratch): one that was
+    // asleep has it taken at once (the wake-up it got keeps it awake for the next calls); one that
+    // was awake gets twice this thread's time (and 30 µs) to claim it, then it is late
+    // (descheduled: another process has the cores).
     const t1 = performance.now(), grace = t1 + 2 * (t1 - t0) + 0.03;
     let bad = 0, badWhy = '', lateAwake = false, stole = false;
     for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
-      if (!alone && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
+      if (!alone && !(asleep & (1 << w)) && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
       if (alone || Atomics.compareExchange(this.i32, s + CLAIM, gen, gen | CLAIMED) === gen) {
         this.taken++;
         stole = true;

@@ -12,6 +12,7 @@ import {
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
 import type { ThreadPool } from '../../src/backend/threads.js';
+import { W_SLEEPS } from '../../src/backend/worker.js';
 
 /** The backend's pool, with the members tests reach (kill, run, active). */
 const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
@@ -254,6 +255,35 @@ t.test('a late worker (a busy machine): the calling thread runs its part; the sa
   }
   t.ok(claimed, 'released, the worker claims its parts again');
   t.equal(pool.size, 3, 'the pool still has three threads');
+  pool.stop();
+});
+
+t.test('a sleeping worker: a part it has not claimed is run by the calling thread, the same bits, not counted late; then it claims again', async (t) => {
+  const one = await createBackend('wasm-simd');
+  const be = await createBackend('wasm-simd', { threads: 2 });
+  const pool = poolOf(be), inner = pool as unknown as { slots: number; i32: Int32Array; late: number };
+  const M = 64, N = 96, K = 80;
+  const a = gemmCase(one, 13, M, N, K), b = gemmCase(be, 13, M, N, K);
+  const gemm = (x: Backend, args: number[]): Float32Array => {
+    x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
+    return x.heap.read(args[11]!, M * N);
+  };
+  const want = gemm(one, a);
+  t.ok(same(gemm(be, b), want), 'awake: the same bits');
+  // The worker sleeps once it has spun out (W_SLEEPS in its slot).
+  const asleep = (): boolean => Atomics.load(inner.i32, (inner.slots >> 2) + W_SLEEPS) === 1;
+  for (let i = 0; i < 200 && !asleep(); i++) await new Promise((r) => setTimeout(r, 10));
+  t.ok(asleep(), 'the idle worker went to sleep');
+  const late = inner.late;
+  t.ok(same(gemm(be, b), want), 'asleep: the same bits');
+  t.equal(inner.late, late, 'a sleeping worker is not a late one (no running alone)');
+  let claimed = false;
+  for (let i = 0; i < 200 && !claimed; i++) {
+    const before = pool.taken;
+    t.ok(same(gemm(be, b), want), 'woken: the same bits');
+    claimed = pool.taken === before;
+  }
+  t.ok(claimed, 'woken, the worker claims its parts again');
   pool.stop();
 });
 

@@ -97,6 +97,8 @@ export class ThreadPool implements Pool {
   private readonly owner: HeapOwner;
   private messages: string[] = [];
   private stopped = false;
+  /** Which workers were asleep when this call's parts were posted (a flag a thread). */
+  private asleep = new Uint8Array(1);
 
   private constructor(private readonly heap: Heap, private readonly memory: WebAssembly.Memory) {
     this.owner = heap.owner('threads');
@@ -116,6 +118,7 @@ export class ThreadPool implements Pool {
   static async start(heap: Heap, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: Exports, n: number, keepAlive: boolean): Promise<ThreadPool> {
     const pool = new ThreadPool(heap, memory);
     if (n <= 1) return pool;
+    pool.asleep = new Uint8Array(n);
     // The slots and each worker's scratch now, not when the workers come up: the heap a model
     // sees does not change under it (and a cap too small for them means one thread, said so).
     const scratch: number[] = [];
@@ -211,7 +214,7 @@ export class ThreadPool implements Pool {
     // Workers late call after call (the cores are busy elsewhere): this thread runs every part for a while.
     const alone = this.late >= 2 && performance.now() < this.until;
     const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
-    let asleep = 0;
+    const asleep = this.asleep.fill(0);
     for (let w = 1; w < count && !alone; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2, a = parts[w]!, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
       this.i32[s + KERNEL] = kernel;
@@ -220,7 +223,7 @@ export class ThreadPool implements Pool {
       Atomics.store(this.i32, s + CLAIM, gen);
       Atomics.store(this.i32, s + GEN, gen);
       // (notify is a lock and a syscall: only for a sleeper)
-      if (Atomics.load(this.i32, s + W_SLEEPS)) { Atomics.notify(this.i32, s + GEN); asleep |= 1 << w; }
+      if (Atomics.load(this.i32, s + W_SLEEPS)) { Atomics.notify(this.i32, s + GEN); asleep[w] = 1; }
     }
     let error: unknown = null;
     const t0 = performance.now();
@@ -234,12 +237,12 @@ export class ThreadPool implements Pool {
     let bad = 0, badWhy = '', lateAwake = false, stole = false;
     for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
-      if (!alone && !(asleep & (1 << w)) && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
+      if (!alone && !asleep[w] && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
       if (alone || Atomics.compareExchange(this.i32, s + CLAIM, gen, gen | CLAIMED) === gen) {
         this.taken++;
         stole = true;
         // (A worker that was asleep is slow to wake: that is no sign of a busy machine.)
-        if (!(asleep & (1 << w))) lateAwake = true;
+        if (!asleep[w]) lateAwake = true;
         try { fn.apply(null, parts[w]!); } catch (e) { bad ||= w; badWhy ||= String((e as Error).message ?? e); }
         continue;
       }

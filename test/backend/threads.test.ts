@@ -276,12 +276,14 @@ t.test('a sleeping worker: a part it has not claimed is run by the calling threa
   t.ok(asleep(), 'the idle worker went to sleep');
   const late = inner.late;
   t.ok(same(gemm(be, b), want), 'asleep: the same bits');
-  t.equal(inner.late, late, 'a sleeping worker is not a late one (no running alone)');
+  t.ok(inner.late <= late, `a sleeping worker is not a late one (late ${late} → ${inner.late}: not raised)`);
   let claimed = false;
   for (let i = 0; i < 200 && !claimed; i++) {
     const before = pool.taken;
     t.ok(same(gemm(be, b), want), 'woken: the same bits');
     claimed = pool.taken === before;
+    // (On a busy machine the pool may run alone for a while: give it time.)
+    if (!claimed) await new Promise((r) => setTimeout(r, 5));
   }
   t.ok(claimed, 'woken, the worker claims its parts again');
   pool.stop();

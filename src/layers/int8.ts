@@ -190,11 +190,4 @@ export class Int8Products implements ParamStore {
     k.i8_quantize_rows(M, w.K, A, lda, this.q, ldq, this.sa);
     k.i8_gemm(M, w.N, w.K, this.q, ldq, this.sa, w.Wp, w.sw, accumulate, C, ldc, bias);
   }
-
-  /** Forgets everything (the blocks go with the layer's owner). */
-  clear(): void {
-    this.products.clear();
-    this.named.clear();
-    this.q = this.qBytes = this.sa = this.saRows = 0;
-  }
 }

@@ -23,6 +23,12 @@ function gemmCase(b: Backend, seed: number, M: number, N: number, K: number): nu
   return [0, 0, M, N, K, 1, put(M * K), K, put(K * N), N, 0, h.alloc(M * N), N];
 }
 
+/** Runs the f32_gemm call of gemmCase's arguments on x; its C [M, N]. */
+function gemmOut(x: Backend, args: number[], M: number, N: number): Float32Array {
+  x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
+  return x.heap.read(args[11]!, M * N);
+}
+
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
 t.test('threads: options, what init chooses, threads()', async (t) => {
@@ -234,10 +240,7 @@ t.test('a late worker (a busy machine): the calling thread runs its part; the sa
   const pool = poolOf(be);
   const M = 64, N = 96, K = 80;
   const a = gemmCase(one, 9, M, N, K), b = gemmCase(be, 9, M, N, K);
-  const gemm = (x: Backend, args: number[]): Float32Array => {
-    x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
-    return x.heap.read(args[11]!, M * N);
-  };
+  const gemm = (x: Backend, args: number[]): Float32Array => gemmOut(x, args, M, N);
   const want = gemm(one, a);
   pool.hold(2, true);
   const taken = pool.taken, t0 = Date.now();
@@ -264,10 +267,7 @@ t.test('a sleeping worker: a part it has not claimed is run by the calling threa
   const pool = poolOf(be), inner = pool as unknown as { slots: number; i32: Int32Array; late: number };
   const M = 64, N = 96, K = 80;
   const a = gemmCase(one, 13, M, N, K), b = gemmCase(be, 13, M, N, K);
-  const gemm = (x: Backend, args: number[]): Float32Array => {
-    x.k.f32_gemm(...(args as Parameters<Kernels['f32_gemm']>));
-    return x.heap.read(args[11]!, M * N);
-  };
+  const gemm = (x: Backend, args: number[]): Float32Array => gemmOut(x, args, M, N);
   const want = gemm(one, a);
   t.ok(same(gemm(be, b), want), 'awake: the same bits');
   // The worker sleeps once it has spun out (W_SLEEPS in its slot).

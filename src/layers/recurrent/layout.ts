@@ -25,6 +25,11 @@ export function fromTimeMajor(f: Float32Array, src: number, T: number, B: number
 /** The final states [L·D, B, H] from the heap blocks [B, H] at(l, d) gives (f32 byte offsets), in PyTorch's order. */
 export function readStates(f: Float32Array, L: number, D: number, B: number, H: number, at: (l: number, d: number) => number): Float32Array {
   const out = new Float32Array(L * D * B * H);
-  for (let l = 0; l < L; l++) for (let d = 0; d < D; d++) out.set(f.subarray(at(l, d) >> 2, (at(l, d) >> 2) + B * H), (l * D + d) * B * H);
+  for (let l = 0; l < L; l++) {
+    for (let d = 0; d < D; d++) {
+      const i = at(l, d) >> 2;
+      out.set(f.subarray(i, i + B * H), (l * D + d) * B * H);
+    }
+  }
   return out;
 }

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-export { init, initSync, threads, MAX_THREADS, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, KERNELS, packedSize, Heap } from './backend/index.js';
+export { init, initSync, threads, dispose, MAX_THREADS, backend, getBackend, createBackend, bestBackend, detectFeatures, KERNEL_NAMES, KERNELS, packedSize, Heap } from './backend/index.js';
 export type { Backend, BackendName, Kernels, KernelSpec, InitOptions, WasmSource } from './backend/index.js';
 export type { Features } from './backend/detect.js';
 export type { Extent } from './backend/kernels.js';

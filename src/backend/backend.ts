@@ -150,6 +150,6 @@ export interface Backend {
 export interface Pool {
   /** Threads in use (the calling one included). */
   readonly size: number;
-  /** Stops the workers; calls then run on one thread. */
-  stop(): void;
+  /** Stops the workers; calls then run on one thread. Resolves once they have exited. */
+  stop(): Promise<void>;
 }

@@ -179,7 +179,7 @@ export function initSync(opts: InitOptions & { module: WebAssembly.Module }): Ba
 // The backend in use from now on; the one it replaces stops its threads
 // (models made on it keep working, on one thread).
 function use(be: Backend): void {
-  if (current && current !== be) current.pool?.stop();
+  if (current && current !== be) void current.pool?.stop();
   current = be;
 }
 
@@ -193,6 +193,22 @@ function use(be: Backend): void {
  */
 export function threads(): number {
   return getBackend().pool?.size ?? 1;
+}
+
+/**
+ * Stops the library's threads: the workers of the backend in use exit, and
+ * the memory they held returns to the heap once they have (the promise).
+ * Everything made so far goes on working, on the calling thread, with the
+ * same results; `init()` starts threads again. A no-op without threads, or
+ * before `init()`. A process whose pool is idle exits without this.
+ *
+ * @example
+ * await init({ threads: 2 });
+ * // … train, predict …
+ * await dispose();   // threads() is 1 from here on
+ */
+export function dispose(): Promise<void> {
+  return current?.pool?.stop() ?? Promise.resolve();
 }
 
 /** The name of the backend in use. */

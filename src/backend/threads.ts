@@ -97,6 +97,7 @@ export class ThreadPool implements Pool {
   private readonly owner: HeapOwner;
   private messages: string[] = [];
   private stopped = false;
+  private stopping: Promise<void> | null = null;
   /** Which workers were asleep when this call's parts were posted (a flag a thread). */
   private asleep = new Uint8Array(1);
 
@@ -134,7 +135,7 @@ export class ThreadPool implements Pool {
     const launch = async (): Promise<void> => {
       // (Loading worker_threads alone takes ~3 ms of a cold start: it waits for the background too.)
       const factory = await workerFactory();
-      if (!factory) { pool.reason = 'no workers in this runtime'; pool.stop(); return; }
+      if (!factory) { pool.reason = 'no workers in this runtime'; void pool.stop(); return; }
       if (!pool.stopped) await pool.launch(factory, module, memory, scratch, n, keepAlive);
     };
     if (keepAlive) {
@@ -186,7 +187,7 @@ export class ThreadPool implements Pool {
       this.size = n;
     } else {
       this.reason = `threads did not start (${this.messages[0] ?? this.failed ?? 'no answer within 10 s'})`;
-      this.stop();
+      void this.stop();
       this.failed = null;
     }
   }
@@ -248,7 +249,7 @@ export class ThreadPool implements Pool {
       }
       if (!this.join(s, gen)) {
         this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
-        this.stop();
+        void this.stop();
         throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
       }
       if (this.i32[s + STATUS] !== 0 && !bad) {
@@ -289,15 +290,22 @@ export class ThreadPool implements Pool {
   private lost(fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
     if (!this.told) {
       this.told = true;
-      this.stop();
+      void this.stop();
       throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (nothing was computed by this call; call it again)`);
     }
     for (let p = 0; p < count; p++) fn.apply(null, parts[p]!);
   }
 
-  /** Stops the workers and frees their memory; calls then run on one thread. */
-  stop(): void {
+  /**
+   * Stops the workers; calls then run on one thread. Their slots and scratch
+   * go back to the heap once every worker has exited (the promise this
+   * returns): a worker descheduled mid-loop must not find them reused.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
     this.stopped = true;
+    this.size = 1;
+    const exits: unknown[] = [];
     if (this.workers.length) {
       this.refresh();
       for (let w = 0; w < this.workers.length; w++) {
@@ -305,12 +313,20 @@ export class ThreadPool implements Pool {
         Atomics.store(this.i32, s + STOP, 1);
         Atomics.add(this.i32, s + GEN, 1);
         Atomics.notify(this.i32, s + GEN);
-        void this.workers[w]!.terminate();
+        exits.push(this.workers[w]!.terminate());
       }
       this.workers = [];
     }
-    this.size = 1;
-    if (this.owner.live) this.heap.release(this.owner);
+    const release = (): void => { if (this.owner.live) this.heap.release(this.owner); };
+    // Node's terminate() resolves when the thread has exited; a browser's returns nothing (its worker's
+    // script is aborted; the worker never writes its slot once it has read STOP, set before GEN).
+    if (exits.some((e) => e instanceof Promise)) {
+      this.stopping = Promise.allSettled(exits).then(release);
+    } else {
+      release();
+      this.stopping = Promise.resolve();
+    }
+    return this.stopping;
   }
 
   /** @internal Holds worker w before it claims its next part, or lets it go (tests of a late worker). */

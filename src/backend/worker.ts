@@ -39,8 +39,9 @@ on((d) => {
   const a = new Array(${(SLOT - ARGS) / 8}).fill(0);
   port.postMessage({ type: 'ready' });
   for (;;) {
-    let spins = 0;
-    while (Atomics.load(i32, ${GEN}) === seen) {
+    let spins = 0, gen;
+    // (The generation that ended the wait is the one claimed: read again, it could be another's.)
+    while ((gen = Atomics.load(i32, ${GEN})) === seen) {
       if (++spins > ${SPIN}) {
         // Say so before sleeping (the main thread notifies only a sleeper), then look again.
         Atomics.store(i32, ${W_SLEEPS}, 1);
@@ -50,7 +51,7 @@ on((d) => {
         spins = 0;
       }
     }
-    seen = Atomics.load(i32, ${GEN});
+    seen = gen;
     if (Atomics.load(i32, ${STOP})) return;
     // (Tests of a late worker hold it here.)
     while (Atomics.load(i32, ${HOLD})) Atomics.wait(i32, ${HOLD}, 1, 100);

@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  init, threads, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
+  init, threads, dispose, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
@@ -204,6 +204,45 @@ t.test('a replaced backend stops its threads; its models go on, on one thread', 
   await init({ threads: 1 });
   t.ok(same(l.forward(x).output.data, before), 'same output after the pool stopped');
   l.dispose();
+});
+
+t.test('dispose() stops the threads; models go on, on one thread, with the same bits', async (t) => {
+  await init({ threads: 2 });
+  t.equal(threads(), 2, 'two threads');
+  const be = (await import('../../src/index.js')).getBackend(), h = be.heap;
+  const l = new GRU({ inputSize: 16, hiddenSize: 64, batchFirst: true, seed: 2 });
+  const x = tensor(Float32Array.from({ length: 32 * 20 * 16 }, (_, i) => Math.sin(i)), [32, 20, 16]);
+  const before = l.forward(x).output.data.slice();
+  const used = h.usedBytes;
+  const p = dispose();
+  t.equal(threads(), 1, 'threads() is 1 at once');
+  t.equal(dispose(), p, 'a second dispose() is the same stop');
+  await p;
+  t.ok(h.usedBytes < used, `the pool's slots and scratch went back to the heap (${used} → ${h.usedBytes} bytes)`);
+  t.ok(same(l.forward(x).output.data, before), 'the same output on one thread');
+  await init({ threads: 2 });
+  t.equal(threads(), 2, 'init() starts threads again');
+  l.dispose();
+});
+
+t.test('a stopped pool keeps its memory until its workers have exited (none can write a reused block)', async (t) => {
+  const be = await createBackend('wasm-simd', { threads: 2 });
+  const pool = poolOf(be), h = be.heap;
+  const args = gemmCase(be, 7, 64, 64, 64);
+  gemmOut(be, args, 64, 64);
+  const slots = (pool as unknown as { slots: number }).slots;
+  t.equal(h.ownerAt(slots)?.label, 'threads', 'the slots belong to the pool');
+  const stopped = pool.stop();
+  // Allocated the moment stop() returns, the block of the slots' size must not be the slots: a
+  // worker between its generation check and its STOP check would find them zeroed (and claim).
+  const z = h.zeros(512 / 4);
+  t.not(z, slots, 'not handed out while a worker may still run');
+  t.equal(h.ownerAt(slots)?.label, 'threads', 'still the pool\'s');
+  await stopped;
+  t.equal(h.ownerAt(slots), null, 'freed once the workers have exited');
+  t.ok(h.read(z, 128).every((v) => v === 0), 'the block allocated meanwhile is untouched');
+  const one = await createBackend('wasm-simd');
+  t.ok(same(gemmOut(be, args, 64, 64), gemmOut(one, gemmCase(one, 7, 64, 64, 64), 64, 64)), 'then calls run on one thread, the same bits');
 });
 
 t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => {

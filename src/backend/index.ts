@@ -61,6 +61,8 @@ const INIT_KEYS = keysOf<InitOptions>()(['backend', 'relaxed', 'module', 'maxMem
 /** Most threads a pool may have. */
 export const MAX_THREADS = 64;
 let current: Backend | null = null;
+/** init() calls so far, and which of them set the backend in use (a later call wins, whichever finishes first). */
+let calls = 0, applied = 0;
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== 'object') throw argError('init', 'options', 'an object', opts);
@@ -137,19 +139,16 @@ export async function createBackend(name: BackendName, opts: Omit<InitOptions, '
  */
 export async function init(opts: InitOptions = {}): Promise<BackendName> {
   checkOptions(opts);
+  const call = ++calls;
   opts = { ...opts, threads: opts.threads ?? 'auto' };
-  if (opts.backend) {
-    use(await createBackend(opts.backend, opts));
-    return current!.name;
-  }
+  if (opts.backend) return use(await createBackend(opts.backend, opts), call);
   const order: BackendName[] = [];
   const best = bestBackend(opts.relaxed);
   for (const n of NAMES) if (NAMES.indexOf(n) >= NAMES.indexOf(best)) order.push(n);
   let lastError: unknown;
   for (const n of order) {
     try {
-      use(await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory, debug: opts.debug, threads: opts.threads }));
-      return current!.name;
+      return use(await createBackend(n, n === best ? opts : { maxMemory: opts.maxMemory, debug: opts.debug, threads: opts.threads }), call);
     } catch (e) {
       lastError = e;
       if (opts.module !== undefined) throw e; // a Module the caller gave us must work
@@ -172,15 +171,22 @@ export function initSync(opts: InitOptions & { module: WebAssembly.Module }): Ba
   }
   const name = opts.backend ?? 'wasm-simd';
   if (name === 'js') throw argError('initSync', 'options.backend', "a wasm backend when a module is given", name);
-  use(withDebug(createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug));
-  return current!.name;
+  return use(withDebug(createWasmBackendSync(name as WasmFlavor, opts.module, opts.maxMemory), opts.debug), ++calls);
 }
 
-// The backend in use from now on; the one it replaces stops its threads
+// The backend in use from now on, unless a later init() call has set one
+// already (calls in flight at once: the last one made wins, as if they had
+// run in turn). The backend replaced, or the one not used, stops its threads
 // (models made on it keep working, on one thread).
-function use(be: Backend): void {
+function use(be: Backend, call: number): BackendName {
+  if (call < applied) {
+    void be.pool?.stop();
+    return be.name;
+  }
+  applied = call;
   if (current && current !== be) void current.pool?.stop();
   current = be;
+  return be.name;
 }
 
 /**

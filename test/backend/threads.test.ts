@@ -51,6 +51,12 @@ t.test('threads: options, what init chooses, threads()', async (t) => {
   t.equal(threads(), 1, 'nor the JS backend');
   await init();
   t.ok(threads() >= 1 && threads() <= 4, `'auto' by default: ${threads()} here`);
+  // Calls in flight at once: the last one made wins, whichever finishes last (a pool of 3 takes longer to start).
+  const [a, b] = await Promise.all([init({ threads: 3 }), init({ threads: 1 })]);
+  t.same([a, b], ['wasm-simd', 'wasm-simd'], 'both resolve');
+  t.equal(threads(), 1, 'init({ threads: 3 }) then init({ threads: 1 }) at once: 1 thread');
+  await Promise.all([init({ threads: 1 }), init({ threads: 2 })]);
+  t.equal(threads(), 2, 'and the other way round: 2');
 });
 
 // Random arguments for the split kernels, at sizes that cut unevenly across 3 threads.

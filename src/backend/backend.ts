@@ -152,4 +152,13 @@ export interface Pool {
   readonly size: number;
   /** Stops the workers; calls then run on one thread. Resolves once they have exited. */
   stop(): Promise<void>;
+  /**
+   * Starts `k`'s f32_gemm_packed_bias(a) cut by rows over the threads and
+   * returns the rows this thread computed before returning ([r0, r1): the
+   * first part, or the last when `last`); the rest runs on the workers
+   * until settle(). Null when not started (the call is yours to make).
+   */
+  startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null;
+  /** Waits for the rows startRows() left to the workers (any split call does this first). */
+  settle(): void;
 }

@@ -115,7 +115,7 @@ export async function createBackend(name: BackendName, opts: Omit<InitOptions, '
     try {
       // Loaded only where threads can run (bundlers make it a chunk of its own, which a page
       // without cross-origin isolation never loads).
-      const { createThreadedBackend, autoThreads } = await import('./threads.js');
+      const { createThreadedBackend, autoThreads } = await import('./threaded.js');
       const n = want === 'auto' ? await autoThreads() : want;
       // 'auto' does not wait for the workers (a cold start should not pay for them); a number does.
       if (n > 1) return withDebug(await createThreadedBackend(n, undefined, opts.maxMemory, want !== 'auto', name), opts.debug);

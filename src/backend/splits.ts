@@ -83,10 +83,11 @@ const gemm = first(
   { count: 3, q: 16, least: 32, steps: [[8, (a) => (a[1] ? a[9]! : 1)], [11, one]] },
 );
 // f32_gemm_packed_bias(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias): Bp in 8-column panels of K rows.
-const packed = first(
-  { count: 1, q: 4, least: 8, steps: [[5, (a) => (a[0] ? 1 : a[6]!)], [9, arg(10)]] },
-  { count: 2, q: 16, least: 32, steps: [[7, arg(3)], [9, one], [11, one]] },
-);
+const packedRows: Along = { count: 1, q: 4, least: 8, steps: [[5, (a) => (a[0] ? 1 : a[6]!)], [9, arg(10)]] };
+const packed = first(packedRows, { count: 2, q: 16, least: 32, steps: [[7, arg(3)], [9, one], [11, one]] });
+/** Cuts a packed product (f32_gemm_packed_bias's arguments, A not transposed) into row parts; false if it is too small. */
+export const cutPackedRows = (a: readonly number[], parts: number, out: number[][]): boolean =>
+  !a[0] && LARGE.f32_gemm_packed_bias!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!) && along(packedRows, a, parts, out);
 // i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias): Q rows are ldq bytes; Wp in panels of 16
 // columns, ⌈K/8⌉·8 bytes a column. Each element is one integer sum, whatever tile computes it.
 const i8gemm = first(

@@ -1,7 +1,6 @@
-// Threads: the threaded SIMD build (wasm/simd-rnn.threads.wasm, the same
-// AssemblyScript with shared, imported memory) instantiated once per thread
-// over ONE memory, and a pool that splits a kernel call into parts, one per
-// thread. The main thread keeps driving everything (layers, models, the
+// Threads: the pool over the threaded SIMD build (threaded.ts: the same
+// AssemblyScript with shared, imported memory, instantiated once per thread
+// over ONE memory), which splits a kernel call into parts, one per thread. The main thread keeps driving everything (layers, models, the
 // training loop call kernels as before): a large call is cut where the
 // arithmetic of every output element stays what it is in one call (GEMMs by
 // column pairs of panels or by 4-row tiles, cells by rows of the batch,
@@ -20,50 +19,13 @@
 // is idle exits on its own.
 import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
-import { MAX_HEAP_BYTES, type Heap, type HeapOwner } from './heap.js';
-import type { Backend, Pool } from './backend.js';
-import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
-import { parallelKernels } from './splits.js';
-import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, WORKER_SOURCE } from './worker.js';
+import type { Heap, HeapOwner } from './heap.js';
+import type { Kernels, Pool } from './backend.js';
+import { cutPackedRows } from './splits.js';
+import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, workerFactory, type AnyWorker } from './worker.js';
 
 /** A part that takes longer than this is a dead worker. */
 const TIMEOUT_MS = 120_000;
-
-interface AnyWorker {
-  postMessage(m: unknown): void;
-  terminate(): unknown;
-  unref?(): void;
-}
-
-/** How to start a worker here, or null (then one thread). */
-async function workerFactory(): Promise<((onMessage: (m: { type: string; message?: string }) => void, onExit: (why: string) => void) => AnyWorker) | null> {
-  const g = globalThis as unknown as { process?: { versions?: { node?: string; deno?: string } }; Deno?: unknown; Worker?: new (url: string, o?: object) => AnyWorker & { onmessage: unknown; onerror: unknown }; crossOriginIsolated?: boolean; Blob?: typeof Blob; URL: typeof URL };
-  if (g.process?.versions?.node && !g.Deno) {
-    let wt: typeof import('node:worker_threads');
-    try { wt = await import('node:worker_threads'); } catch { return null; }
-    return (onMessage, onExit) => {
-      // Plain JS: no loader hooks or flags of the parent's (execArgv) needed.
-      const w = new wt.Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-      w.on('message', onMessage);
-      w.on('error', (e) => onExit(`threw ${String((e as Error).message)}`));
-      w.on('exit', (code) => onExit(`exited with code ${code}`));
-      return w;
-    };
-  }
-  // Deno's workers cannot be unref'd: a pool would keep every script alive, so Deno runs on one thread.
-  if (g.Deno) return null;
-  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && g.crossOriginIsolated !== false) {
-    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-    const W = g.Worker;
-    return (onMessage, onExit) => {
-      const w = new W(url, { type: 'module' });
-      w.onmessage = (e: { data: { type: string; message?: string } }) => onMessage(e.data);
-      w.onerror = (e: { message?: string }) => onExit(`threw ${String(e.message)}`);
-      return w;
-    };
-  }
-  return null;
-}
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 function canWait(i32: Int32Array): boolean {
@@ -73,6 +35,16 @@ function canWait(i32: Int32Array): boolean {
 interface Exports {
   set_scratch(p: number): void;
   scratch_bytes(): number;
+}
+
+/** Runs a part on this thread; why it failed, or ''. */
+function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
+  try {
+    fn.apply(null, part as number[]);
+    return '';
+  } catch (e) {
+    return String((e as Error).message ?? e) || 'failed';
+  }
 }
 
 /** The threads of a backend: n − 1 workers and the calling thread. */
@@ -86,6 +58,8 @@ export class ThreadPool implements Pool {
   private gen = 0;
   /** Parts the calling thread ran for a worker that had not claimed them (a busy machine). */
   taken = 0;
+  /** Products startRows() started (the rest of their rows left to the workers). */
+  started = 0;
   /** Calls in a row with a late worker, and until when (performance.now()) calls run on this thread alone. */
   private late = 0;
   private until = 0;
@@ -98,6 +72,15 @@ export class ThreadPool implements Pool {
   private messages: string[] = [];
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  /** Why the last part finish() saw failed ('' if it did not). */
+  private why = '';
+  /** A call start() left running on the workers (settle() finishes it). */
+  /** @internal The kernels whose calls this pool cuts, and the uncut product (set by the backend). */
+  kernels: Kernels | null = null;
+  raw: ((...a: number[]) => unknown) | null = null;
+  /** @internal Part arrays for startRows. */
+  bg: number[][] = [];
+  private pending: { kernel: number; fn: (...a: number[]) => unknown; parts: readonly number[][]; count: number; gen: number } | null = null;
   /** Which workers were asleep when this call's parts were posted (a flag a thread). */
   private asleep = new Uint8Array(1);
 
@@ -211,21 +194,14 @@ export class ThreadPool implements Pool {
    * run on one thread from then on.
    */
   run(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
+    // (A call started in the background holds the workers' slots: it finishes first.)
+    if (this.pending) this.settle();
     if (this.failed !== null) return this.lost(fn, parts, count);
     // Workers late call after call (the cores are busy elsewhere): this thread runs every part for a while.
     const alone = this.late >= 2 && performance.now() < this.until;
     const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
     const asleep = this.asleep.fill(0);
-    for (let w = 1; w < count && !alone; w++) {
-      const s = (this.slots + (w - 1) * SLOT) >> 2, a = parts[w]!, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
-      this.i32[s + KERNEL] = kernel;
-      this.i32[s + NARGS] = a.length;
-      for (let j = 0; j < a.length; j++) this.f64[fa + j] = a[j]!;
-      Atomics.store(this.i32, s + CLAIM, gen);
-      Atomics.store(this.i32, s + GEN, gen);
-      // (notify is a lock and a syscall: only for a sleeper)
-      if (Atomics.load(this.i32, s + W_SLEEPS)) { Atomics.notify(this.i32, s + GEN); asleep[w] = 1; }
-    }
+    for (let w = 1; w < count && !alone; w++) asleep[w] = this.post(w, kernel, parts[w]!, gen);
     let error: unknown = null;
     const t0 = performance.now();
     try { fn.apply(null, parts[0]!); } catch (e) { error = e; }
@@ -239,24 +215,12 @@ export class ThreadPool implements Pool {
     for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
       if (!alone && !asleep[w] && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
-      if (alone || Atomics.compareExchange(this.i32, s + CLAIM, gen, gen | CLAIMED) === gen) {
-        this.taken++;
+      if (alone ? (this.why = here(fn, parts[w]!), this.taken++, true) : this.finish(w, gen, fn, parts[w]!)) {
         stole = true;
         // (A worker that was asleep is slow to wake: that is no sign of a busy machine.)
         if (!asleep[w]) lateAwake = true;
-        try { fn.apply(null, parts[w]!); } catch (e) { bad ||= w; badWhy ||= String((e as Error).message ?? e); }
-        continue;
       }
-      if (!this.join(s, gen)) {
-        this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
-        void this.stop();
-        throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
-      }
-      if (this.i32[s + STATUS] !== 0 && !bad) {
-        bad = w;
-        const at = this.slots + (w - 1) * SLOT, len = this.i32[(at >> 2) + MSG_LEN]!;
-        badWhy = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len));
-      }
+      if (this.why && !bad) { bad = w; badWhy = this.why; }
     }
     if (!alone) {
       // Late twice in a row: one thread for 0.5, 1, 2 … up to 64 ms, then try again.
@@ -265,6 +229,97 @@ export class ThreadPool implements Pool {
     }
     if (error) throw error;
     if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel]} failed in part ${bad + 1} of ${count} (${badWhy}); the pool goes on`);
+  }
+
+  // Hands part a of a kernel to worker w under generation gen; 1 if the worker was asleep (and is woken).
+  private post(w: number, kernel: number, a: readonly number[], gen: number): number {
+    const s = (this.slots + (w - 1) * SLOT) >> 2, fa = (this.slots + (w - 1) * SLOT + ARGS) >> 3;
+    this.i32[s + KERNEL] = kernel;
+    this.i32[s + NARGS] = a.length;
+    for (let j = 0; j < a.length; j++) this.f64[fa + j] = a[j]!;
+    Atomics.store(this.i32, s + CLAIM, gen);
+    Atomics.store(this.i32, s + GEN, gen);
+    // (notify is a lock and a syscall: only for a sleeper)
+    if (Atomics.load(this.i32, s + W_SLEEPS)) { Atomics.notify(this.i32, s + GEN); return 1; }
+    return 0;
+  }
+
+  /**
+   * Starts a kernel call's parts 1 … count − 1 on the workers and runs
+   * part 0 here, then returns while they run: the caller goes on with work
+   * that does not read their outputs, and `settle()` before it does (any
+   * other split call settles it first). False (nothing started) when the
+   * pool cannot take it; the caller then makes the call itself.
+   */
+  start(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): boolean {
+    if (this.pending) this.settle();
+    if (!this.active || count < 2 || (this.late >= 2 && performance.now() < this.until)) return false;
+    const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
+    for (let w = 1; w < count; w++) this.post(w, kernel, parts[w]!, gen);
+    this.pending = { kernel, fn, parts, count, gen };
+    try {
+      fn.apply(null, parts[0]!);
+    } catch (e) {
+      try { this.settle(); } catch { /* the first error is the one to tell */ }
+      throw e;
+    }
+    return true;
+  }
+
+  /**
+   * Starts a packed product (f32_gemm_packed_bias's arguments, with the
+   * rows of A not transposed) cut by rows: this thread's share, the first
+   * rows or the `last` ones, is done when this returns ([r0, r1) of C);
+   * the workers' rows are settle()'s. Null: not started (too small, no
+   * workers, or the kernels are not the pool's: make the call yourself).
+   */
+  startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null {
+    if (k !== this.kernels || !this.raw || !this.active) return null;
+    const n = this.size, parts = this.bg;
+    if (!cutPackedRows(a, n, parts)) return null;
+    if (last) { const x = parts[0]!; parts[0] = parts[n - 1]!; parts[n - 1] = x; }
+    if (!this.start(KERNEL_NAMES.indexOf('f32_gemm_packed_bias'), this.raw, parts, n)) return null;
+    this.started++;
+    const mine = parts[0]!, r0 = (mine[9]! - a[9]!) / (4 * a[10]!);
+    return [r0, r0 + mine[1]!];
+  }
+
+  /**
+   * Waits for the parts start() handed to the workers; a part not claimed
+   * yet runs here at once (the time it had is the caller's work since).
+   */
+  settle(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    let bad = 0, badWhy = '';
+    for (let w = 1; w < p.count; w++) {
+      this.finish(w, p.gen, p.fn, p.parts[w]!);
+      if (this.why && !bad) { bad = w; badWhy = this.why; }
+    }
+    if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[p.kernel]} failed in part ${bad + 1} of ${p.count} (${badWhy}); the pool goes on`);
+  }
+
+  // Worker w's part of generation gen: run here if nobody has claimed it (true), else waited for
+  // (false). Why it failed, if it did, is left in `why` ('' if it did not).
+  private finish(w: number, gen: number, fn: (...a: number[]) => unknown, part: readonly number[]): boolean {
+    const s = (this.slots + (w - 1) * SLOT) >> 2;
+    if (Atomics.compareExchange(this.i32, s + CLAIM, gen, gen | CLAIMED) === gen) {
+      this.taken++;
+      this.why = here(fn, part);
+      return true;
+    }
+    if (!this.join(s, gen)) {
+      this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
+      void this.stop();
+      throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
+    }
+    this.why = '';
+    if (this.i32[s + STATUS] !== 0) {
+      const at = this.slots + (w - 1) * SLOT, len = this.i32[(at >> 2) + MSG_LEN]!;
+      this.why = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len)) || 'failed';
+    }
+    return false;
   }
 
   // Waits until the slot's DONE = gen: spins, then sleeps (where this thread may).
@@ -340,39 +395,4 @@ export class ThreadPool implements Pool {
   kill(w: number): void {
     void this.workers[w - 1]?.terminate();
   }
-}
-
-/** Threads for `threads: 'auto'`: the cores the runtime reports, at most 4. */
-export async function autoThreads(): Promise<number> {
-  const g = globalThis as unknown as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
-  let n = g.navigator?.hardwareConcurrency ?? 0;
-  if (!n && g.process?.versions?.node) {
-    try { const os = await import('node:os'); n = os.availableParallelism?.() ?? os.cpus().length; } catch { n = 1; }
-  }
-  return Math.max(1, Math.min(4, n || 1));
-}
-
-/**
- * The threaded SIMD build (or its relaxed-SIMD twin) on a shared memory of
- * at most maxBytes, with n threads (fewer where workers cannot start: the
- * pool says why). Its numbers are those of the single-threaded build of
- * the same flavor, so it keeps that name. Without `wait`, it returns at
- * once and runs on one thread until the workers are up.
- */
-export async function createThreadedBackend(n: number, source?: WasmSource, maxBytes = MAX_HEAP_BYTES, wait = true, flavor: 'wasm-simd' | 'wasm-relaxed' = 'wasm-simd'): Promise<Backend> {
-  let module: WebAssembly.Module;
-  if (source instanceof WebAssembly.Module) {
-    module = source;
-  } else {
-    const src = source === undefined || typeof source === 'string' || source instanceof URL
-      ? await fetchBytes(source === undefined ? threadsWasmUrl(flavor === 'wasm-relaxed') : new URL(String(source), import.meta.url)) : source;
-    module = src instanceof ArrayBuffer || ArrayBuffer.isView(src) ? await WebAssembly.compile(src as BufferSource) : await WebAssembly.compile(await (src as Response).arrayBuffer());
-  }
-  const memory = new WebAssembly.Memory({ initial: 32, maximum: Math.min(32768, Math.ceil(maxBytes / 65536)), shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = { ...(instance.exports as unknown as WasmExports), memory };
-  const single = toBackend(flavor, exports, maxBytes);
-  const pool = await ThreadPool.start(single.heap, module, memory, exports, n, wait);
-  if (wait) await pool.ready;
-  return { name: flavor, heap: single.heap, k: parallelKernels(exports, pool, n), pool };
 }

@@ -1,5 +1,6 @@
-// The hand-off between the pool (threads.ts) and its workers: a slot of the
-// heap per worker (its layout below) and the worker's own code, as a
+// The workers of the pool (threads.ts): how each runtime starts one, the
+// hand-off between pool and worker (a slot of the heap per worker, its
+// layout below), and the worker's own code, as a
 // self-contained source (no file to resolve, no bundler configuration):
 // Node runs it with worker_threads' eval, browsers from a Blob URL. The
 // worker spins on its slot's generation, claims the part (compare-and-swap
@@ -72,3 +73,50 @@ on((d) => {
   }
 });
 `;
+
+/** A worker of any runtime, as the pool uses it. */
+export interface AnyWorker {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+}
+
+/** How to start a worker here, or null (then one thread). */
+export async function workerFactory(): Promise<((onMessage: (m: { type: string; message?: string }) => void, onExit: (why: string) => void) => AnyWorker) | null> {
+  const g = globalThis as unknown as { process?: { versions?: { node?: string; deno?: string } }; Deno?: unknown; Worker?: new (url: string, o?: object) => AnyWorker & { onmessage: unknown; onerror: unknown }; crossOriginIsolated?: boolean; Blob?: typeof Blob; URL: typeof URL };
+  if (g.process?.versions?.node && !g.Deno) {
+    let wt: typeof import('node:worker_threads');
+    try { wt = await import('node:worker_threads'); } catch { return null; }
+    return (onMessage, onExit) => {
+      // Plain JS: no loader hooks or flags of the parent's (execArgv) needed.
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      w.on('message', onMessage);
+      w.on('error', (e) => onExit(`threw ${String((e as Error).message)}`));
+      w.on('exit', (code) => onExit(`exited with code ${code}`));
+      return w;
+    };
+  }
+  // Deno's workers cannot be unref'd: a pool would keep every script alive, so Deno runs on one thread.
+  if (g.Deno) return null;
+  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && g.crossOriginIsolated !== false) {
+    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const W = g.Worker;
+    return (onMessage, onExit) => {
+      const w = new W(url, { type: 'module' });
+      w.onmessage = (e: { data: { type: string; message?: string } }) => onMessage(e.data);
+      w.onerror = (e: { message?: string }) => onExit(`threw ${String(e.message)}`);
+      return w;
+    };
+  }
+  return null;
+}
+
+/** Threads for `threads: 'auto'`: the cores the runtime reports, at most 4. */
+export async function autoThreads(): Promise<number> {
+  const g = globalThis as unknown as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  let n = g.navigator?.hardwareConcurrency ?? 0;
+  if (!n && g.process?.versions?.node) {
+    try { const os = await import('node:os'); n = os.availableParallelism?.() ?? os.cpus().length; } catch { n = 1; }
+  }
+  return Math.max(1, Math.min(4, n || 1));
+}

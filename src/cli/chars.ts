@@ -3,7 +3,6 @@
 import type { Sequential } from '../model/sequential.js';
 import type { Tensor } from '../tensor.js';
 import { Random } from '../util/rng.js';
-import { UsageError } from './args.js';
 
 /** Id 0 is the boundary: it starts every line as input and ends it as target. */
 export interface Vocab {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  init, threads, dispose, createBackend, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
+  init, threads, dispose, createBackend, packedSize, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
@@ -249,6 +249,114 @@ t.test('a stopped pool keeps its memory until its workers have exited (none can 
   t.ok(h.read(z, 128).every((v) => v === 0), 'the block allocated meanwhile is untouched');
   const one = await createBackend('wasm-simd');
   t.ok(same(gemmOut(be, args, 64, 64), gemmOut(one, gemmCase(one, 7, 64, 64, 64), 64, 64)), 'then calls run on one thread, the same bits');
+});
+
+/** f32_gemm_packed_bias's arguments for C [M, N] = A [M, K] · W [K, N] (packed) + bias, seeded on b's heap. */
+function packedCase(b: Backend, seed: number, M: number, N: number, K: number, C?: number): number[] {
+  const r = rng(seed), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => 2 * r() - 1)); return p; };
+  const A = put(M * K), W = put(K * N), bias = put(N), Bp = h.alloc(packedSize(K, N));
+  b.k.f32_pack_b(0, K, N, W, N, Bp);
+  return [0, M, N, K, 1, A, K, Bp, 0, C ?? h.alloc(M * N), N, bias];
+}
+const packedOut = (x: Backend, a: number[]): Float32Array => {
+  x.k.f32_gemm_packed_bias(...(a as Parameters<Kernels['f32_gemm_packed_bias']>));
+  return x.heap.read(a[9]!, a[1]! * a[2]!);
+};
+
+t.test('a product started in the background (startRows): this thread\'s rows when it returns, the rest at settle(), one call\'s bits', async (t) => {
+  const one = await createBackend('wasm-simd', { debug: false });
+  for (const n of [2, 3]) {
+    const be = await createBackend('wasm-simd', { threads: n, debug: false }), pool = be.pool!;
+    for (const [M, N, K] of [[100, 512, 64], [37, 96, 40], [203, 64, 128]] as const) {
+      for (const last of [false, true]) {
+        const want = packedOut(one, packedCase(one, M + K, M, N, K)), a = packedCase(be, M + K, M, N, K);
+        const started = poolOf(be).started;
+        const rows = pool.startRows(be.k, a, last);
+        t.ok(rows, `${n} threads [${M},${K}]x[${K},${N}]: started`);
+        if (!rows) continue;
+        t.equal(poolOf(be).started, started + 1, 'counted');
+        t.ok(last ? rows[1] === M && rows[0] > 0 : rows[0] === 0 && rows[1] < M, `this thread's share is the ${last ? 'last' : 'first'} rows: [${rows[0]}, ${rows[1]})`);
+        t.equal(rows[0] % 4, 0, 'cut at a 4-row tile');
+        t.ok(same(be.heap.read(a[9]! + 4 * rows[0] * N, (rows[1] - rows[0]) * N), want.subarray(rows[0] * N, rows[1] * N)), 'its rows are done when startRows returns');
+        pool.settle();
+        t.ok(same(be.heap.read(a[9]!, M * N), want), 'after settle(), every row equals one call\'s');
+        pool.settle();
+        t.pass('a second settle() is a no-op');
+      }
+    }
+    t.equal(pool.startRows(be.k, packedCase(be, 1, 4, 64, 32), false), null, 'too small to cut: not started');
+    t.equal(pool.startRows(be.k, packedCase(be, 1, 4 * n + 3, 1024, 256), false), null, 'large, but fewer than 8 rows a thread: not started (a split call cuts it by columns)');
+    t.equal(pool.startRows({ ...be.k }, packedCase(be, 1, 100, 512, 64), false), null, 'other kernels (int8 routing, debug checks): not started');
+    void pool.stop();
+  }
+});
+
+t.test('a split call while a background product runs settles it first; a held worker\'s background part runs here', async (t) => {
+  const one = await createBackend('wasm-simd', { debug: false });
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be);
+  const want = packedOut(one, packedCase(one, 5, 128, 256, 64)), wantG = gemmOut(one, gemmCase(one, 6, 64, 96, 80), 64, 96);
+  const a = packedCase(be, 5, 128, 256, 64), g = gemmCase(be, 6, 64, 96, 80);
+  t.ok(pool.startRows(be.k, a, false), 'started');
+  t.ok(same(gemmOut(be, g, 64, 96), wantG), 'a split call meanwhile: right');
+  t.ok(same(be.heap.read(a[9]!, 128 * 256), want), 'and the background product was finished before it');
+  pool.hold(1, true);
+  const taken = pool.taken;
+  t.ok(pool.startRows(be.k, a, true), 'started with the worker held');
+  pool.settle();
+  t.equal(pool.taken, taken + 1, 'settle() ran the unclaimed part here');
+  t.ok(same(be.heap.read(a[9]!, 128 * 256), want), 'the same bits');
+  pool.hold(1, false);
+  void pool.stop();
+});
+
+t.test('a worker that traps in a background part: THREAD_FAILED at settle(), and the pool goes on', async (t) => {
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = be.pool!, h = be.heap;
+  const M = 64, N = 256, K = 64;
+  // C's second half (the worker's rows) past the end of memory.
+  const a = packedCase(be, 3, M, N, K, h.f32.length * 4 - 4 * (M / 2) * N);
+  t.ok(pool.startRows(be.k, a, false), 'started: this thread\'s rows are in bounds');
+  t.throws(() => pool.settle(), { code: 'THREAD_FAILED', message: /threads: f32_gemm_packed_bias failed in part 2 of 2 \(memory access out of bounds\); the pool goes on/ });
+  t.equal(pool.size, 2, 'still two threads');
+  const b = packedCase(be, 3, M, N, K);
+  t.ok(pool.startRows(be.k, b, false), 'the next one starts');
+  pool.settle();
+  t.pass('and finishes');
+  void pool.stop();
+});
+
+t.test('layers over a background projection: every cell, direction, depth, mask and batch gives one thread\'s bits (forward and training)', async (t) => {
+  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
+  const shapes = [[1, 100, 64, 128, 1, false], [1, 37, 16, 64, 2, true], [3, 41, 20, 50, 1, true], [5, 13, 64, 96, 2, false], [1, 7, 200, 128, 1, true], [2, 64, 8, 33, 3, true]] as const;
+  const run = (): Float32Array[] => {
+    const outs: Float32Array[] = [];
+    for (const C of [LSTM, GRU, RNN]) {
+      for (const [B, T, I, H, L, bi] of shapes) {
+        const l = new C({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: bi, batchFirst: true, seed: 3 });
+        const x = tensor(seeded(B * T * I, 7 + B), [B, T, I]);
+        const lengths = B > 1 ? Array.from({ length: B }, (_, b) => Math.max(1, T - 3 * b)) : undefined;
+        const r = l.forward(x, lengths ? { lengths } : {});
+        outs.push(r.output.data.slice(), r.h.data.slice());
+        l.dispose();
+      }
+    }
+    const m = new Sequential([new GRU({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'last' });
+    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
+    const x = tensor(seeded(3 * 60 * 12, 8), [3, 60, 12]), y = tensor(seeded(9, 9), [3, 3]);
+    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: [60, 51, 17] });
+    outs.push(...Object.values(m.stateDict()).map((v) => v.data.slice()));
+    m.dispose();
+    return outs;
+  };
+  await init({ threads: 1, debug: false });
+  const want = run();
+  for (const n of [2, 3]) {
+    await init({ threads: n, debug: false });
+    const pool = poolOf((await import('../../src/index.js')).getBackend()), started = pool.started;
+    const got = run();
+    t.ok(pool.started > started + 20, `${n} threads: projections started in the background (${pool.started - started})`);
+    t.equal(got.length, want.length);
+    t.ok(got.every((g, i) => same(g, want[i]!)), `${n} threads: outputs, final states and trained weights equal one thread's`);
+  }
 });
 
 t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => {

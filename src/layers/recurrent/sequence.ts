@@ -140,7 +140,13 @@ export class SequenceRunner {
         this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
         if (cell.hasCell) this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
         // Input projection of every step at once; the GEMM adds the cell's input bias as it stores.
-        k.f32_gemm_packed_bias(0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w));
+        // With threads, this thread computes the rows of the first steps it runs (the last ones in
+        // the reverse direction) and starts on them while the workers project the rest: it waits
+        // for those (settle) only at the first step that reads them.
+        const proj = [0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w)] as const;
+        const mine = be.pool?.startRows(k, proj, rev) ?? null;
+        if (!mine) k.f32_gemm_packed_bias(...proj);
+        const settleAt = !mine ? -1 : rev ? T - Math.ceil(mine[0] / B) : Math.floor(mine[1] / B);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -148,22 +154,27 @@ export class SequenceRunner {
           for (let i = 0; i < B * H; i++) m[i] = this.c.random.next() < keep ? scale : 0;
         }
         step.w = w;
-        for (let s = 0; s < T; s++) {
-          const t = rev ? T - 1 - s : s;
-          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
-          step.hPrev = sh + 4 * prev * B * H;
-          step.hNext = sh + 4 * next * B * H;
-          step.cPrev = sc ? sc + 4 * prev * B * H : 0;
-          step.cNext = sc ? sc + 4 * next * B * H : 0;
-          step.g = g + 4 * t * B * G;
-          step.gh = gh ? gh + 4 * t * B * G : 0;
-          step.mask = mask ? mask + 4 * t * B : 0;
-          step.y = yBase + 4 * t * B * DH;
-          step.sv = sv ? sv + 4 * t * B * SV : 0;
-          // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
-          step.hIn = step.hPrev;
-          if (rdrop) { step.hIn = hm + 4 * t * B * H; k.f32_mul(B * H, step.hPrev, rdm, step.hIn); }
-          cell.forward(k, step);
+        try {
+          for (let s = 0; s < T; s++) {
+            if (s === settleAt) be.pool!.settle();
+            const t = rev ? T - 1 - s : s;
+            const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+            step.hPrev = sh + 4 * prev * B * H;
+            step.hNext = sh + 4 * next * B * H;
+            step.cPrev = sc ? sc + 4 * prev * B * H : 0;
+            step.cNext = sc ? sc + 4 * next * B * H : 0;
+            step.g = g + 4 * t * B * G;
+            step.gh = gh ? gh + 4 * t * B * G : 0;
+            step.mask = mask ? mask + 4 * t * B : 0;
+            step.y = yBase + 4 * t * B * DH;
+            step.sv = sv ? sv + 4 * t * B * SV : 0;
+            // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
+            step.hIn = step.hPrev;
+            if (rdrop) { step.hIn = hm + 4 * t * B * H; k.f32_mul(B * H, step.hPrev, rdm, step.hIn); }
+            cell.forward(k, step);
+          }
+        } finally {
+          if (mine) be.pool!.settle();
         }
       }
       // Residual: the layer's output plus its input (padding steps stay 0: the input is 0 there too).

@@ -44,12 +44,18 @@ interface Along {
 const cut = new Int32Array(65);
 
 /** Cuts call a into parts (whole multiples of q, the last takes the rest) into out; false if it should not be cut. */
-function along(al: Along, a: readonly number[], parts: number, out: number[][]): boolean {
+function along(al: Along, a: readonly number[], parts: number, out: number[][], share = 0, last = false): boolean {
   const n = a[al.count]!;
   if (n < al.least * parts) return false;
   const units = Math.floor(n / al.q);
   cut[0] = 0;
-  for (let p = 1; p < parts; p++) cut[p] = Math.round((units * p) / parts) * al.q;
+  if (share > 0) {
+    // The calling thread's part (the first, or the last) gets `share` of the units, the others the rest evenly.
+    const mine = Math.max(Math.ceil(al.least / al.q), Math.round(units * share)), rest = units - mine;
+    for (let p = 1; p < parts; p++) cut[p] = (last ? Math.round((rest * p) / (parts - 1)) : mine + Math.round((rest * (p - 1)) / (parts - 1))) * al.q;
+  } else {
+    for (let p = 1; p < parts; p++) cut[p] = Math.round((units * p) / parts) * al.q;
+  }
   cut[parts] = n;
   if (al.ok && !al.ok(a, cut, parts)) return false;
   for (let p = 0; p < parts; p++) {
@@ -86,8 +92,8 @@ const gemm = first(
 const packedRows: Along = { count: 1, q: 4, least: 8, steps: [[5, (a) => (a[0] ? 1 : a[6]!)], [9, arg(10)]] };
 const packed = first(packedRows, { count: 2, q: 16, least: 32, steps: [[7, arg(3)], [9, one], [11, one]] });
 /** Cuts a packed product (f32_gemm_packed_bias's arguments, A not transposed) into row parts; false if it is too small. */
-export const cutPackedRows = (a: readonly number[], parts: number, out: number[][]): boolean =>
-  !a[0] && LARGE.f32_gemm_packed_bias!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!) && along(packedRows, a, parts, out);
+export const cutPackedRows = (a: readonly number[], parts: number, out: number[][], share = 0, last = false): boolean =>
+  !a[0] && LARGE.f32_gemm_packed_bias!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!) && along(packedRows, a, parts, out, share, last);
 // i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias): Q rows are ldq bytes; Wp in panels of 16
 // columns, ⌈K/8⌉·8 bytes a column. Each element is one integer sum, whatever tile computes it.
 const i8gemm = first(

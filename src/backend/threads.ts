@@ -22,15 +22,12 @@ import { KERNEL_NAMES } from './kernel_args.js';
 import type { Heap, HeapOwner } from './heap.js';
 import type { Kernels, Pool } from './backend.js';
 import { cutPackedRows } from './splits.js';
-import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, workerFactory, type AnyWorker } from './worker.js';
+import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, workerFactory, canWait, type AnyWorker } from './worker.js';
 
+/** The least share of a background product's rows the calling thread computes before it goes on. */
+const MIN_SHARE = 0.1;
 /** A part that takes longer than this is a dead worker. */
 const TIMEOUT_MS = 120_000;
-
-/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
-function canWait(i32: Int32Array): boolean {
-  try { Atomics.wait(i32, 0, 1, 0); return true; } catch { return false; }
-}
 
 interface Exports {
   set_scratch(p: number): void;
@@ -39,12 +36,7 @@ interface Exports {
 
 /** Runs a part on this thread; why it failed, or ''. */
 function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
-  try {
-    fn.apply(null, part as number[]);
-    return '';
-  } catch (e) {
-    return String((e as Error).message ?? e) || 'failed';
-  }
+  try { fn.apply(null, part as number[]); return ''; } catch (e) { return String((e as Error).message ?? e) || 'failed'; }
 }
 
 /** The threads of a backend: n − 1 workers and the calling thread. */
@@ -72,6 +64,8 @@ export class ThreadPool implements Pool {
   private messages: string[] = [];
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  /** The calling thread's share of the rows startRows() cuts (at most 1 / size: settle() adapts it). */
+  share = 0.5;
   /** Why the last part finish() saw failed ('' if it did not). */
   private why = '';
   /** A call start() left running on the workers (settle() finishes it). */
@@ -276,7 +270,7 @@ export class ThreadPool implements Pool {
   startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null {
     if (k !== this.kernels || !this.raw || !this.active) return null;
     const n = this.size, parts = this.bg;
-    if (!cutPackedRows(a, n, parts)) return null;
+    if (!cutPackedRows(a, n, parts, Math.min(this.share, 1 / n), last)) return null;
     if (last) { const x = parts[0]!; parts[0] = parts[n - 1]!; parts[n - 1] = x; }
     if (!this.start(KERNEL_NAMES.indexOf('f32_gemm_packed_bias'), this.raw, parts, n)) return null;
     this.started++;
@@ -292,6 +286,11 @@ export class ThreadPool implements Pool {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
+    // This thread's share of the next product: less while the workers are done before they are
+    // needed, more (fast) when this thread has to wait for them or run their parts.
+    let done = true;
+    for (let w = 1; w < p.count; w++) if (Atomics.load(this.i32, ((this.slots + (w - 1) * SLOT) >> 2) + DONE) !== p.gen) done = false;
+    this.share = done ? Math.max(MIN_SHARE, this.share - 0.01) : Math.min(0.5, this.share + 0.05);
     let bad = 0, badWhy = '';
     for (let w = 1; w < p.count; w++) {
       this.finish(w, p.gen, p.fn, p.parts[w]!);

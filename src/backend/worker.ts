@@ -120,3 +120,8 @@ export async function autoThreads(): Promise<number> {
   }
   return Math.max(1, Math.min(4, n || 1));
 }
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+export function canWait(i32: Int32Array): boolean {
+  try { Atomics.wait(i32, 0, 1, 0); return true; } catch { return false; }
+}

@@ -309,6 +309,42 @@ t.test('a split call while a background product runs settles it first; a held wo
   void pool.stop();
 });
 
+t.test('the calling thread\'s share of a background product adapts: less while the workers are done early, more when it waits', async (t) => {
+  const one = await createBackend('wasm-simd', { debug: false });
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be);
+  const M = 200, N = 256, K = 64, want = packedOut(one, packedCase(one, 11, M, N, K)), a = packedCase(be, 11, M, N, K);
+  const inner = pool as unknown as { slots: number; i32: Int32Array; gen: number };
+  const done = (): boolean => Atomics.load(inner.i32, (inner.slots >> 2) + 1) === inner.gen;
+  t.equal(pool.share, 0.5, 'half to start with');
+  for (const share of [0.1, 0.25, 0.5]) {
+    pool.share = share;
+    const rows = pool.startRows(be.k, a, false)!;
+    t.equal(rows[1], Math.round((M / 4) * share) * 4, `share ${share}: this thread computed ${rows[1]} of ${M} rows`);
+    for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 2));
+    pool.settle();
+    t.ok(same(be.heap.read(a[9]!, M * N), want), 'one call\'s bits');
+    t.equal(pool.share, Math.max(0.1, share - 0.01), 'the worker was done before settle(): a smaller share next time (not below 0.1)');
+  }
+  pool.hold(1, true);
+  pool.share = 0.3;
+  pool.startRows(be.k, a, true);
+  pool.settle();
+  t.equal(pool.share, 0.35, 'this thread ran the held worker\'s part: a larger share next time');
+  pool.share = 0.48;
+  pool.startRows(be.k, a, true);
+  pool.settle();
+  t.equal(pool.share, 0.5, 'at most half');
+  pool.hold(1, false);
+  t.ok(same(be.heap.read(a[9]!, M * N), want), 'the same bits throughout');
+  void pool.stop();
+  const three = await createBackend('wasm-simd', { threads: 3, debug: false }), p3 = poolOf(three), b = packedCase(three, 11, M, N, K);
+  const rows = p3.startRows(three.k, b, false)!;
+  p3.settle();
+  t.equal(rows[1], Math.round((M / 4) / 3) * 4, 'on 3 threads, at most a third');
+  t.ok(same(three.heap.read(b[9]!, M * N), want), 'one call\'s bits');
+  void p3.stop();
+});
+
 t.test('a worker that traps in a background part: THREAD_FAILED at settle(), and the pool goes on', async (t) => {
   const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = be.pool!, h = be.heap;
   const M = 64, N = 256, K = 64;

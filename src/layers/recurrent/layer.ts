@@ -189,7 +189,7 @@ export class Recurrent {
     }
     const valid = validSteps(where, opts, B, T, 0, { lengths: 'options.lengths', mask: 'mask' });
     const ws = this.prepare(T, B);
-    toTimeMajor(this.be.heap.f32, x.data, T, B, this.inputSize, ws.x0, this.batchFirst);
+    toTimeMajor(this.be, x.data, T, B, this.inputSize, ws.x0, this.batchFirst);
     // Σx² in float64 is finite exactly when every x is (a finite float32
     // squared cannot overflow it); one SIMD pass, and the element-wise scan
     // only to name the culprit.
@@ -202,7 +202,7 @@ export class Recurrent {
     this.runForward(T, B, valid !== null, train, opts.h0?.data ?? null, opts.c0?.data ?? null);
     const { heap } = this.be;
     const H = this.hiddenSize, L = this.numLayers, D = this.D, DH = D * H;
-    const output: Tensor = { data: fromTimeMajor(heap.f32, this.outputPtr(), T, B, DH, this.batchFirst), shape: this.seqShape(T, B, DH) };
+    const output: Tensor = { data: fromTimeMajor(this.be, this.outputPtr(), T, B, DH, this.batchFirst), shape: this.seqShape(T, B, DH) };
     const h = readStates(heap.f32, L, D, B, H, (l, d) => this.finalStatePtr(l, d));
     const c = this.plugin.hasCell ? readStates(heap.f32, L, D, B, H, (l, d) => this.finalStatePtr(l, d, true)) : null;
     const res: ForwardResult = { output, h: { data: h, shape: this.stateShape(B) } };
@@ -281,12 +281,12 @@ export class Recurrent {
       checkTensor(where, 'dc', opts.dc, this.stateShape(B), '[numLayers·D, B, hiddenSize]');
     }
     const bs = this.seq.prepareBackward(true);
-    toTimeMajor(this.be.heap.f32, dOutput.data, T, B, DH, bs.dy, this.batchFirst);
+    toTimeMajor(this.be, dOutput.data, T, B, DH, bs.dy, this.batchFirst);
     const dh0 = new Float32Array(L * D * B * H);
     const dc0 = this.plugin.hasCell ? new Float32Array(L * D * B * H) : null;
     this.runBackward(opts.dh?.data ?? null, opts.dc?.data ?? null, dh0, dc0);
     const res: BackwardResult = {
-      dx: { data: fromTimeMajor(this.be.heap.f32, bs.dx, T, B, this.inputSize, this.batchFirst), shape: this.seqShape(T, B, this.inputSize) },
+      dx: { data: fromTimeMajor(this.be, bs.dx, T, B, this.inputSize, this.batchFirst), shape: this.seqShape(T, B, this.inputSize) },
       dh0: { data: dh0, shape: this.stateShape(B) },
     };
     if (dc0) res.dc0 = { data: dc0, shape: this.stateShape(B) };

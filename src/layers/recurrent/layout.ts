@@ -1,24 +1,65 @@
 // A sequence between the caller's layout ([B, T, F] with batchFirst, else
 // [T, B, F]) and the runners' time-major heap rows.
+//
+// Batch-first data goes through a small staging block of the heap: each
+// sequence's steps are contiguous on the caller's side, so a chunk of them is
+// one memcpy there and one strided copy (f32_copy2d) on the heap's side,
+// instead of a typed-array view and a copy for every row (T·B of them: a
+// fifth of a batch-32 forward's time on one thread went to those views).
+import type { Backend } from '../../backend/backend.js';
 
-/** Copies src into the time-major rows at byte offset dst of f. */
-export function toTimeMajor(f: Float32Array, src: Float32Array, T: number, B: number, F: number, dst: number, batchFirst: boolean): void {
-  const o = dst >> 2;
-  // [T, B, F], and [B, T, F] with B = 1, are the heap layout already.
-  if (!batchFirst || B === 1) { f.set(src.length === T * B * F ? src : src.subarray(0, T * B * F), o); return; }
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
-  }
+/** Floats of the staging block (32 KiB): a chunk of steps of one sequence. */
+const STAGE = 8192;
+
+/** Runs f with a staging block of `floats` on the heap (freed after), or with 0 where none can be had. */
+function staged<R>(be: Backend, floats: number, f: (stage: number) => R): R {
+  let stage = 0;
+  try { stage = be.heap.alloc(floats); } catch { stage = 0; }
+  try { return f(stage); } finally { if (stage) be.heap.free(stage); }
 }
 
-/** Reads the time-major rows at byte offset src of f back into the caller's layout (a new array). */
-export function fromTimeMajor(f: Float32Array, src: number, T: number, B: number, F: number, batchFirst: boolean): Float32Array {
+/** Copies src into the time-major rows at byte offset dst of the heap. */
+export function toTimeMajor(be: Backend, src: Float32Array, T: number, B: number, F: number, dst: number, batchFirst: boolean): void {
+  const o = dst >> 2;
+  // [T, B, F], and [B, T, F] with B = 1, are the heap layout already.
+  if (!batchFirst || B === 1) { be.heap.f32.set(src.length === T * B * F ? src : src.subarray(0, T * B * F), o); return; }
+  const tc = Math.max(1, Math.min(T, Math.floor(STAGE / Math.max(F, 1))));
+  staged(be, tc * F, (stage) => {
+    for (let b = 0; b < B; b++) {
+      for (let t0 = 0; t0 < T; t0 += tc) {
+        const n = Math.min(tc, T - t0), from = (b * T + t0) * F;
+        if (stage) {
+          be.heap.f32.set(src.subarray(from, from + n * F), stage >> 2);
+          be.k.f32_copy2d(n, F, stage, F, dst + 4 * (t0 * B + b) * F, B * F);
+        } else {
+          const f = be.heap.f32;
+          for (let t = t0; t < t0 + n; t++) f.set(src.subarray((b * T + t) * F, (b * T + t + 1) * F), o + (t * B + b) * F);
+        }
+      }
+    }
+  });
+}
+
+/** Reads the time-major rows at byte offset src of the heap back into the caller's layout (a new array). */
+export function fromTimeMajor(be: Backend, src: number, T: number, B: number, F: number, batchFirst: boolean): Float32Array {
   const o = src >> 2;
-  if (!batchFirst || B === 1) return f.slice(o, o + T * B * F);
+  if (!batchFirst || B === 1) return be.heap.f32.slice(o, o + T * B * F);
   const out = new Float32Array(T * B * F);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
-  }
+  const tc = Math.max(1, Math.min(T, Math.floor(STAGE / Math.max(F, 1))));
+  staged(be, tc * F, (stage) => {
+    for (let b = 0; b < B; b++) {
+      for (let t0 = 0; t0 < T; t0 += tc) {
+        const n = Math.min(tc, T - t0), to = (b * T + t0) * F;
+        if (stage) {
+          be.k.f32_copy2d(n, F, src + 4 * (t0 * B + b) * F, B * F, stage, F);
+          out.set(be.heap.f32.subarray(stage >> 2, (stage >> 2) + n * F), to);
+        } else {
+          const f = be.heap.f32;
+          for (let t = t0; t < t0 + n; t++) out.set(f.subarray(o + (t * B + b) * F, o + (t * B + b + 1) * F), (b * T + t) * F);
+        }
+      }
+    }
+  });
   return out;
 }
 

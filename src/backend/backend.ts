@@ -161,4 +161,10 @@ export interface Pool {
   startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null;
   /** Waits for the rows startRows() left to the workers (any split call does this first). */
   settle(): void;
+  /**
+   * Runs T recurrent steps on every thread, each its rows of the batch: the
+   * calls of one step (`k`'s kernels) with their arguments at step 0 and
+   * their increments a step. False: not run (the steps are yours to run).
+   */
+  steps(k: Kernels, calls: readonly { name: keyof Kernels; a: readonly number[]; d: readonly number[] }[], T: number): boolean;
 }

@@ -7,6 +7,7 @@ import type { Backend } from './backend.js';
 import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
 import { parallelKernels } from './splits.js';
 import { ThreadPool } from './threads.js';
+import { stepPrograms, backgroundRows } from './steps.js';
 
 export { autoThreads } from './worker.js';
 
@@ -34,7 +35,7 @@ export async function createThreadedBackend(n: number, source?: WasmSource, maxB
   if (wait) await pool.ready;
   const k = parallelKernels(exports, pool, n);
   pool.kernels = k;
-  pool.raw = exports.f32_gemm_packed_bias as unknown as (...a: number[]) => unknown;
-  pool.bg = Array.from({ length: n }, () => new Array<number>(12).fill(0));
+  pool.stepper = stepPrograms(pool, single.heap, exports);
+  pool.rows = backgroundRows(pool, exports);
   return { name: flavor, heap: single.heap, k, pool };
 }

@@ -1,7 +1,8 @@
 // Threads: the pool over the threaded SIMD build (threaded.ts: the same
 // AssemblyScript with shared, imported memory, instantiated once per thread
-// over ONE memory), which splits a kernel call into parts, one per thread. The main thread keeps driving everything (layers, models, the
-// training loop call kernels as before): a large call is cut where the
+// over ONE memory), which splits a kernel call into parts, one per thread.
+// The main thread keeps driving everything (layers, models, the training
+// loop call kernels as before): a large call is cut where the
 // arithmetic of every output element stays what it is in one call (GEMMs by
 // column pairs of panels or by 4-row tiles, cells by rows of the batch,
 // optimizer updates by ranges), so any number of threads gives the very
@@ -21,8 +22,8 @@ import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
 import type { Heap, HeapOwner } from './heap.js';
 import type { Kernels, Pool } from './backend.js';
-import { cutPackedRows } from './splits.js';
-import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, workerFactory, canWait, type AnyWorker } from './worker.js';
+import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, PROG, workerFactory, canWait, type AnyWorker } from './worker.js';
+import type { StepCall } from './steps.js';
 
 /** The least share of a background product's rows the calling thread computes before it goes on. */
 const MIN_SHARE = 0.1;
@@ -68,12 +69,13 @@ export class ThreadPool implements Pool {
   share = 0.5;
   /** Why the last part finish() saw failed ('' if it did not). */
   private why = '';
-  /** A call start() left running on the workers (settle() finishes it). */
-  /** @internal The kernels whose calls this pool cuts, and the uncut product (set by the backend). */
+  /** @internal The kernels whose calls this pool cuts (set by the backend). */
   kernels: Kernels | null = null;
-  raw: ((...a: number[]) => unknown) | null = null;
-  /** @internal Part arrays for startRows. */
-  bg: number[][] = [];
+  /** @internal Each thread's step program (PROG bytes a thread), and what starts rows and runs programs (steps.ts). */
+  progs = 0;
+  rows: ((a: readonly number[], last: boolean) => readonly [number, number] | null) | null = null;
+  stepper: ((calls: readonly StepCall[], T: number) => boolean) | null = null;
+  /** A call start() left running on the workers (settle() finishes it). */
   private pending: { kernel: number; fn: (...a: number[]) => unknown; parts: readonly number[][]; count: number; gen: number } | null = null;
   /** Which workers were asleep when this call's parts were posted (a flag a thread). */
   private asleep = new Uint8Array(1);
@@ -102,6 +104,7 @@ export class ThreadPool implements Pool {
     const scratch: number[] = [];
     try {
       pool.slots = heap.zeros((n - 1) * SLOT / 4, pool.owner);
+      pool.progs = heap.alloc(n * PROG / 4, pool.owner);
       for (let w = 1; w < n; w++) scratch.push(heap.alloc(Math.ceil(exports.scratch_bytes() / 4), pool.owner));
     } catch (e) {
       heap.release(pool.owner);
@@ -222,7 +225,7 @@ export class ThreadPool implements Pool {
       else if (!stole) this.late = 0;
     }
     if (error) throw error;
-    if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel]} failed in part ${bad + 1} of ${count} (${badWhy}); the pool goes on`);
+    if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel] ?? 'a step program'} failed in part ${bad + 1} of ${count} (${badWhy}); the pool goes on`);
   }
 
   // Hands part a of a kernel to worker w under generation gen; 1 if the worker was asleep (and is woken).
@@ -247,7 +250,8 @@ export class ThreadPool implements Pool {
    */
   start(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): boolean {
     if (this.pending) this.settle();
-    if (!this.active || count < 2 || (this.late >= 2 && performance.now() < this.until)) return false;
+    // (Not refused while the pool runs alone: settle() runs a late worker's part without waiting for it.)
+    if (!this.active || count < 2) return false;
     const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
     for (let w = 1; w < count; w++) this.post(w, kernel, parts[w]!, gen);
     this.pending = { kernel, fn, parts, count, gen };
@@ -260,6 +264,11 @@ export class ThreadPool implements Pool {
     return true;
   }
 
+  /** Runs T steps of `calls` (`k`'s kernels) on every thread, each its rows of the batch; false: not run. */
+  steps(k: Kernels, calls: readonly StepCall[], T: number): boolean {
+    return k === this.kernels && this.active && this.stepper !== null && this.stepper(calls, T);
+  }
+
   /**
    * Starts a packed product (f32_gemm_packed_bias's arguments, with the
    * rows of A not transposed) cut by rows: this thread's share, the first
@@ -268,14 +277,7 @@ export class ThreadPool implements Pool {
    * workers, or the kernels are not the pool's: make the call yourself).
    */
   startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null {
-    if (k !== this.kernels || !this.raw || !this.active) return null;
-    const n = this.size, parts = this.bg;
-    if (!cutPackedRows(a, n, parts, Math.min(this.share, 1 / n), last)) return null;
-    if (last) { const x = parts[0]!; parts[0] = parts[n - 1]!; parts[n - 1] = x; }
-    if (!this.start(KERNEL_NAMES.indexOf('f32_gemm_packed_bias'), this.raw, parts, n)) return null;
-    this.started++;
-    const mine = parts[0]!, r0 = (mine[9]! - a[9]!) / (4 * a[10]!);
-    return [r0, r0 + mine[1]!];
+    return k === this.kernels && this.active && this.rows ? this.rows(a, last) : null;
   }
 
   /**

@@ -17,6 +17,30 @@ export const MSG = 256, MSG_CHARS = 120; // byte offset and length of the messag
 /** Spins (Atomics.load) before a thread sleeps in Atomics.wait: about 0.35 ms here (an Atomics.load took ~18 ns), so a batch's steps find the worker awake. */
 export const SPIN = 20000;
 
+/** Bytes of a thread's step program (runSteps): up to 254 f64 after T and the call count. */
+export const PROG = 2048;
+
+/**
+ * Runs a program of recurrent steps, the pseudo-kernel after the real ones
+ * (each thread runs its rows of a whole sequence: no hand-off a step). At
+ * f64 index p: T, the number of calls, then each call's kernel index, its
+ * argument count m, its m arguments at step 0 and their m increments a
+ * step. Self-contained: the workers get its source.
+ */
+export function runSteps(fns: ((...a: number[]) => unknown)[], f64: Float64Array, p: number, a: number[]): void {
+  const T = f64[p]!, n = f64[p + 1]!;
+  for (let s = 0; s < T; s++) {
+    let q = p + 2;
+    for (let c = 0; c < n; c++) {
+      const k = f64[q]!, m = f64[q + 1]!;
+      q += 2;
+      for (let j = 0; j < m; j++) a[j] = f64[q + j]! + s * f64[q + m + j]!;
+      q += 2 * m;
+      fns[k]!.apply(null, a);
+    }
+  }
+}
+
 // The worker.
 export const WORKER_SOURCE = `
 const port = typeof require === 'function' ? require('node:worker_threads').parentPort : self;
@@ -28,6 +52,11 @@ on((d) => {
     const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
     inst.exports.set_scratch(d.scratch);
     fns = d.names.map((n) => inst.exports[n]);
+    // The pseudo-kernel after the real ones: a program of recurrent steps (runSteps) at f64 index p.
+    let all = new Float64Array(d.memory.buffer);
+    const b = new Array(${(SLOT - ARGS) / 8}).fill(0);
+    const runSteps = ${runSteps.toString()};
+    fns.push((p) => runSteps(fns, p + ${PROG / 8} > all.length ? (all = new Float64Array(d.memory.buffer)) : all, p, b));
     i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
     f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});
   } catch (e) {

@@ -13,6 +13,8 @@ import {
 import { rng } from '../helpers/rng.js';
 import type { ThreadPool } from '../../src/backend/threads.js';
 import { W_SLEEPS } from '../../src/backend/worker.js';
+import { lstmCell } from '../../src/layers/recurrent/cells/lstm.js';
+import { Recurrent } from '../../src/layers/recurrent/index.js';
 
 /** The backend's pool, with the members tests reach (kill, run, active). */
 const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
@@ -393,6 +395,110 @@ t.test('layers over a background projection: every cell, direction, depth, mask 
     t.equal(got.length, want.length);
     t.ok(got.every((g, i) => same(g, want[i]!)), `${n} threads: outputs, final states and trained weights equal one thread's`);
   }
+});
+
+/** Counts the step programs a backend's pool ran (pool.steps returned true). */
+function countPrograms(be: Backend): { n: number } {
+  const pool = be.pool!, steps = pool.steps.bind(pool), c = { n: 0 };
+  pool.steps = (...a) => { const r = steps(...a); if (r) c.n++; return r; };
+  return c;
+}
+
+t.test('whole sequences on every thread (step programs): every cell, direction, depth and mask gives one thread\'s bits, forward and training', async (t) => {
+  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
+  const shapes = [[16, 20, 8, 32, 1, false], [33, 37, 16, 64, 2, true], [24, 5, 20, 50, 1, true], [64, 3, 12, 128, 1, true], [17, 64, 8, 33, 3, true]] as const;
+  const run = (): Float32Array[] => {
+    const outs: Float32Array[] = [];
+    for (const C of [LSTM, GRU, RNN]) {
+      for (const [B, T, I, H, L, bi] of shapes) {
+        const l = new C({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: bi, batchFirst: true, seed: 3 });
+        const r = l.forward(tensor(seeded(B * T * I, 7 + B), [B, T, I]), { lengths: Array.from({ length: B }, (_, b) => Math.max(1, T - (b % 7))) });
+        outs.push(r.output.data.slice(), r.h.data.slice());
+        l.dispose();
+      }
+    }
+    const m = new Sequential([new LSTM({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'last' });
+    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
+    const x = tensor(seeded(32 * 30 * 12, 8), [32, 30, 12]), y = tensor(seeded(96, 9), [32, 3]);
+    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: Array.from({ length: 32 }, (_, b) => 30 - (b % 11)) });
+    outs.push(...Object.values(m.stateDict()).map((v) => v.data.slice()));
+    m.dispose();
+    return outs;
+  };
+  await init({ threads: 1, debug: false });
+  const want = run();
+  for (const n of [2, 3]) {
+    await init({ threads: n, debug: false });
+    const c = countPrograms((await import('../../src/index.js')).getBackend());
+    const got = run();
+    t.ok(c.n >= (n === 2 ? 40 : 20), `${n} threads: sequences run as step programs (${c.n})`);
+    t.ok(got.length === want.length && got.every((g, i) => same(g, want[i]!)), `${n} threads: outputs, final states and trained weights equal one thread's`);
+  }
+});
+
+t.test('step programs only where they apply: small batches, recurrent dropout, layer norm, debug checks and cells that are not plain calls run step by step', async (t) => {
+  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
+  const x = (B: number, T: number, I: number): ReturnType<typeof tensor> => tensor(seeded(B * T * I, B * T), [B, T, I]);
+  // A cell that says it only calls kernels but calls one more on its first step: not affine, so step by step.
+  let first = true;
+  const odd = { ...lstmCell, forward(k: Kernels, s: Parameters<typeof lstmCell.forward>[1]) { if (first) { k.f32_fill(0, 0, s.y); first = false; } lstmCell.forward(k, s); } };
+  const cases: [string, () => Float32Array, number][] = [
+    ['batch 15 on 2 threads (under 8 rows a thread)', () => new LSTM({ inputSize: 8, hiddenSize: 32, batchFirst: true, seed: 1 }).forward(x(15, 9, 8)).output.data, 0],
+    ['recurrent dropout', () => new GRU({ inputSize: 8, hiddenSize: 32, batchFirst: true, recurrentDropout: 0.3, seed: 1 }).forward(x(32, 9, 8), { train: true }).output.data, 0],
+    ['layer-normalized LSTM', () => new LSTM({ inputSize: 8, hiddenSize: 32, batchFirst: true, layerNorm: true, seed: 1 }).forward(x(32, 9, 8)).output.data, 0],
+    ['a cell whose calls change with the step', () => { first = true; return new Recurrent(odd, { inputSize: 8, hiddenSize: 32, batchFirst: true, seed: 1 }).forward(x(32, 9, 8)).output.data; }, 0],
+    ['two steps (T < 3: nothing to check the record against)', () => new LSTM({ inputSize: 8, hiddenSize: 32, batchFirst: true, seed: 1 }).forward(x(32, 2, 8)).output.data, 0],
+    ['and a plain LSTM at batch 32', () => new LSTM({ inputSize: 8, hiddenSize: 32, batchFirst: true, seed: 1 }).forward(x(32, 9, 8)).output.data, 1],
+  ];
+  await init({ threads: 1, debug: false });
+  const want = cases.map(([, f]) => f());
+  await init({ threads: 2, debug: false });
+  const c = countPrograms((await import('../../src/index.js')).getBackend());
+  cases.forEach(([what, f, programs], i) => {
+    const before = c.n;
+    t.ok(same(f(), want[i]!), `${what}: one thread's bits`);
+    t.equal(c.n - before, programs, `${what}: ${programs ? 'a step program' : 'step by step'}`);
+  });
+  await init({ threads: 2, debug: true });
+  const d = countPrograms((await import('../../src/index.js')).getBackend());
+  t.ok(same(cases[5]![1](), want[5]!), 'debug checks on: one thread\'s bits');
+  t.equal(d.n, 0, 'debug checks on: step by step (every call is checked)');
+});
+
+t.test('a step program: a held worker\'s rows run on the calling thread; a worker that traps gives THREAD_FAILED; the pool goes on', async (t) => {
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be), h = be.heap;
+  const B = 16, H = 32, T = 5;
+  const g = h.alloc(T * B * 4 * H), c = h.zeros((T + 1) * B * H), hs = h.zeros((T + 1) * B * H), y = h.alloc(T * B * H);
+  // (The cell keeps its activated gates in g: each run starts from the same g.)
+  const fresh = (): void => h.write(g, Array.from({ length: T * B * 4 * H }, (_, i) => Math.sin(i)));
+  const cell = (y0: number): { name: keyof Kernels; a: number[]; d: number[] }[] =>
+    [{ name: 'f32_lstm_cell_fwd', a: [B, H, g, c, hs, c + 4 * B * H, hs + 4 * B * H, 0, y0, H], d: [0, 0, 16 * B * H, 4 * B * H, 4 * B * H, 4 * B * H, 4 * B * H, 0, 4 * B * H, 0] }];
+  const one = await createBackend('wasm-simd', { debug: false });
+  const g1 = one.heap.alloc(T * B * 4 * H), c1 = one.heap.zeros((T + 1) * B * H), h1 = one.heap.zeros((T + 1) * B * H), y1 = one.heap.alloc(T * B * H);
+  one.heap.write(g1, Array.from({ length: T * B * 4 * H }, (_, i) => Math.sin(i)));
+  for (let s = 0; s < T; s++) one.k.f32_lstm_cell_fwd(B, H, g1 + 16 * s * B * H, c1 + 4 * s * B * H, h1 + 4 * s * B * H, c1 + 4 * (s + 1) * B * H, h1 + 4 * (s + 1) * B * H, 0, y1 + 4 * s * B * H, H);
+  const want = one.heap.read(y1, T * B * H);
+  pool.hold(1, true);
+  const taken = pool.taken;
+  fresh();
+  t.ok(pool.steps(be.k, cell(y), T), 'run with the worker held');
+  t.ok(pool.taken > taken, 'the calling thread ran the held worker\'s rows');
+  t.ok(same(h.read(y, T * B * H), want), 'one thread\'s bits');
+  pool.hold(1, false);
+  fresh();
+  t.ok(pool.steps(be.k, cell(y), T), 'run with the worker released');
+  t.ok(same(h.read(y, T * B * H), want), 'the same bits');
+  // y past the end of memory for the worker's rows (the second half of each step's rows).
+  const end = h.f32.length * 4 - 4 * (B / 2) * H;
+  fresh();
+  t.throws(() => pool.steps(be.k, [{ ...cell(0)[0]!, a: cell(end)[0]!.a, d: cell(0)[0]!.d.map((v, j) => (j === 8 ? 0 : v)) }], T),
+    { code: 'THREAD_FAILED', message: /threads: a step program failed in part 2 of 2 \(memory access out of bounds\); the pool goes on/ });
+  t.equal(pool.size, 2, 'still two threads');
+  fresh();
+  t.ok(pool.steps(be.k, cell(y), T) && same(h.read(y, T * B * H), want), 'and the next program runs right');
+  t.notOk(pool.steps({ ...be.k }, cell(y), T), 'other kernels (int8 routing, debug checks): not run');
+  t.notOk(pool.steps(be.k, [{ name: 'f32_layer_norm_rows', a: [B, H, 1e-5, y, y], d: [0, 0, 0, 0, 0] }], T), 'a kernel that is not cut by rows: not run');
+  void pool.stop();
 });
 
 t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => {

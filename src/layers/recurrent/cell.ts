@@ -141,6 +141,13 @@ export interface Cell {
   inputBias(w: DirWeights): number;
   /** Recurrent product and pointwise step: writes hNext (cNext) and y. */
   forward(k: Kernels, s: StepIO): void;
+  /**
+   * forward does nothing but kernel calls whose arguments follow from s
+   * alone (default false). Then, with threads, each thread may run its rows
+   * of a whole sequence from a record of those calls, where every one can be
+   * cut by rows of the batch.
+   */
+  readonly callsOnly?: boolean;
   /** Pointwise backward: writes dg (dgh); returns the pointer whose product with W_hh the runner adds to dh. */
   backward(k: Kernels, s: StepGrad): number;
   /** One streaming step: writes h (c) in place and h into the next layer's slot at xh + I. */

@@ -15,7 +15,9 @@
 // through and emit zeros, which gives PyTorch's packed-sequence results: the
 // reverse direction starts each sequence at its own last valid step.
 import type { Carve } from '../../backend/carve.js';
-import type { StepGrad } from './cell.js';
+import type { StepGrad, StepIO } from './cell.js';
+import type { Kernels } from '../../backend/backend.js';
+import type { StepCall } from '../../backend/steps.js';
 import type { LayerCore } from './core.js';
 import { Workspaces, type Workspace, type BackSpace, type ArenaNeeds } from './workspace.js';
 
@@ -51,6 +53,9 @@ export interface BackwardNeeds {
 
 export class SequenceRunner {
   private last: ForwardRecord | null = null;
+  /** Kernels that record their calls (traceSteps), and what they recorded. */
+  private recorder: Kernels | null = null;
+  private recorded: { name: keyof Kernels; a: number[] }[] = [];
   private readonly space: Workspaces;
 
   constructor(private readonly c: LayerCore) {
@@ -154,24 +159,33 @@ export class SequenceRunner {
           for (let i = 0; i < B * H; i++) m[i] = this.c.random.next() < keep ? scale : 0;
         }
         step.w = w;
+        // Step s's pointers (the same for every cell; the cell adds its kernels' arguments).
+        const at = (s: number): void => {
+          const t = rev ? T - 1 - s : s;
+          const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
+          step.hPrev = sh + 4 * prev * B * H;
+          step.hNext = sh + 4 * next * B * H;
+          step.cPrev = sc ? sc + 4 * prev * B * H : 0;
+          step.cNext = sc ? sc + 4 * next * B * H : 0;
+          step.g = g + 4 * t * B * G;
+          step.gh = gh ? gh + 4 * t * B * G : 0;
+          step.mask = mask ? mask + 4 * t * B : 0;
+          step.y = yBase + 4 * t * B * DH;
+          step.sv = sv ? sv + 4 * t * B * SV : 0;
+          // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
+          step.hIn = rdrop ? hm + 4 * t * B * H : step.hPrev;
+        };
         try {
-          for (let s = 0; s < T; s++) {
-            if (s === settleAt) be.pool!.settle();
-            const t = rev ? T - 1 - s : s;
-            const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
-            step.hPrev = sh + 4 * prev * B * H;
-            step.hNext = sh + 4 * next * B * H;
-            step.cPrev = sc ? sc + 4 * prev * B * H : 0;
-            step.cNext = sc ? sc + 4 * next * B * H : 0;
-            step.g = g + 4 * t * B * G;
-            step.gh = gh ? gh + 4 * t * B * G : 0;
-            step.mask = mask ? mask + 4 * t * B : 0;
-            step.y = yBase + 4 * t * B * DH;
-            step.sv = sv ? sv + 4 * t * B * SV : 0;
-            // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
-            step.hIn = step.hPrev;
-            if (rdrop) { step.hIn = hm + 4 * t * B * H; k.f32_mul(B * H, step.hPrev, rdm, step.hIn); }
-            cell.forward(k, step);
+          // With threads and a batch of 8 rows a thread or more, each thread runs its rows of the
+          // whole sequence (no hand-off a step) where the cell's step can be cut so.
+          const calls = be.pool && cell.callsOnly && !rdrop && T >= 3 && B >= 8 * be.pool.size ? this.traceSteps(at, step) : null;
+          if (!calls || !be.pool!.steps(k, calls, T)) {
+            for (let s = 0; s < T; s++) {
+              if (s === settleAt) be.pool!.settle();
+              at(s);
+              if (rdrop) k.f32_mul(B * H, step.hPrev, rdm, step.hIn);
+              cell.forward(k, step);
+            }
           }
         } finally {
           if (mine) be.pool!.settle();
@@ -189,6 +203,34 @@ export class SequenceRunner {
       }
     }
     this.last = { T, B, masked, dropout: useDropout, rdrop, x0, mask };
+  }
+
+  /**
+   * The kernel calls of the cell's step as arguments at step 0 and
+   * increments a step, from recording steps 0, 1 and 2 (nothing runs); null
+   * when they are not affine in the step (then the steps run one by one).
+   */
+  private traceSteps(at: (s: number) => void, step: StepIO): StepCall[] | null {
+    const { cell, be } = this.c;
+    const seen: { name: keyof Kernels; a: number[] }[][] = [];
+    const rec = this.recorder ??= Object.fromEntries(Object.keys(be.k).map((n) => [n, (...a: number[]) => { this.recorded.push({ name: n as keyof Kernels, a }); return 0; }])) as unknown as Kernels;
+    for (let s = 0; s < 3; s++) {
+      this.recorded = [];
+      at(s);
+      cell.forward(rec, step);
+      seen.push(this.recorded);
+    }
+    const [s0, s1, s2] = seen as [typeof seen[0], typeof seen[0], typeof seen[0]];
+    if (s0.length === 0 || s1.length !== s0.length || s2.length !== s0.length) return null;
+    const calls: StepCall[] = [];
+    for (let c = 0; c < s0.length; c++) {
+      const a0 = s0[c]!.a, a1 = s1[c]!.a, a2 = s2[c]!.a, name = s0[c]!.name;
+      if (s1[c]!.name !== name || s2[c]!.name !== name || a1.length !== a0.length || a2.length !== a0.length) return null;
+      const d = a0.map((v, j) => a1[j]! - v);
+      if (!a2.every((v, j) => v - a1[j]! === d[j])) return null;
+      calls.push({ name, a: a0, d });
+    }
+    return calls;
   }
 
   /** The last layer's output of the last forward pass: [T, B, D·H] time-major. */

@@ -9,6 +9,7 @@ export const gruCell: Cell = {
   hasCell: false,
   separateRecurrent: true,
   inputBias: (w) => w.bih,
+  callsOnly: true,
   forward(k, s) {
     k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 0, s.gh, s.G, s.w.bhh);
     k.f32_gru_cell_fwd(s.B, s.H, s.g, s.gh, s.hPrev, s.hNext, s.mask, s.y, s.ldy);

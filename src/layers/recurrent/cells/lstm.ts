@@ -9,6 +9,7 @@ export const lstmCell: Cell = {
   hasCell: true,
   separateRecurrent: false,
   inputBias: (w) => (w.hasBias ? w.bsum : 0),
+  callsOnly: true,
   forward(k, s) {
     k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 1, s.g, s.G, 0);
     k.f32_lstm_cell_fwd(s.B, s.H, s.g, s.cPrev, s.hPrev, s.cNext, s.hNext, s.mask, s.y, s.ldy);

@@ -10,6 +10,7 @@ function rnnCell(nonlinearity: 'tanh' | 'relu'): Cell {
     hasCell: false,
     separateRecurrent: false,
     inputBias: (w) => (w.hasBias ? w.bsum : 0),
+    callsOnly: true,
     forward(k, s) {
       k.f32_gemm_packed_bias(0, s.B, s.G, s.H, 1, s.hIn, s.H, s.w.whh, 1, s.g, s.G, 0);
       k.f32_rnn_cell_fwd(s.B, s.H, act, s.g, s.hPrev, s.hNext, s.mask, s.y, s.ldy);

@@ -102,7 +102,6 @@ const i8gemm = first(
 );
 /** Cells: rows of the batch (4 at a time); mask is one float a row, y has its own stride. */
 const cellRows = (steps: Along['steps']): Along => ({ count: 0, q: 4, least: 4, steps });
-const rows = (steps: Along['steps']): Split => first(cellRows(steps));
 /** Every pointer of an elementwise kernel over n, in ranges of 16. */
 const ranges = (name: keyof Kernels): Split => first({ count: 0, q: 16, least: 16, steps: KERNEL_ARGS[name].pointers.map(([i]) => [i, one] as const) });
 
@@ -116,6 +115,9 @@ const ROWS: Partial<Record<keyof Kernels, Along>> = {
   f32_rnn_cell_fwd: cellRows([[3, H], [4, H], [5, H], [6, one], [7, arg(8)]]),
   f32_lstm_cell_fwd: cellRows([[2, G(4)], [3, H], [4, H], [5, H], [6, H], [7, one], [8, arg(9)]]),
   f32_gru_cell_fwd: cellRows([[2, G(3)], [3, G(3)], [4, H], [5, H], [6, one], [7, arg(8)]]),
+  f32_rnn_cell_bwd: cellRows([[3, H], [4, one], [5, arg(6)], [7, H], [8, H]]),
+  f32_lstm_cell_bwd: cellRows([[2, G(4)], [3, H], [4, H], [5, one], [6, arg(7)], [8, H], [9, H], [10, G(4)]]),
+  f32_gru_cell_bwd: cellRows([[2, G(3)], [3, G(3)], [4, H], [5, one], [6, arg(7)], [8, H], [9, G(3)], [10, G(3)]]),
 };
 /** Cuts a step's call by rows (see ROWS) into parts; false if this kernel or call cannot be (then no thread runs whole sequences). */
 export function cutStepRows(name: keyof Kernels, a: readonly number[], parts: number, out: number[][]): boolean {
@@ -127,11 +129,11 @@ const SPLITS: Partial<Record<keyof Kernels, Split>> = {
   f32_gemm: gemm,
   f32_gemm_packed_bias: packed,
   f32_rnn_cell_fwd: first(ROWS.f32_rnn_cell_fwd!),
-  f32_rnn_cell_bwd: rows([[3, H], [4, one], [5, arg(6)], [7, H], [8, H]]),
+  f32_rnn_cell_bwd: first(ROWS.f32_rnn_cell_bwd!),
   f32_lstm_cell_fwd: first(ROWS.f32_lstm_cell_fwd!),
-  f32_lstm_cell_bwd: rows([[2, G(4)], [3, H], [4, H], [5, one], [6, arg(7)], [8, H], [9, H], [10, G(4)]]),
+  f32_lstm_cell_bwd: first(ROWS.f32_lstm_cell_bwd!),
   f32_gru_cell_fwd: first(ROWS.f32_gru_cell_fwd!),
-  f32_gru_cell_bwd: rows([[2, G(3)], [3, G(3)], [4, H], [5, one], [6, arg(7)], [8, H], [9, G(3)], [10, G(3)]]),
+  f32_gru_cell_bwd: first(ROWS.f32_gru_cell_bwd!),
   // Column sums (bias gradients): each column's sum keeps its order over the rows.
   f32_sum_rows: first({ count: 1, q: 16, least: 32, steps: [[2, one], [4, one]] }),
   // Packing a weight matrix into 8-column panels of K rows: panel by panel.

@@ -436,6 +436,26 @@ t.test('whole sequences on every thread (step programs): every cell, direction, 
   }
 });
 
+t.test('a training step runs each layer and direction as step programs, forward and backward, with one thread\'s bits', async (t) => {
+  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
+  const train = (): Float32Array[] => {
+    const m = new Sequential([new GRU({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'all' });
+    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
+    const x = tensor(seeded(32 * 30 * 12, 8), [32, 30, 12]), y = tensor(seeded(32 * 30 * 3, 9), [32, 30, 3]);
+    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: Array.from({ length: 32 }, (_, b) => 30 - (b % 11)) });
+    const w = Object.values(m.stateDict()).map((v) => v.data.slice());
+    m.dispose();
+    return w;
+  };
+  await init({ threads: 1, debug: false });
+  const want = train();
+  await init({ threads: 2, debug: false });
+  const c = countPrograms((await import('../../src/index.js')).getBackend());
+  const got = train();
+  t.equal(c.n, 3 * 2 * 2 * 2, 'three steps × two layers × two directions × (forward, backward)');
+  t.ok(got.every((g, i) => same(g, want[i]!)), 'trained weights equal one thread\'s');
+});
+
 t.test('step programs only where they apply: small batches, recurrent dropout, layer norm, debug checks and cells that are not plain calls run step by step', async (t) => {
   const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
   const x = (B: number, T: number, I: number): ReturnType<typeof tensor> => tensor(seeded(B * T * I, B * T), [B, T, I]);

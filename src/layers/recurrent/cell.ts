@@ -142,10 +142,10 @@ export interface Cell {
   /** Recurrent product and pointwise step: writes hNext (cNext) and y. */
   forward(k: Kernels, s: StepIO): void;
   /**
-   * forward does nothing but kernel calls whose arguments follow from s
-   * alone (default false). Then, with threads, each thread may run its rows
-   * of a whole sequence from a record of those calls, where every one can be
-   * cut by rows of the batch.
+   * forward and backward do nothing but kernel calls whose arguments follow
+   * from s alone (and backward's answer too) (default false). Then, with
+   * threads, each thread may run its rows of a whole sequence from a record
+   * of those calls, where every one can be cut by rows of the batch.
    */
   readonly callsOnly?: boolean;
   /** Pointwise backward: writes dg (dgh); returns the pointer whose product with W_hh the runner adds to dh. */

@@ -15,7 +15,7 @@
 // through and emit zeros, which gives PyTorch's packed-sequence results: the
 // reverse direction starts each sequence at its own last valid step.
 import type { Carve } from '../../backend/carve.js';
-import type { StepGrad, StepIO } from './cell.js';
+import type { StepGrad } from './cell.js';
 import type { Kernels } from '../../backend/backend.js';
 import type { StepCall } from '../../backend/steps.js';
 import type { LayerCore } from './core.js';
@@ -178,7 +178,7 @@ export class SequenceRunner {
         try {
           // With threads and a batch of 8 rows a thread or more, each thread runs its rows of the
           // whole sequence (no hand-off a step) where the cell's step can be cut so.
-          const calls = be.pool && cell.callsOnly && !rdrop && T >= 3 && B >= 8 * be.pool.size ? this.traceSteps(at, step) : null;
+          const calls = be.pool && cell.callsOnly && !rdrop && T >= 3 && B >= 8 * be.pool.size ? this.traceSteps(at, (rk) => cell.forward(rk, step)) : null;
           if (!calls || !be.pool!.steps(k, calls, T)) {
             for (let s = 0; s < T; s++) {
               if (s === settleAt) be.pool!.settle();
@@ -210,14 +210,13 @@ export class SequenceRunner {
    * increments a step, from recording steps 0, 1 and 2 (nothing runs); null
    * when they are not affine in the step (then the steps run one by one).
    */
-  private traceSteps(at: (s: number) => void, step: StepIO): StepCall[] | null {
-    const { cell, be } = this.c;
+  private traceSteps(at: (s: number) => void, one: (k: Kernels) => void): StepCall[] | null {
     const seen: { name: keyof Kernels; a: number[] }[][] = [];
-    const rec = this.recorder ??= Object.fromEntries(Object.keys(be.k).map((n) => [n, (...a: number[]) => { this.recorded.push({ name: n as keyof Kernels, a }); return 0; }])) as unknown as Kernels;
+    const rec = this.recorder ??= Object.fromEntries(Object.keys(this.c.be.k).map((n) => [n, (...a: number[]) => { this.recorded.push({ name: n as keyof Kernels, a }); return 0; }])) as unknown as Kernels;
     for (let s = 0; s < 3; s++) {
       this.recorded = [];
       at(s);
-      cell.forward(rec, step);
+      one(rec);
       seen.push(this.recorded);
     }
     const [s0, s1, s2] = seen as [typeof seen[0], typeof seen[0], typeof seen[0]];
@@ -254,8 +253,7 @@ export class SequenceRunner {
   }
 
   // dh += dG·W_hh, through the recurrent dropout mask when there is one.
-  private recurrentGrad(B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
-    const { k } = this.c.be;
+  private recurrentGrad(k: Kernels, B: number, H: number, G: number, dG: number, whhB: number, mask: number, bs: BackSpace): void {
     if (!mask) { k.f32_gemm_packed_bias(0, B, H, G, 1, dG, G, whhB, 1, bs.dh, H, 0); return; }
     k.f32_gemm_packed_bias(0, B, H, G, 1, dG, G, whhB, 0, bs.tmp, H, 0);
     k.f32_mul(B * H, bs.tmp, mask, bs.tmp);
@@ -288,7 +286,7 @@ export class SequenceRunner {
         if (cell.hasCell) this.loadState(bs.dc, dc, sIdx, B * H);
         const dyBase = dy ? dy + 4 * d * H : 0, rdm = rec.rdrop ? ws.rdm[l]![d]! : 0;
         step.w = w;
-        for (let st = 0; st < T; st++) {
+        const at = (st: number): void => {
           const t = rev ? st : T - 1 - st;
           const prev = rev ? t + 1 : t, next = rev ? t : t + 1;
           step.g = g + 4 * t * B * G;
@@ -302,7 +300,15 @@ export class SequenceRunner {
           step.dy = dyBase ? dyBase + 4 * t * B * DH : 0;
           step.dg = bs.dg + 4 * t * B * G;
           step.dgh = bs.dgh ? bs.dgh + 4 * t * B * G : 0;
-          this.recurrentGrad(B, H, G, cell.backward(k, step), w.whhB, rdm, bs);
+        };
+        // As in forward: each thread its rows of the whole sequence where the steps can be cut so.
+        const calls = be.pool && cell.callsOnly && !rdm && T >= 3 && B >= 8 * be.pool.size
+          ? this.traceSteps(at, (rk) => this.recurrentGrad(rk, B, H, G, cell.backward(rk, step), w.whhB, rdm, bs)) : null;
+        if (!calls || !be.pool!.steps(k, calls, T)) {
+          for (let st = 0; st < T; st++) {
+            at(st);
+            this.recurrentGrad(k, B, H, G, cell.backward(k, step), w.whhB, rdm, bs);
+          }
         }
         if (dh0) dh0.set(heap.view(bs.dh, B * H), sIdx);
         if (dc0) dc0.set(heap.view(bs.dc, B * H), sIdx);

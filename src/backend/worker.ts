@@ -5,7 +5,8 @@
 // Node runs it with worker_threads' eval, browsers from a Blob URL. The
 // worker spins on its slot's generation, claims the part (compare-and-swap
 // on CLAIM: the main thread may have run it already), runs the kernel and
-// says DONE.
+// says DONE. One pseudo-kernel comes after the real ones: a program of
+// recurrent steps (runSteps, steps.ts), a thread's rows of a whole sequence.
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 export const SLOT = 512;

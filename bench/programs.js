@@ -1,4 +1,4 @@
-// node bench/programs.js [--rounds=12]: whole sequences on every thread
+// npm run bench:programs [-- --rounds=12]: whole sequences on every thread
 // (step programs, src/backend/steps.ts) against the same pool running the
 // steps one by one, and one thread, in ONE process: the three alternate
 // round by round (the order of the two 2-thread variants swaps each round)

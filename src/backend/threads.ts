@@ -30,10 +30,8 @@ const MIN_SHARE = 0.1;
 /** A part that takes longer than this is a dead worker. */
 const TIMEOUT_MS = 120_000;
 
-interface Exports {
-  set_scratch(p: number): void;
-  scratch_bytes(): number;
-}
+/** What the pool needs of the build's exports. */
+type Exports = { set_scratch(p: number): void; scratch_bytes(): number };
 
 /** Runs a part on this thread; why it failed, or ''. */
 function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
@@ -359,6 +357,8 @@ export class ThreadPool implements Pool {
    */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
+    // (A call started in the background finishes first: its rows, and no slot read after the release.)
+    if (this.pending) try { this.settle(); } catch { this.pending = null; }
     this.stopped = true;
     this.size = 1;
     const exits: unknown[] = [];

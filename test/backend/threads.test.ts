@@ -359,7 +359,14 @@ t.test('a worker that traps in a background part: THREAD_FAILED at settle(), and
   t.ok(pool.startRows(be.k, b, false), 'the next one starts');
   pool.settle();
   t.pass('and finishes');
-  void pool.stop();
+  const one = await createBackend('wasm-simd', { debug: false }), want = packedOut(one, packedCase(one, 3, M, N, K));
+  poolOf(be).hold(1, true);
+  be.heap.write(b[9]!, new Float32Array(M * N));
+  t.ok(pool.startRows(be.k, b, true), 'one more starts (C cleared), its worker held');
+  await pool.stop();
+  t.ok(same(be.heap.read(b[9]!, M * N), want), 'stopping the pool finished it first: every row, one call\'s bits');
+  pool.settle();
+  t.pass('and nothing is left to settle');
 });
 
 t.test('layers over a background projection: every cell, direction, depth, mask and batch gives one thread\'s bits (forward and training)', async (t) => {

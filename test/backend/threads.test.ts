@@ -637,6 +637,15 @@ t.test('a process with an idle pool exits on its own', async (t) => {
   void fileURLToPath;
 });
 
+t.test('dispose() before init() does nothing; after it, threads() is 1, the process exits, and init() starts threads again', async (t) => {
+  const url = new URL('../../src/index.ts', import.meta.url).href;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(url)}); await m.dispose(); await m.init({ threads: 2 }); const a = m.threads(); await m.dispose(); await m.dispose(); const b = m.threads(); await m.init({ threads: 2 }); console.log(a, b, m.threads());`], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  t.equal(r.signal, null, 'not killed by the timeout');
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '2 1 2', 'two threads, one after dispose() (twice), two after init() again');
+});
+
 t.test('memory that grows under running threads', async (t) => {
   const one = await createBackend('wasm-simd'), many = await createBackend('wasm-simd', { threads: 2, maxMemory: 256 << 20 });
   const before = many.heap.f32.length;

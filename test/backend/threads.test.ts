@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  init, threads, dispose, createBackend, packedSize, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
+  init, threads, dispose, createBackend, getBackend, packedSize, detectFeatures, tensor, LSTM, GRU, RNN, Linear, Sequential, Seq2Seq, optim,
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
@@ -217,7 +217,7 @@ t.test('a replaced backend stops its threads; its models go on, on one thread', 
 t.test('dispose() stops the threads; models go on, on one thread, with the same bits', async (t) => {
   await init({ threads: 2 });
   t.equal(threads(), 2, 'two threads');
-  const be = (await import('../../src/index.js')).getBackend(), h = be.heap;
+  const be = getBackend(), h = be.heap;
   const l = new GRU({ inputSize: 16, hiddenSize: 64, batchFirst: true, seed: 2 });
   const x = tensor(Float32Array.from({ length: 32 * 20 * 16 }, (_, i) => Math.sin(i)), [32, 20, 16]);
   const before = l.forward(x).output.data.slice();
@@ -369,34 +369,46 @@ t.test('a worker that traps in a background part: THREAD_FAILED at settle(), and
   t.pass('and nothing is left to settle');
 });
 
-t.test('layers over a background projection: every cell, direction, depth, mask and batch gives one thread\'s bits (forward and training)', async (t) => {
-  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
-  const shapes = [[1, 100, 64, 128, 1, false], [1, 37, 16, 64, 2, true], [3, 41, 20, 50, 1, true], [5, 13, 64, 96, 2, false], [1, 7, 200, 128, 1, true], [2, 64, 8, 33, 3, true]] as const;
-  const run = (): Float32Array[] => {
-    const outs: Float32Array[] = [];
-    for (const C of [LSTM, GRU, RNN]) {
-      for (const [B, T, I, H, L, bi] of shapes) {
-        const l = new C({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: bi, batchFirst: true, seed: 3 });
-        const x = tensor(seeded(B * T * I, 7 + B), [B, T, I]);
-        const lengths = B > 1 ? Array.from({ length: B }, (_, b) => Math.max(1, T - 3 * b)) : undefined;
-        const r = l.forward(x, lengths ? { lengths } : {});
-        outs.push(r.output.data.slice(), r.h.data.slice());
-        l.dispose();
-      }
+/** n seeded floats in [-1, 1). */
+const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
+
+/** Every cell's batch-first forward over shapes [B, T, I, H, layers, bidirectional], masked by lengths(B, T) where it gives some: outputs and final states. */
+function forwardAll(shapes: readonly (readonly [number, number, number, number, number, boolean])[], lengths: (B: number, T: number) => number[] | undefined): Float32Array[] {
+  const outs: Float32Array[] = [];
+  for (const C of [LSTM, GRU, RNN]) {
+    for (const [B, T, I, H, L, bi] of shapes) {
+      const l = new C({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: bi, batchFirst: true, seed: 3 });
+      const len = lengths(B, T);
+      const r = l.forward(tensor(seeded(B * T * I, 7 + B), [B, T, I]), len ? { lengths: len } : {});
+      outs.push(r.output.data.slice(), r.h.data.slice());
+      l.dispose();
     }
-    const m = new Sequential([new GRU({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'last' });
-    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
-    const x = tensor(seeded(3 * 60 * 12, 8), [3, 60, 12]), y = tensor(seeded(9, 9), [3, 3]);
-    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: [60, 51, 17] });
-    outs.push(...Object.values(m.stateDict()).map((v) => v.data.slice()));
-    m.dispose();
-    return outs;
-  };
+  }
+  return outs;
+}
+
+/** The weights after three Adam steps of a 2-layer bidirectional `C` (H = 40) and a Linear head on [B, T, 12], masked by `lengths`. */
+function trainedWeights(C: typeof LSTM | typeof GRU, B: number, T: number, lengths: number[], output: 'last' | 'all'): Float32Array[] {
+  const m = new Sequential([new C({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output });
+  m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
+  const x = tensor(seeded(B * T * 12, 8), [B, T, 12]), y = output === 'all' ? tensor(seeded(B * T * 3, 9), [B, T, 3]) : tensor(seeded(B * 3, 9), [B, 3]);
+  for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths });
+  const w = Object.values(m.stateDict()).map((v) => v.data.slice());
+  m.dispose();
+  return w;
+}
+
+t.test('layers over a background projection: every cell, direction, depth, mask and batch gives one thread\'s bits (forward and training)', async (t) => {
+  const shapes = [[1, 100, 64, 128, 1, false], [1, 37, 16, 64, 2, true], [3, 41, 20, 50, 1, true], [5, 13, 64, 96, 2, false], [1, 7, 200, 128, 1, true], [2, 64, 8, 33, 3, true]] as const;
+  const run = (): Float32Array[] => [
+    ...forwardAll(shapes, (B, T) => (B > 1 ? Array.from({ length: B }, (_, b) => Math.max(1, T - 3 * b)) : undefined)),
+    ...trainedWeights(GRU, 3, 60, [60, 51, 17], 'last'),
+  ];
   await init({ threads: 1, debug: false });
   const want = run();
   for (const n of [2, 3]) {
     await init({ threads: n, debug: false });
-    const pool = poolOf((await import('../../src/index.js')).getBackend()), started = pool.started;
+    const pool = poolOf(getBackend()), started = pool.started;
     const got = run();
     t.ok(pool.started > started + 20, `${n} threads: projections started in the background (${pool.started - started})`);
     t.equal(got.length, want.length);
@@ -412,31 +424,16 @@ function countPrograms(be: Backend): { n: number } {
 }
 
 t.test('whole sequences on every thread (step programs): every cell, direction, depth and mask gives one thread\'s bits, forward and training', async (t) => {
-  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
   const shapes = [[16, 20, 8, 32, 1, false], [33, 37, 16, 64, 2, true], [24, 5, 20, 50, 1, true], [64, 3, 12, 128, 1, true], [17, 64, 8, 33, 3, true]] as const;
-  const run = (): Float32Array[] => {
-    const outs: Float32Array[] = [];
-    for (const C of [LSTM, GRU, RNN]) {
-      for (const [B, T, I, H, L, bi] of shapes) {
-        const l = new C({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: bi, batchFirst: true, seed: 3 });
-        const r = l.forward(tensor(seeded(B * T * I, 7 + B), [B, T, I]), { lengths: Array.from({ length: B }, (_, b) => Math.max(1, T - (b % 7))) });
-        outs.push(r.output.data.slice(), r.h.data.slice());
-        l.dispose();
-      }
-    }
-    const m = new Sequential([new LSTM({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'last' });
-    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
-    const x = tensor(seeded(32 * 30 * 12, 8), [32, 30, 12]), y = tensor(seeded(96, 9), [32, 3]);
-    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: Array.from({ length: 32 }, (_, b) => 30 - (b % 11)) });
-    outs.push(...Object.values(m.stateDict()).map((v) => v.data.slice()));
-    m.dispose();
-    return outs;
-  };
+  const run = (): Float32Array[] => [
+    ...forwardAll(shapes, (B, T) => Array.from({ length: B }, (_, b) => Math.max(1, T - (b % 7)))),
+    ...trainedWeights(LSTM, 32, 30, Array.from({ length: 32 }, (_, b) => 30 - (b % 11)), 'last'),
+  ];
   await init({ threads: 1, debug: false });
   const want = run();
   for (const n of [2, 3]) {
     await init({ threads: n, debug: false });
-    const c = countPrograms((await import('../../src/index.js')).getBackend());
+    const c = countPrograms(getBackend());
     const got = run();
     t.ok(c.n >= (n === 2 ? 40 : 20), `${n} threads: sequences run as step programs (${c.n})`);
     t.ok(got.length === want.length && got.every((g, i) => same(g, want[i]!)), `${n} threads: outputs, final states and trained weights equal one thread's`);
@@ -444,27 +441,17 @@ t.test('whole sequences on every thread (step programs): every cell, direction, 
 });
 
 t.test('a training step runs each layer and direction as step programs, forward and backward, with one thread\'s bits', async (t) => {
-  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
-  const train = (): Float32Array[] => {
-    const m = new Sequential([new GRU({ inputSize: 12, hiddenSize: 40, numLayers: 2, bidirectional: true, seed: 4 }), new Linear({ inFeatures: 80, outFeatures: 3, seed: 5 })], { output: 'all' });
-    m.compile({ optimizer: optim.adam({ lr: 1e-2 }), loss: 'mse' });
-    const x = tensor(seeded(32 * 30 * 12, 8), [32, 30, 12]), y = tensor(seeded(32 * 30 * 3, 9), [32, 30, 3]);
-    for (let i = 0; i < 3; i++) m.trainOnBatch(x, y, { lengths: Array.from({ length: 32 }, (_, b) => 30 - (b % 11)) });
-    const w = Object.values(m.stateDict()).map((v) => v.data.slice());
-    m.dispose();
-    return w;
-  };
+  const train = (): Float32Array[] => trainedWeights(GRU, 32, 30, Array.from({ length: 32 }, (_, b) => 30 - (b % 11)), 'all');
   await init({ threads: 1, debug: false });
   const want = train();
   await init({ threads: 2, debug: false });
-  const c = countPrograms((await import('../../src/index.js')).getBackend());
+  const c = countPrograms(getBackend());
   const got = train();
   t.equal(c.n, 3 * 2 * 2 * 2, 'three steps × two layers × two directions × (forward, backward)');
   t.ok(got.every((g, i) => same(g, want[i]!)), 'trained weights equal one thread\'s');
 });
 
 t.test('step programs only where they apply: small batches, recurrent dropout, layer norm, debug checks and cells that are not plain calls run step by step', async (t) => {
-  const seeded = (n: number, seed: number): Float32Array => { const r = rng(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
   const x = (B: number, T: number, I: number): ReturnType<typeof tensor> => tensor(seeded(B * T * I, B * T), [B, T, I]);
   // A cell that says it only calls kernels but calls one more on its first step: not affine, so step by step.
   let first = true;
@@ -480,14 +467,14 @@ t.test('step programs only where they apply: small batches, recurrent dropout, l
   await init({ threads: 1, debug: false });
   const want = cases.map(([, f]) => f());
   await init({ threads: 2, debug: false });
-  const c = countPrograms((await import('../../src/index.js')).getBackend());
+  const c = countPrograms(getBackend());
   cases.forEach(([what, f, programs], i) => {
     const before = c.n;
     t.ok(same(f(), want[i]!), `${what}: one thread's bits`);
     t.equal(c.n - before, programs, `${what}: ${programs ? 'a step program' : 'step by step'}`);
   });
   await init({ threads: 2, debug: true });
-  const d = countPrograms((await import('../../src/index.js')).getBackend());
+  const d = countPrograms(getBackend());
   t.ok(same(cases[5]![1](), want[5]!), 'debug checks on: one thread\'s bits');
   t.equal(d.n, 0, 'debug checks on: step by step (every call is checked)');
 });

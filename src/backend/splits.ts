@@ -13,6 +13,7 @@
 import { SimdRnnError } from '../errors.js';
 import type { Kernels } from './backend.js';
 import { KERNEL_ARGS, KERNEL_NAMES } from './kernel_args.js';
+import { MAX_CLAIMED } from './worker.js';
 
 /** What the wrappers need of a pool. */
 export interface Runner {
@@ -23,6 +24,8 @@ export interface Runner {
 }
 
 type Fn = (...a: number[]) => unknown;
+/** Runs pieces of a call that the threads claim one at a time (claimed.ts). */
+export type Claimed = (kernel: number, fn: Fn, pieces: readonly (readonly number[])[], count: number) => void;
 
 /** Work below which a call runs on the calling thread (flops for products, elements otherwise). */
 const MIN_FLOPS = 1 << 18, MIN_ELEMS = 1 << 13;
@@ -43,13 +46,21 @@ interface Along {
 
 const cut = new Int32Array(65);
 
-/** Cuts call a into parts (whole multiples of q, the last takes the rest) into out; false if it should not be cut. */
-function along(al: Along, a: readonly number[], parts: number, out: number[][], share = 0, last = false): boolean {
+/**
+ * Cuts call a into parts (whole multiples of q, the last takes the rest) into out; false if it should not be cut.
+ * `at`: the cut points, in units of q (at[0] = 0, then increasing), instead of even parts.
+ */
+function along(al: Along, a: readonly number[], parts: number, out: number[][], share = 0, last = false, at?: readonly number[]): boolean {
   const n = a[al.count]!;
   if (n < al.least * parts) return false;
   const units = Math.floor(n / al.q);
   cut[0] = 0;
-  if (share > 0) {
+  if (at) {
+    for (let p = 1; p < parts; p++) {
+      cut[p] = at[p]! * al.q;
+      if (cut[p]! - cut[p - 1]! < al.least || cut[p]! > n - al.least) return false;
+    }
+  } else if (share > 0) {
     // The calling thread's part (the first, or the last) gets `share` of the units, the others the rest evenly.
     const mine = Math.max(Math.ceil(al.least / al.q), Math.round(units * share)), rest = units - mine;
     for (let p = 1; p < parts; p++) cut[p] = (last ? Math.round((rest * p) / (parts - 1)) : mine + Math.round((rest * (p - 1)) / (parts - 1))) * al.q;
@@ -75,10 +86,36 @@ const H = (a: readonly number[]): number => a[1]!;
 const G = (g: number) => (a: readonly number[]): number => g * a[1]!;
 const arg = (i: number) => (a: readonly number[]): number => a[i]!;
 
-type Split = (a: readonly number[], parts: number, out: number[][]) => boolean;
-const first = (...ways: Along[]): Split => (a, parts, out) => {
-  for (let i = 0; i < ways.length; i++) if (along(ways[i]!, a, parts, out)) return true;
-  return false;
+/**
+ * Cut points, in units, of `units` in pieces for n threads (at[0] = 0, the
+ * last = units): each piece a thread's share of what is left, at least
+ * `least` units, so the first are large (few pieces) and the last small (a
+ * faster thread claims more of them: claimed.ts); at most `most` pieces
+ * (the least piece doubles until they fit).
+ */
+export function guided(units: number, n: number, most: number, least = 1): number[] {
+  for (let l = Math.max(1, least); ; l *= 2) {
+    const at = [0];
+    while (at[at.length - 1]! < units) {
+      const done = at[at.length - 1]!;
+      at.push(Math.min(units, done + Math.max(l, Math.floor((units - done) / n))));
+    }
+    if (at.length - 1 <= most || l >= units) return at;
+  }
+}
+
+/** Cuts a into `parts` even parts, or (most > parts) into up to `most` guided pieces; the parts made (0: not cut). */
+type Split = (a: readonly number[], parts: number, out: number[][], most?: number) => number;
+const first = (...ways: Along[]): Split => (a, parts, out, most = parts) => {
+  for (let i = 0; i < ways.length; i++) {
+    const w = ways[i]!;
+    if (most > parts) {
+      const at = guided(Math.floor(a[w.count]! / w.q), parts, most, Math.ceil(w.least / w.q)), made = at.length - 1;
+      if (made > parts && along(w, a, made, out, 0, false, at)) return made;
+    }
+    if (along(w, a, parts, out)) return parts;
+  }
+  return 0;
 };
 
 // f32_gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc). Rows left over (M mod 4) stay in
@@ -111,7 +148,8 @@ const ranges = (name: keyof Kernels): Split => first({ count: 0, q: 16, least: 1
  * that runs one part of every call of a step reads only rows it wrote.
  */
 const ROWS: Partial<Record<keyof Kernels, Along>> = {
-  f32_gemm_packed_bias: packedRows,
+  // (A piece of a step program may be one 4-row tile: the pieces are claimed one at a time, claimed.ts.)
+  f32_gemm_packed_bias: { ...packedRows, least: 4 },
   f32_rnn_cell_fwd: cellRows([[3, H], [4, H], [5, H], [6, one], [7, arg(8)]]),
   f32_lstm_cell_fwd: cellRows([[2, G(4)], [3, H], [4, H], [5, H], [6, H], [7, one], [8, arg(9)]]),
   f32_gru_cell_fwd: cellRows([[2, G(3)], [3, G(3)], [4, H], [5, H], [6, one], [7, arg(8)]]),
@@ -119,10 +157,20 @@ const ROWS: Partial<Record<keyof Kernels, Along>> = {
   f32_lstm_cell_bwd: cellRows([[2, G(4)], [3, H], [4, H], [5, one], [6, arg(7)], [8, H], [9, H], [10, G(4)]]),
   f32_gru_cell_bwd: cellRows([[2, G(3)], [3, G(3)], [4, H], [5, one], [6, arg(7)], [8, H], [9, G(3)], [10, G(3)]]),
 };
-/** Cuts a step's call by rows (see ROWS) into parts; false if this kernel or call cannot be (then no thread runs whole sequences). */
-export function cutStepRows(name: keyof Kernels, a: readonly number[], parts: number, out: number[][]): boolean {
+/** The rows of the batch a step's call covers (see ROWS; 0 for a kernel steps do not cut). */
+export function stepRowsOf(name: keyof Kernels, a: readonly number[]): number {
   const al = ROWS[name];
-  return !!al && !(name === 'f32_gemm_packed_bias' && a[0]) && along(al, a, parts, out);
+  return al ? a[al.count]! : 0;
+}
+
+/**
+ * Cuts a step's call by rows (see ROWS) into parts, at the 4-row points `at`
+ * (in 4-row units, at[0] = 0), or evenly; false if this kernel or call
+ * cannot be (then no thread runs whole sequences).
+ */
+export function cutStepRows(name: keyof Kernels, a: readonly number[], parts: number, out: number[][], at?: readonly number[]): boolean {
+  const al = ROWS[name];
+  return !!al && !(name === 'f32_gemm_packed_bias' && a[0]) && along(al, a, parts, out, 0, false, at);
 }
 
 const SPLITS: Partial<Record<keyof Kernels, Split>> = {
@@ -168,30 +216,43 @@ const LARGE: Partial<Record<keyof Kernels, Large>> = {
 /**
  * One kernel, cut when large: explicit parameters (no rest array, no spread:
  * a wasm call is ~30 ns, and a wrapper that allocates costs more than that),
- * its own argument and part arrays for up to n threads.
+ * its own argument and part arrays for up to n threads. With `claimed`, cut
+ * into up to `pieces` pieces per thread that the threads claim one at a time.
  */
-function wrap(fn: Fn, split: Split, index: number, pool: Runner, large: Large, n: number): Fn {
+function wrap(fn: Fn, split: Split, index: number, pool: Runner, large: Large, n: number, claimed?: Claimed, pieces = 1): Fn {
   // 18 slots: the widest kernel's arguments (a wasm export ignores those past its own).
   const a = new Array<number>(18).fill(0);
-  const parts = Array.from({ length: n }, () => new Array<number>(18).fill(0));
+  const parts = Array.from({ length: claimed ? Math.min(MAX_CLAIMED, pieces * n) : n }, () => new Array<number>(18).fill(0));
   return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17) => {
     const size = pool.size;
     if (size > 1 && large(a0!, a1!, a2!, a3!, a4!)) {
       a[0] = a0!; a[1] = a1!; a[2] = a2!; a[3] = a3!; a[4] = a4!; a[5] = a5 ?? 0; a[6] = a6 ?? 0; a[7] = a7 ?? 0; a[8] = a8 ?? 0;
       a[9] = a9 ?? 0; a[10] = a10 ?? 0; a[11] = a11 ?? 0; a[12] = a12 ?? 0; a[13] = a13 ?? 0; a[14] = a14 ?? 0; a[15] = a15 ?? 0; a[16] = a16 ?? 0; a[17] = a17 ?? 0;
-      if (split(a, size, parts)) { pool.run(index, fn, parts, size); return undefined; }
+      const made = split(a, size, parts, claimed ? Math.min(parts.length, pieces * size) : size);
+      if (made > size) { claimed!(index, fn, parts, made); return undefined; }
+      if (made) { pool.run(index, fn, parts, size); return undefined; }
     }
     return fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!, a16!, a17!);
   };
 }
 
-/** The kernels with their large calls cut across the pool's threads (at most n). */
-export function parallelKernels(k: Kernels, pool: Runner, n: number): Kernels {
+/**
+ * Pieces a thread of a call the threads claim one at a time: two where each
+ * piece packs B again (f32_gemm, whose B is not pre-packed; the int8
+ * product), four elsewhere.
+ */
+const PIECES: Partial<Record<keyof Kernels, number>> = { f32_gemm: 2, i8_gemm: 2 };
+
+/**
+ * The kernels with their large calls cut across the pool's threads (at most
+ * n): with `claimed`, in guided pieces the threads claim one at a time.
+ */
+export function parallelKernels(k: Kernels, pool: Runner, n: number, claimed?: Claimed): Kernels {
   const out = { ...k } as Record<keyof Kernels, Fn>;
   for (const [name, split] of Object.entries(SPLITS) as [keyof Kernels, Split][]) {
     const fn = (k as unknown as Record<string, Fn>)[name]!, arity = KERNEL_ARGS[name].args.length;
     if (arity > 18) throw new SimdRnnError('INVALID_ARGUMENT', `threads: ${name} takes ${arity} arguments, more than a wrapper passes`);
-    out[name] = wrap(fn, split, KERNEL_NAMES.indexOf(name), pool, LARGE[name]!, n);
+    out[name] = wrap(fn, split, KERNEL_NAMES.indexOf(name), pool, LARGE[name]!, n, claimed, PIECES[name] ?? 4);
   }
   return out as unknown as Kernels;
 }

@@ -2,16 +2,17 @@
 // starts in the background (backgroundRows: the calling thread computes the
 // rows of its first steps and goes on with them while the workers project
 // the rest). Its steps run as whole sequences on every thread (stepPrograms):
-// cut by rows of the batch, one program a thread (worker.ts: runSteps), so
-// each thread runs its rows of every step with no hand-off a step. Rows of a
-// batch never read each other's state, and each call of a step is cut at the
-// same 4-row points as the split kernels cut it (splits.ts: ROWS): the bits
-// are those of one thread.
+// cut by rows of the batch into pieces, one program a piece (worker.ts:
+// runSteps), which the threads claim one at a time, so each thread runs its
+// rows of every step with no hand-off a step. Rows of a batch never read
+// each other's state, and every call of a step is cut at the same 4-row
+// points (splits.ts: ROWS), where a product's rows keep their arithmetic:
+// the bits are those of one thread.
 import type { Heap } from './heap.js';
 import type { Kernels } from './backend.js';
 import { KERNEL_NAMES } from './kernel_args.js';
-import { cutStepRows, cutPackedRows } from './splits.js';
-import { PROG, runSteps } from './worker.js';
+import { cutStepRows, cutPackedRows, stepRowsOf, guided, type Claimed } from './splits.js';
+import { PROG, MAX_PROGS, progsOf, runSteps } from './worker.js';
 
 type Fn = (...a: number[]) => unknown;
 
@@ -30,37 +31,51 @@ interface StepPool {
   /** Products started in the background (a count for tests). */
   started: number;
   start(kernel: number, fn: Fn, parts: readonly number[][], count: number): boolean;
-  /** The programs' area: PROG bytes a thread. */
+  /** One piece a thread instead of pieces4's (benchmarks). */
+  readonly evenPieces: boolean;
+  /** The programs' area: PROG bytes a program, progsOf(size) of them. */
   readonly progs: number;
-  run(kernel: number, fn: Fn, parts: readonly number[][], count: number): void;
 }
 
 /** The index of the step-program pseudo-kernel (after the real ones). */
 export const STEPS = KERNEL_NAMES.length;
 
 /**
+ * Where B rows are cut into pieces for n threads, in 4-row units (from 0 to
+ * ⌊B/4⌋; the last piece also takes the B mod 4 rows left), at most `most`:
+ * splits.ts's guided pieces, e.g. 16, 8, 4, 4 rows for B = 32 on 2 threads.
+ */
+export function pieces4(B: number, n: number, most = MAX_PROGS): number[] {
+  return guided(Math.floor(B / 4), n, most);
+}
+
+/**
  * Makes the function that runs T steps of `calls` on every thread of the
  * pool: false (nothing run) when a call cannot be cut by rows or the
- * program does not fit; the caller then runs the steps itself.
+ * program does not fit; the caller then runs the steps itself. The rows
+ * are cut into pieces (pieces4), one program each, which the threads claim
+ * one at a time (claimed.ts).
  */
-export function stepPrograms(pool: StepPool, heap: Heap, exports: Kernels): (calls: readonly StepCall[], T: number) => boolean {
+export function stepPrograms(pool: StepPool, heap: Heap, exports: Kernels, claimed: Claimed): (calls: readonly StepCall[], T: number) => boolean {
   const raw = KERNEL_NAMES.map((n) => (exports as unknown as Record<string, Fn>)[n]!);
-  const args = new Array<number>(56).fill(0);
+  const args: number[][] = [];
   const here: Fn = (p) => runSteps(raw, new Float64Array(heap.f32.buffer), p!, args);
   return (calls, T) => {
-    const n = pool.size;
-    const cut = calls.map(() => Array.from({ length: n }, () => new Array<number>(18).fill(0)));
+    if (calls.length === 0) return false;
+    const n = pool.size, at = pieces4(stepRowsOf(calls[0]!.name, calls[0]!.a), n, pool.evenPieces ? n : progsOf(n)), C = at.length - 1;
+    if (C < n) return false;
+    const cut = calls.map(() => Array.from({ length: C }, () => new Array<number>(18).fill(0)));
     let words = 2;
     for (let c = 0; c < calls.length; c++) {
       const { name, a } = calls[c]!;
-      if (!cutStepRows(name, a, n, cut[c]!)) return false;
+      if (!cutStepRows(name, a, C, cut[c]!, at)) return false;
       words += 2 + 2 * a.length;
     }
     if (words > PROG / 8) return false;
-    const f64 = new Float64Array(heap.f32.buffer), parts: number[][] = [];
-    for (let p = 0; p < n; p++) {
+    const f64 = new Float64Array(heap.f32.buffer), pieces: number[][] = [];
+    for (let p = 0; p < C; p++) {
       let q = (pool.progs + p * PROG) >> 3;
-      parts.push([q]);
+      pieces.push([q]);
       f64[q++] = T;
       f64[q++] = calls.length;
       for (let c = 0; c < calls.length; c++) {
@@ -72,7 +87,7 @@ export function stepPrograms(pool: StepPool, heap: Heap, exports: Kernels): (cal
         q += 2 * a.length;
       }
     }
-    pool.run(STEPS, here, parts, n);
+    claimed(STEPS, here, pieces, C);
     return true;
   };
 }
@@ -90,7 +105,7 @@ export function backgroundRows(pool: StepPool, exports: Kernels): (a: readonly n
   return (a, last) => {
     const n = pool.size;
     if (parts.length !== n) parts = Array.from({ length: n }, () => new Array<number>(12).fill(0));
-    if (!cutPackedRows(a, n, parts, Math.min(pool.share, 1 / n), last)) return null;
+    if (!cutPackedRows(a, n, parts, pool.share, last)) return null;
     if (last) { const x = parts[0]!; parts[0] = parts[n - 1]!; parts[n - 1] = x; }
     if (!pool.start(index, raw, parts, n)) return null;
     pool.started++;

@@ -8,6 +8,7 @@ import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSourc
 import { parallelKernels } from './splits.js';
 import { ThreadPool } from './threads.js';
 import { stepPrograms, backgroundRows } from './steps.js';
+import { claimedParts } from './claimed.js';
 
 export { autoThreads } from './worker.js';
 
@@ -33,9 +34,10 @@ export async function createThreadedBackend(n: number, source?: WasmSource, maxB
   const single = toBackend(flavor, exports, maxBytes);
   const pool = await ThreadPool.start(single.heap, module, memory, exports, n, wait);
   if (wait) await pool.ready;
-  const k = parallelKernels(exports, pool, n);
+  const claimed = claimedParts(pool, single.heap);
+  const k = parallelKernels(exports, pool, n, claimed);
   pool.kernels = k;
-  pool.stepper = stepPrograms(pool, single.heap, exports);
+  pool.stepper = stepPrograms(pool, single.heap, exports, claimed);
   pool.rows = backgroundRows(pool, exports);
   return { name: flavor, heap: single.heap, k, pool };
 }

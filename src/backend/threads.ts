@@ -2,27 +2,24 @@
 // AssemblyScript with shared, imported memory, instantiated once per thread
 // over ONE memory), which splits a kernel call into parts, one per thread.
 // The main thread keeps driving everything (layers, models, the training
-// loop call kernels as before): a large call is cut where the
-// arithmetic of every output element stays what it is in one call (GEMMs by
-// column pairs of panels or by 4-row tiles, cells by rows of the batch,
-// optimizer updates by ranges), so any number of threads gives the very
-// bits one thread gives. Small calls (a batch-1 step) run on the calling
-// thread alone: waking a thread costs more than they take.
+// loop call kernels as before): a large call is cut where the arithmetic of
+// every output element stays what it is in one call (GEMMs by column pairs
+// of panels or by 4-row tiles, cells by rows of the batch, optimizer updates
+// by ranges), so any number of threads gives the very bits one thread gives.
+// Small calls (a batch-1 step) run on the calling thread alone.
 //
 // A part is handed over through a slot in the heap: the kernel's index and
-// its arguments as f64; the worker spins briefly on the slot's generation
-// counter, then sleeps in Atomics.wait. A part is claimed before it runs
-// (a compare-and-swap on the slot's CLAIM word): a worker that is late (not
-// scheduled: another process has the cores) finds its part already done by
-// the main thread, which runs every part nobody claimed once its own is
-// done. So a busy machine costs about one thread's time instead of a wait
-// for each late worker. The pool's workers are unref'd: a process whose pool
-// is idle exits on its own.
+// its arguments as f64; the worker spins briefly on the slot's generation,
+// then sleeps in Atomics.wait. A part is claimed before it runs (a
+// compare-and-swap on the slot's CLAIM word): a late worker finds its part
+// done by the main thread, which runs every part nobody claimed once its own
+// is done. Large calls go further: in pieces every thread claims one at a
+// time (claimed.ts). An idle pool's workers never hold the process.
 import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
 import type { Heap, HeapOwner } from './heap.js';
 import type { Kernels, Pool } from './backend.js';
-import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, PROG, workerFactory, canWait, type AnyWorker } from './worker.js';
+import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, PROG, progsOf, CLAIMED_BYTES, here, workerFactory, canWait, type AnyWorker } from './worker.js';
 import type { StepCall } from './steps.js';
 
 /** The least share of a background product's rows the calling thread computes before it goes on. */
@@ -32,11 +29,6 @@ const TIMEOUT_MS = 120_000;
 
 /** What the pool needs of the build's exports. */
 type Exports = { set_scratch(p: number): void; scratch_bytes(): number };
-
-/** Runs a part on this thread; why it failed, or ''. */
-function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
-  try { fn.apply(null, part as number[]); return ''; } catch (e) { return String((e as Error).message ?? e) || 'failed'; }
-}
 
 /** The threads of a backend: n − 1 workers and the calling thread. */
 export class ThreadPool implements Pool {
@@ -63,14 +55,17 @@ export class ThreadPool implements Pool {
   private messages: string[] = [];
   private stopped = false;
   private stopping: Promise<void> | null = null;
-  /** The calling thread's share of the rows startRows() cuts (at most 1 / size: settle() adapts it). */
+  /** The calling thread's share of the rows startRows() cuts (1 / size at first, in [0.1, 0.9]: settle() adapts it). */
   share = 0.5;
   /** Why the last part finish() saw failed ('' if it did not). */
   private why = '';
   /** @internal The kernels whose calls this pool cuts (set by the backend). */
   kernels: Kernels | null = null;
-  /** @internal Each thread's step program (PROG bytes a thread), and what starts rows and runs programs (steps.ts). */
+  /** @internal The step programs (PROG bytes each, progsOf(n)), the parts threads claim (claimed.ts), and what starts rows and runs programs (steps.ts). */
   progs = 0;
+  claims = 0;
+  /** @internal One piece of a step program a thread, not pieces4's (benchmarks compare the two). */
+  evenPieces = false;
   rows: ((a: readonly number[], last: boolean) => readonly [number, number] | null) | null = null;
   stepper: ((calls: readonly StepCall[], T: number) => boolean) | null = null;
   /** A call start() left running on the workers (settle() finishes it). */
@@ -96,13 +91,14 @@ export class ThreadPool implements Pool {
   static async start(heap: Heap, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: Exports, n: number, keepAlive: boolean): Promise<ThreadPool> {
     const pool = new ThreadPool(heap, memory);
     if (n <= 1) return pool;
-    pool.asleep = new Uint8Array(n);
+    pool.asleep = new Uint8Array(n); pool.share = 1 / n;
     // The slots and each worker's scratch now, not when the workers come up: the heap a model
     // sees does not change under it (and a cap too small for them means one thread, said so).
     const scratch: number[] = [];
     try {
       pool.slots = heap.zeros((n - 1) * SLOT / 4, pool.owner);
-      pool.progs = heap.alloc(n * PROG / 4, pool.owner);
+      pool.progs = heap.alloc(progsOf(n) * PROG / 4, pool.owner);
+      pool.claims = heap.zeros(CLAIMED_BYTES / 4, pool.owner);
       for (let w = 1; w < n; w++) scratch.push(heap.alloc(Math.ceil(exports.scratch_bytes() / 4), pool.owner));
     } catch (e) {
       heap.release(pool.owner);
@@ -186,9 +182,11 @@ export class ThreadPool implements Pool {
    * Runs a kernel's parts: parts[0] here, parts[1…] on the workers; returns
    * when all are done. A worker that fails makes this throw THREAD_FAILED
    * (after the other parts finish); a dead one stops the pool, and calls
-   * run on one thread from then on.
+   * run on one thread from then on. `claimed`: every part claims the call's
+   * pieces until none is left (claimed.ts), so one not claimed when this
+   * thread's is done has nothing to do: taken at once.
    */
-  run(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): void {
+  run(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number, claimed = false): void {
     // (A call started in the background holds the workers' slots: it finishes first.)
     if (this.pending) this.settle();
     if (this.failed !== null) return this.lost(fn, parts, count);
@@ -209,7 +207,7 @@ export class ThreadPool implements Pool {
     let bad = 0, badWhy = '', lateAwake = false, stole = false;
     for (let w = 1; w < count; w++) {
       const s = (this.slots + (w - 1) * SLOT) >> 2;
-      if (!alone && !asleep[w] && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
+      if (!alone && !claimed && !asleep[w] && Atomics.load(this.i32, s + CLAIM) === gen) while (Atomics.load(this.i32, s + CLAIM) === gen && performance.now() < grace);
       if (alone ? (this.why = here(fn, parts[w]!), this.taken++, true) : this.finish(w, gen, fn, parts[w]!)) {
         stole = true;
         // (A worker that was asleep is slow to wake: that is no sign of a busy machine.)
@@ -217,13 +215,16 @@ export class ThreadPool implements Pool {
       }
       if (this.why && !bad) { bad = w; badWhy = this.why; }
     }
-    if (!alone) {
+    // (Claimed pieces need no late worker: the one that comes late runs fewer, or none.)
+    if (!alone && !claimed) {
       // Late twice in a row: one thread for 0.5, 1, 2 … up to 64 ms, then try again.
       if (lateAwake && ++this.late >= 2) this.until = performance.now() + Math.min(64, 0.25 * 2 ** Math.min(this.late, 8));
       else if (!stole) this.late = 0;
     }
-    if (error) throw error;
-    if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[kernel] ?? 'a step program'} failed in part ${bad + 1} of ${count} (${badWhy}); the pool goes on`);
+    // (Claimed pieces run on whichever thread claims them: a failure is THREAD_FAILED wherever it was.)
+    const what = `threads: ${KERNEL_NAMES[claimed ? parts[0]![0]! : kernel] ?? 'a step program'} failed`;
+    if (error && !claimed) throw error;
+    if (error || bad) throw new SimdRnnError('THREAD_FAILED', `${what}${claimed ? '' : ` in part ${bad + 1} of ${count}`} (${error ? String((error as Error).message ?? error) : badWhy}); the pool goes on`);
   }
 
   // Hands part a of a kernel to worker w under generation gen; 1 if the worker was asleep (and is woken).
@@ -286,11 +287,11 @@ export class ThreadPool implements Pool {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    // This thread's share of the next product: less while the workers are done before they are
-    // needed, more (fast) when this thread has to wait for them or run their parts.
+    // This thread's share of the next product: less while the workers are done before they are needed,
+    // more (fast, and past 1 / size: a worker's core may be slower or shared) when this thread waits for them.
     let done = true;
     for (let w = 1; w < p.count; w++) if (Atomics.load(this.i32, ((this.slots + (w - 1) * SLOT) >> 2) + DONE) !== p.gen) done = false;
-    this.share = done ? Math.max(MIN_SHARE, this.share - 0.01) : Math.min(0.5, this.share + 0.05);
+    this.share = done ? Math.max(MIN_SHARE, this.share - 0.01) : Math.min(0.9, this.share + 0.05);
     let bad = 0, badWhy = '';
     for (let w = 1; w < p.count; w++) {
       this.finish(w, p.gen, p.fn, p.parts[w]!);

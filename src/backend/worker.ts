@@ -5,8 +5,9 @@
 // Node runs it with worker_threads' eval, browsers from a Blob URL. The
 // worker spins on its slot's generation, claims the part (compare-and-swap
 // on CLAIM: the main thread may have run it already), runs the kernel and
-// says DONE. One pseudo-kernel comes after the real ones: a program of
-// recurrent steps (runSteps, steps.ts), a thread's rows of a whole sequence.
+// says DONE. Two pseudo-kernels come after the real ones: a program of
+// recurrent steps (runSteps, steps.ts), a thread's rows of a whole sequence;
+// and parts of a call claimed one at a time (runClaimed, claimed.ts).
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 export const SLOT = 512;
@@ -20,25 +21,52 @@ export const SPIN = 20000;
 
 /** Bytes of a thread's step program (runSteps): up to 254 f64 after T and the call count. */
 export const PROG = 2048;
+/** Step programs a call may have (a sequence's rows in as many pieces, claimed one at a time), and on n threads. */
+export const MAX_PROGS = 16;
+export const progsOf = (n: number): number => Math.max(MAX_PROGS, n);
 
 /**
  * Runs a program of recurrent steps, the pseudo-kernel after the real ones
  * (each thread runs its rows of a whole sequence: no hand-off a step). At
  * f64 index p: T, the number of calls, then each call's kernel index, its
  * argument count m, its m arguments at step 0 and their m increments a
- * step. Self-contained: the workers get its source.
+ * step. `a` holds an argument array for each arity. Self-contained: the
+ * workers get its source.
  */
-export function runSteps(fns: ((...a: number[]) => unknown)[], f64: Float64Array, p: number, a: number[]): void {
+export function runSteps(fns: ((...a: number[]) => unknown)[], f64: Float64Array, p: number, a: number[][]): void {
   const T = f64[p]!, n = f64[p + 1]!;
   for (let s = 0; s < T; s++) {
     let q = p + 2;
     for (let c = 0; c < n; c++) {
       const k = f64[q]!, m = f64[q + 1]!;
       q += 2;
-      for (let j = 0; j < m; j++) a[j] = f64[q + j]! + s * f64[q + m + j]!;
+      // (An array of the kernel's own arity, a[m]: surplus arguments took V8's slower call path, 83 ns a call against 48.)
+      const x = a[m] ?? (a[m] = new Array<number>(m).fill(0));
+      for (let j = 0; j < m; j++) x[j] = f64[q + j]! + s * f64[q + m + j]!;
       q += 2 * m;
-      fns[k]!.apply(null, a);
+      fns[k]!.apply(null, x);
     }
+  }
+}
+
+/** Parts a call may have when threads claim them one at a time (runClaimed), and f64 arguments a part. */
+export const MAX_CLAIMED = 64, CLAIMED_ARGS = 18;
+/** Bytes of the claimed parts' area: the claim counter (8 bytes), then MAX_CLAIMED parts of CLAIMED_ARGS f64. */
+export const CLAIMED_BYTES = 8 + MAX_CLAIMED * CLAIMED_ARGS * 8;
+
+/**
+ * Runs parts of a kernel call that the threads claim one at a time (the
+ * second pseudo-kernel): the i32 at index c counts the claims; part i's m
+ * arguments are at f64 index t + i·m. Each thread runs what it claims
+ * until nothing is left, so a thread that runs slower (a busy core, an
+ * efficiency core) runs fewer parts. Self-contained: the workers get its
+ * source.
+ */
+export function runClaimed(fn: (...a: number[]) => unknown, f64: Float64Array, i32: Int32Array, c: number, t: number, C: number, m: number, a: number[]): void {
+  for (let i = Atomics.add(i32, c, 1); i < C; i = Atomics.add(i32, c, 1)) {
+    const q = t + i * m;
+    for (let j = 0; j < m; j++) a[j] = f64[q + j]!;
+    fn.apply(null, a);
   }
 }
 
@@ -55,9 +83,17 @@ on((d) => {
     fns = d.names.map((n) => inst.exports[n]);
     // The pseudo-kernel after the real ones: a program of recurrent steps (runSteps) at f64 index p.
     let all = new Float64Array(d.memory.buffer);
-    const b = new Array(${(SLOT - ARGS) / 8}).fill(0);
+    const b = [];
     const runSteps = ${runSteps.toString()};
     fns.push((p) => runSteps(fns, p + ${PROG / 8} > all.length ? (all = new Float64Array(d.memory.buffer)) : all, p, b));
+    // The second: parts claimed one at a time (runClaimed), of kernel k.
+    let all32 = new Int32Array(d.memory.buffer);
+    const e = new Array(${CLAIMED_ARGS}).fill(0);
+    const runClaimed = ${runClaimed.toString()};
+    fns.push((k, c, t, C, m) => {
+      if (t + C * m > all.length) { all = new Float64Array(d.memory.buffer); all32 = new Int32Array(d.memory.buffer); }
+      runClaimed(fns[k], all, all32, c, t, C, m, e);
+    });
     i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
     f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});
   } catch (e) {
@@ -103,6 +139,11 @@ on((d) => {
   }
 });
 `;
+
+/** Runs a part on the calling thread; why it failed, or ''. */
+export function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
+  try { fn.apply(null, part as number[]); return ''; } catch (e) { return String((e as Error).message ?? e) || 'failed'; }
+}
 
 /** A worker of any runtime, as the pool uses it. */
 export interface AnyWorker {

@@ -76,7 +76,8 @@ t.test('claimed pieces on a pool: every piece\'s result (worker held or not); a 
 t.test('a held worker and large calls cut in claimed pieces: the calling thread runs them all, one thread\'s bits, no wait, never "late"', async (t) => {
   const one = await createBackend('wasm-simd'), be = await createBackend('wasm-simd', { threads: 3 });
   const pool = poolOf(be), inner = pool as unknown as { late: number };
-  const M = 64, N = 96, K = 80, r = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(s + i));
+  // (5 Mflop: over the work of a call cut in claimed pieces.)
+  const M = 128, N = 128, K = 160, r = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(s + i));
   const gemm = (x: Backend): Float32Array => {
     const h = x.heap, A = h.alloc(M * K), B = h.alloc(K * N), C = h.alloc(M * N);
     h.write(A, r(M * K, 1)); h.write(B, r(K * N, 2));
@@ -103,5 +104,27 @@ t.test('a held worker and large calls cut in claimed pieces: the calling thread 
     if (!claimed) await new Promise((res) => setTimeout(res, 5));
   }
   t.ok(all && claimed, 'released: it claims again, the same bits');
+  await pool.stop();
+});
+
+t.test('which calls are cut in claimed pieces: large ones (≥ 16 × the least work cut), not a batch-1 step product', async (t) => {
+  const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be), h = be.heap;
+  const seen: [number, boolean][] = [], run = pool.run.bind(pool);
+  pool.run = (kernel, fn, parts, count, claimed = false) => { seen.push([kernel, claimed]); run(kernel, fn, parts, count, claimed); };
+  const { KERNEL_NAMES } = await import('../../src/backend/kernel_args.js');
+  const { CLAIM_PARTS } = await import('../../src/backend/claimed.js');
+  const gemm = (M: number, N: number, K: number): [number, boolean] => {
+    seen.length = 0;
+    be.k.f32_gemm(0, 0, M, N, K, 1, h.alloc(M * K), K, h.alloc(K * N), N, 0, h.alloc(M * N), N);
+    t.equal(seen.length, 1, 'one run a call');
+    return seen[0]!;
+  };
+  t.same(gemm(64, 96, 80), [KERNEL_NAMES.indexOf('f32_gemm'), false], '1 Mflop: one part a thread');
+  t.same(gemm(128, 128, 160), [CLAIM_PARTS, true], '5 Mflop: claimed pieces');
+  t.same(gemm(1, 1024, 256), [KERNEL_NAMES.indexOf('f32_gemm'), false], 'a batch-1 step product (H = 256): one part a thread');
+  seen.length = 0;
+  const n = 1 << 18, p = h.alloc(n);
+  be.k.f32_fill(n, 1, p);
+  t.same(seen, [], 'a kernel the pool does not cut: not run on it');
   await pool.stop();
 });

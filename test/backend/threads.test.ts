@@ -525,10 +525,10 @@ t.test('a worker that traps: THREAD_FAILED, and the pool goes on', async (t) => 
   const end = (h.f32.length * 4) - 4 * (M / 2) * N;
   t.throws(() => be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, end, N), { code: 'THREAD_FAILED', message: /threads: f32_gemm failed in part 2 of 2 \(memory access out of bounds\); the pool goes on/ });
   t.equal(poolOf(be).size, 2, 'still two threads');
-  // 64 rows: pieces claimed by either thread; the failure is THREAD_FAILED wherever it happened.
-  const A2 = h.alloc(64 * K), C2 = h.alloc(64 * N), end2 = (h.f32.length * 4) - 4 * 32 * N;
-  t.throws(() => be.k.f32_gemm(0, 0, 64, N, K, 1, A2, K, B, N, 0, end2, N), { code: 'THREAD_FAILED', message: /^threads: f32_gemm failed \(memory access out of bounds\); the pool goes on$/ });
-  be.k.f32_gemm(0, 0, 64, N, K, 1, A2, K, B, N, 0, C2, N);
+  // 256 rows (4 Mflop): pieces claimed by either thread; the failure is THREAD_FAILED wherever it happened.
+  const A2 = h.alloc(256 * K), C2 = h.alloc(256 * N), end2 = (h.f32.length * 4) - 4 * 128 * N;
+  t.throws(() => be.k.f32_gemm(0, 0, 256, N, K, 1, A2, K, B, N, 0, end2, N), { code: 'THREAD_FAILED', message: /^threads: f32_gemm failed \(memory access out of bounds\); the pool goes on$/ });
+  be.k.f32_gemm(0, 0, 256, N, K, 1, A2, K, B, N, 0, C2, N);
   t.equal(poolOf(be).size, 2, 'still two threads');
   be.k.f32_gemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
   t.pass('the next call runs');

@@ -29,6 +29,7 @@ const workloads = {
 
 // The busiest thread but the main one is the pool's worker (after warm-up): CPU 1, with a busy loop there.
 function busyCore() {
+  try { execSync(`taskset -p ${process.pid}`, { stdio: 'ignore' }); } catch { console.error('--busy-core: needs Linux and taskset (util-linux)'); process.exit(2); }
   const cpu = (t) => { const f = readFileSync(`/proc/${process.pid}/task/${t}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
   const others = readdirSync(`/proc/${process.pid}/task`).filter((t) => Number(t) !== process.pid);
   const worker = others.reduce((a, b) => (cpu(b) > cpu(a) ? b : a));

@@ -88,11 +88,11 @@ on((d) => {
     fns.push((p) => runSteps(fns, p + ${PROG / 8} > all.length ? (all = new Float64Array(d.memory.buffer)) : all, p, b));
     // The second: parts claimed one at a time (runClaimed), of kernel k.
     let all32 = new Int32Array(d.memory.buffer);
-    const e = new Array(${CLAIMED_ARGS}).fill(0);
+    const pieceArgs = new Array(${CLAIMED_ARGS}).fill(0);
     const runClaimed = ${runClaimed.toString()};
     fns.push((k, c, t, C, m) => {
       if (t + C * m > all.length) { all = new Float64Array(d.memory.buffer); all32 = new Int32Array(d.memory.buffer); }
-      runClaimed(fns[k], all, all32, c, t, C, m, e);
+      runClaimed(fns[k], all, all32, c, t, C, m, pieceArgs);
     });
     i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
     f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});

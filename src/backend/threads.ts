@@ -222,9 +222,8 @@ export class ThreadPool implements Pool {
       else if (!stole) this.late = 0;
     }
     // (Claimed pieces run on whichever thread claims them: a failure is THREAD_FAILED wherever it was.)
-    const what = `threads: ${KERNEL_NAMES[claimed ? parts[0]![0]! : kernel] ?? 'a step program'} failed`;
     if (error && !claimed) throw error;
-    if (error || bad) throw new SimdRnnError('THREAD_FAILED', `${what}${claimed ? '' : ` in part ${bad + 1} of ${count}`} (${error ? String((error as Error).message ?? error) : badWhy}); the pool goes on`);
+    if (error || bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[claimed ? parts[0]![0]! : kernel] ?? 'a step program'} failed${claimed ? '' : ` in part ${bad + 1} of ${count}`} (${error ? String((error as Error).message ?? error) : badWhy}); the pool goes on`);
   }
 
   // Hands part a of a kernel to worker w under generation gen; 1 if the worker was asleep (and is woken).

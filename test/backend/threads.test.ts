@@ -86,7 +86,8 @@ function cases(be: Backend, r: () => number): { name: keyof Kernels; args: numbe
     out.push({ name: 'f32_pack_b', args: [0, 64, N, buf(64 * N), N, Bp], out: [[Bp, Math.ceil(N / 8) * 8 * 64]] });
     out.push({ name: 'f32_pack_b', args: [1, 64, N, buf(64 * N), 64, Bq], out: [[Bq, Math.ceil(N / 8) * 8 * 64]] });
   }
-  for (const [B, H] of [[37, 130], [64, 64], [9, 512]] as const) {
+  // ([257, 176]: large enough for claimed pieces, with an odd batch; the others one part a thread.)
+  for (const [B, H] of [[37, 130], [64, 64], [9, 512], [257, 176]] as const) {
     const ldy = 2 * H + 3, y = buf(B * ldy), m = mask(B);
     let c = buf(B * H), hh = buf(B * H), g = buf(4 * B * H), g2 = buf(3 * B * H);
     out.push({ name: 'f32_lstm_cell_fwd', args: [B, H, g, buf(B * H), buf(B * H), c, hh, m, y, ldy], out: [[c, B * H], [hh, B * H], [y, B * ldy], [g, 4 * B * H]] });
@@ -112,7 +113,7 @@ function cases(be: Backend, r: () => number): { name: keyof Kernels; args: numbe
     out.push({ name: 'i8_quantize_rows', args: [M, K, A, K + 2, Q, ldq, S], out: [[Q, Math.ceil((M * ldq) / 4)], [S, M]] });
     out.push({ name: 'i8_gemm', args: [M, N, K, Q, ldq, S, Wp, SW, acc, C, N, acc ? buf(N) : 0], out: [[C, M * N]] });
   }
-  for (const n of [70001, 1 << 16]) {
+  for (const n of [70001, 1 << 16, 300007]) {
     const p = buf(n), m = buf(n), v = h.alloc(n);
     h.write(v, Float32Array.from({ length: n }, () => r()));
     out.push({ name: 'f32_adam_update', args: [n, p, buf(n), m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.01], out: [[p, n], [m, n], [v, n]] });
@@ -133,9 +134,9 @@ t.test('every split kernel gives the bits of one call, on 2 and 3 threads', asyn
     t.equal(many.name, flavor, `the threaded ${flavor} build keeps its name`);
     t.equal(poolOf(many).size, n, `${flavor}: ${n} threads started`);
     const ca = cases(one, rng(5)), cb = cases(many, rng(5));
-    let runs = 0;
+    let runs = 0, pieced = 0;
     const spy = poolOf(many).run.bind(poolOf(many));
-    poolOf(many).run = (...a: Parameters<typeof spy>) => { runs++; return spy(...a); };
+    poolOf(many).run = (...a: Parameters<typeof spy>) => { runs++; if (a[4]) pieced++; return spy(...a); };
     let bad = 0;
     for (let i = 0; i < ca.length; i++) {
       const a = ca[i]!, b = cb[i]!;
@@ -145,6 +146,7 @@ t.test('every split kernel gives the bits of one call, on 2 and 3 threads', asyn
     }
     t.equal(bad, 0, `${flavor}: ${ca.length} calls on ${n} threads: every output bit-identical`);
     t.ok(runs > ca.length / 2, `most of them were split (${runs} of ${ca.length})`);
+    t.ok(pieced >= 20 && pieced < runs, `in claimed pieces or one part a thread (${pieced} and ${runs - pieced})`);
     poolOf(many).stop();
   }
 });

@@ -21,8 +21,9 @@ export const SPIN = 20000;
 
 /** Bytes of a thread's step program (runSteps): up to 254 f64 after T and the call count. */
 export const PROG = 2048;
-/** Step programs a call may have (a sequence's rows in as many pieces, claimed one at a time), and on n threads. */
+/** Step programs a call may have (a sequence's rows in as many pieces, claimed one at a time). */
 export const MAX_PROGS = 16;
+/** Step programs a call may have on n threads (the pool's programs area holds as many): at least one a thread. */
 export const progsOf = (n: number): number => Math.max(MAX_PROGS, n);
 
 /**

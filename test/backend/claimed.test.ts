@@ -5,12 +5,11 @@
 // a call that does not fit the area is refused.
 import t from 'tap';
 import { createBackend, type Backend } from '../../src/index.js';
-import type { ThreadPool } from '../../src/backend/threads.js';
 import { runClaimed, MAX_CLAIMED, CLAIMED_ARGS, MAX_PROGS, progsOf } from '../../src/backend/worker.js';
-import { claimedParts } from '../../src/backend/claimed.js';
+import { KERNEL_NAMES } from '../../src/backend/kernel_args.js';
+import { claimedParts, CLAIM_PARTS } from '../../src/backend/claimed.js';
 import { pieces4 } from '../../src/backend/steps.js';
-
-const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
+import { poolOf } from '../helpers/backends.js';
 
 t.test('pieces4: from 0 to ⌊B/4⌋, each piece a thread\'s share of what is left, at most `most` of them', async (t) => {
   t.same(pieces4(32, 2), [0, 4, 6, 7, 8], 'B = 32 on 2 threads: 16, 8, 4 and 4 rows');
@@ -60,7 +59,7 @@ t.test('claimed pieces on a pool: every piece\'s result (worker held or not); a 
   const C = 40, out = h.zeros(C * 16);
   const pieces = Array.from({ length: C }, (_, i) => [16, i + 1, out + 64 * i]);
   const fill = be.k.f32_fill as unknown as (...a: number[]) => unknown;
-  const index = (await import('../../src/backend/kernel_args.js')).KERNEL_NAMES.indexOf('f32_fill');
+  const index = KERNEL_NAMES.indexOf('f32_fill');
   const want = Float32Array.from({ length: C * 16 }, (_, i) => Math.floor(i / 16) + 1);
   for (const held of [true, false]) {
     h.write(out, new Float32Array(C * 16));
@@ -111,8 +110,6 @@ t.test('which calls are cut in claimed pieces: large ones (≥ 16 × the least w
   const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be), h = be.heap;
   const seen: [number, boolean][] = [], run = pool.run.bind(pool);
   pool.run = (kernel, fn, parts, count, claimed = false) => { seen.push([kernel, claimed]); run(kernel, fn, parts, count, claimed); };
-  const { KERNEL_NAMES } = await import('../../src/backend/kernel_args.js');
-  const { CLAIM_PARTS } = await import('../../src/backend/claimed.js');
   const gemm = (M: number, N: number, K: number): [number, boolean] => {
     seen.length = 0;
     be.k.f32_gemm(0, 0, M, N, K, 1, h.alloc(M * K), K, h.alloc(K * N), N, 0, h.alloc(M * N), N);

@@ -11,13 +11,11 @@ import {
   type Backend, type Kernels,
 } from '../../src/index.js';
 import { rng } from '../helpers/rng.js';
-import type { ThreadPool } from '../../src/backend/threads.js';
+import { poolOf } from '../helpers/backends.js';
 import { W_SLEEPS } from '../../src/backend/worker.js';
 import { lstmCell } from '../../src/layers/recurrent/cells/lstm.js';
 import { Recurrent } from '../../src/layers/recurrent/index.js';
 
-/** The backend's pool, with the members tests reach (kill, run, active). */
-const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
 
 /** f32_gemm's arguments for C [M, N] = A [M, K] · B [K, N], A and B seeded on b's heap. */
 function gemmCase(b: Backend, seed: number, M: number, N: number, K: number): number[] {

@@ -3,6 +3,7 @@
 // --experimental-wasm-relaxed-simd, so on Node 20 it runs too).
 import type { Test } from 'tap';
 import { createBackend, detectFeatures, type Backend, type BackendName } from '../../src/index.js';
+import type { ThreadPool } from '../../src/backend/threads.js';
 
 export function availableBackends(): BackendName[] {
   const f = detectFeatures();
@@ -19,6 +20,9 @@ export async function forEachBackend(t: Test, body: (t: Test, be: Backend) => vo
     await t.test(name, async (tt) => { await body(tt, be); });
   }
 }
+
+/** A threaded backend's pool, with the members tests reach (hold, kill, run, taken, …). */
+export const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
 
 /** Copies an array into the backend's heap; returns its pointer. */
 export function put(be: Backend, a: ArrayLike<number>): number {

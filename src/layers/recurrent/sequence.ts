@@ -178,7 +178,7 @@ export class SequenceRunner {
         try {
           // With threads and a batch of 8 rows a thread or more, each thread runs its rows of the
           // whole sequence (no hand-off a step) where the cell's step can be cut so.
-          const calls = be.pool && cell.callsOnly && !rdrop && T >= 3 && B >= 8 * be.pool.size ? this.traceSteps(at, (rk) => cell.forward(rk, step)) : null;
+          const calls = this.wholeSequences(T, B, rdrop) ? this.traceSteps(at, (rk) => cell.forward(rk, step)) : null;
           if (!calls || !be.pool!.steps(k, calls, T)) {
             for (let s = 0; s < T; s++) {
               if (s === settleAt) be.pool!.settle();
@@ -203,6 +203,17 @@ export class SequenceRunner {
       }
     }
     this.last = { T, B, masked, dropout: useDropout, rdrop, x0, mask };
+  }
+
+  /**
+   * Whether each thread may run its rows of a whole sequence (step programs):
+   * threads, a cell that only calls kernels, no recurrent dropout (its mask
+   * is a call the record cannot cut), T ≥ 3 (three steps are recorded) and 8
+   * rows of the batch a thread or more.
+   */
+  private wholeSequences(T: number, B: number, rdrop: boolean): boolean {
+    const pool = this.c.be.pool;
+    return !!pool && !!this.c.cell.callsOnly && !rdrop && T >= 3 && B >= 8 * pool.size;
   }
 
   /**
@@ -302,7 +313,7 @@ export class SequenceRunner {
           step.dgh = bs.dgh ? bs.dgh + 4 * t * B * G : 0;
         };
         // As in forward: each thread its rows of the whole sequence where the steps can be cut so.
-        const calls = be.pool && cell.callsOnly && !rdm && T >= 3 && B >= 8 * be.pool.size
+        const calls = this.wholeSequences(T, B, rdm !== 0)
           ? this.traceSteps(at, (rk) => this.recurrentGrad(rk, B, H, G, cell.backward(rk, step), w.whhB, rdm, bs)) : null;
         if (!calls || !be.pool!.steps(k, calls, T)) {
           for (let st = 0; st < T; st++) {

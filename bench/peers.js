@@ -1,23 +1,26 @@
-// npm run bench:peers [-- --quick] [-- --json] [-- --peers onnx,tfjs] [-- --workloads lstm-b1,gru-b1]
+// npm run bench:peers [-- --quick] [-- --json] [-- --rounds=3] [-- --peers onnx,tfjs] [-- --workloads lstm-b1,gru-b1]
 //   --peers / --workloads keep the runners whose names start with / the
-//   workloads whose ids are in the lists (simd-rnn wasm-simd always runs, it
-//   is the base); a filtered run prints its table and writes no files.
+//   workloads whose ids are in the lists (simd-rnn wasm-simd and its ×2
+//   always run, they are the bases); a filtered run prints its table (or
+//   JSON) and writes no files. --rounds: how many times each runner
+//   measures each workload (3; 2 with --quick), alternating with the others.
 // simd-rnn side by side with TensorFlow.js (cpu, wasm), brain.js, ONNX
 // Runtime (web's wasm build and node's native build) and PyTorch (CPU, when
 // /usr/bin/python3 has torch), in one run, on identical computations with
-// identical weights, one thread each. Before timing, every peer's output is
+// identical weights, one thread each and two in the rows marked ×2. Before timing, every peer's output is
 // checked against ours. Writes bench/results/peers.{md,json,svg}; then runs
 // bench/seq2seq.js (training and decoding of a sequence-to-sequence model).
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import Benchmark from 'benchmark';
-import { init, tensor, quantize, LSTM, GRU, Linear, Sequential, optim, io } from '../dist/index.js';
-import { lossCurveSvg } from '../dist/cli/svg.js';
+import { init, tensor, LSTM, GRU, io } from '../dist/index.js';
 import { QUICK, JSON_OUT, rng } from './common.js';
+import { runners } from './peer-runners.js';
 
 // The peers live in bench/peers (installed on demand: npm run setup:peers).
 const require = createRequire(new URL('./peers/package.json', import.meta.url));
@@ -26,6 +29,7 @@ const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
 const I = 64, H = 128, T = 100;
 const maxTime = QUICK ? 0.2 : 2;
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (QUICK ? 2 : 3));
 const log = (s) => { if (!JSON_OUT) process.stderr.write(`${s}\n`); };
 
 const listArg = (flag) => {
@@ -52,9 +56,9 @@ if (WORKLOADS.length === 0) {
   process.exit(2);
 }
 
-function measure(fn, async = false) {
+function measure(fn, async, seconds) {
   return new Promise((resolve) => {
-    const opts = { maxTime, minSamples: 5, initCount: 1 };
+    const opts = { maxTime: seconds, minSamples: 5, initCount: 1 };
     const b = async
       ? new Benchmark('x', { ...opts, defer: true, fn: (d) => fn().then(() => d.resolve()) })
       : new Benchmark('x', fn, opts);
@@ -86,216 +90,129 @@ for (const w of WORKLOADS) {
   data[w.id] = { sd, x, file, onnx: io.toOnnx(layer), ref: layer.forward(tensor(x, [T, w.B, I])).output.data };
 }
 
-// ------------------------------------------------------------- runners --
-const toBatchFirst = (x, B, F) => {
-  const out = new Float32Array(x.length);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(x.subarray((t * B + b) * F, (t * B + b + 1) * F), (b * T + t) * F);
-  return out;
-};
-
-async function simdRnn(backendName, threads = 1, int8 = false) {
-  await init({ backend: backendName, threads });
-  return (w) => {
-    const d = data[w.id], Cell = w.cell === 'LSTM' ? LSTM : GRU;
-    if (int8 && w.kind === 'train') return { skip: 'int8 is for inference' };
-    const mk = () => {
-      const l = new Cell({ inputSize: I, hiddenSize: w.H, numLayers: w.layers, bidirectional: w.bidirectional, seed: 9 });
-      l.loadStateDict(d.sd);
-      if (!int8) return l;
-      const q = quantize(l);
-      l.dispose();
-      return q;
-    };
-    if (w.kind === 'infer') {
-      const l = mk(), x = tensor(d.x, [T, w.B, I]);
-      return { fn: () => l.forward(x), out: () => l.forward(x).output.data, per: w.B };
-    }
-    if (w.kind === 'step') {
-      const l = mk(), st = l.zeroState(1), xt = d.x.subarray(0, I);
-      return { fn: () => l.step(xt, st), per: 1 };
-    }
-    const l = mk();
-    const model = new Sequential([l, new Linear({ inFeatures: w.H, outFeatures: 1, seed: 3 })]);
-    model.compile({ optimizer: optim.adam({ lr: 1e-3 }), loss: 'mse' });
-    const x = tensor(toBatchFirst(d.x, w.B, I), [w.B, T, I]), y = tensor(new Float32Array(w.B), [w.B, 1]);
-    return { fn: () => model.trainOnBatch(x, y), per: w.B };
-  };
-}
-
-async function tfjs(backendName) {
-  const tf = require('@tensorflow/tfjs');
-  if (backendName === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  }
-  await tf.setBackend(backendName);
-  await tf.ready();
-  return (w) => {
-    if (w.layers > 1 || w.bidirectional) return { skip: 'not built (tfjs bidirectional stack omitted)' };
-    const d = data[w.id], s = w.cell === 'LSTM' ? 'l0' : 'l0';
-    const G = w.cell === 'LSTM' ? 4 : 3, Hh = w.H;
-    const transpose = (a, rows, cols) => { const o = new Float32Array(a.length); for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = a[r * cols + c]; return o; };
-    const model = tf.sequential();
-    const layerOpts = { units: Hh, returnSequences: true, inputShape: [w.kind === 'step' ? 1 : T, I], recurrentActivation: 'sigmoid', kernelInitializer: 'zeros', recurrentInitializer: 'zeros' };
-    // tfjs's GRU has no reset_after: it applies r before the recurrent product, unlike PyTorch (and us).
-    model.add(w.cell === 'LSTM' ? tf.layers.lstm({ ...layerOpts, unitForgetBias: false }) : tf.layers.gru(layerOpts));
-    if (w.kind === 'train') { model.add(tf.layers.globalAveragePooling1d()); model.add(tf.layers.dense({ units: 1 })); }
-    // Weights: kernel [I, G·H] = W_ihᵀ, recurrent [H, G·H] = W_hhᵀ (gate order i,f,g,o = Keras i,f,c,o).
-    let wih = d.sd[`weight_ih_${s}`].data, whh = d.sd[`weight_hh_${s}`].data;
-    let bias = Float32Array.from(d.sd[`bias_ih_${s}`].data, (v, i) => v + d.sd[`bias_hh_${s}`].data[i]);
-    const rnn = model.layers[0];
-    if (w.cell === 'GRU') {
-      // Keras order z, r, h; with resetAfter the bias is [input bias; recurrent bias].
-      const re = (m, K) => { const o = new Float32Array(m.length); [1, 0, 2].forEach((g, j) => o.set(m.subarray(g * Hh * K, (g + 1) * Hh * K), j * Hh * K)); return o; };
-      wih = re(wih, I); whh = re(whh, Hh);
-      bias = re(bias, 1);
-      rnn.setWeights([tf.tensor(transpose(wih, G * Hh, I), [I, G * Hh]), tf.tensor(transpose(whh, G * Hh, Hh), [Hh, G * Hh]), tf.tensor(bias, [G * Hh])]);
-    } else {
-      rnn.setWeights([tf.tensor(transpose(wih, G * Hh, I), [I, G * Hh]), tf.tensor(transpose(whh, G * Hh, Hh), [Hh, G * Hh]), tf.tensor(bias, [G * Hh])]);
-    }
-    const Tx = w.kind === 'step' ? 1 : T;
-    const x = tf.tensor(toBatchFirst(d.x, w.B, I).subarray(0, w.B * Tx * I), [w.B, Tx, I]);
-    if (w.kind === 'infer') {
-      return {
-        fn: () => tf.tidy(() => model.predict(x).dataSync()),
-        out: () => { const y = tf.tidy(() => model.predict(x).dataSync()); return toBatchFirstBack(y, w.B, Hh); },
-        per: w.B,
-      };
-    }
-    if (w.kind === 'step') return { fn: () => tf.tidy(() => model.predict(x).dataSync()), per: 1, note: 'one predict of one step (stateless)' };
-    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
-    const y = tf.zeros([w.B, 1]);
-    return { fn: () => model.trainOnBatch(x, y), async: true, per: w.B, note: 'head: mean over time + dense' };
-  };
-}
-
-function toBatchFirstBack(y, B, F) {
-  const out = new Float32Array(y.length);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.set(y.subarray((b * T + t) * F, (b * T + t + 1) * F), (t * B + b) * F);
-  return out;
-}
-
-async function onnx(kind, threads = 1) {
-  const ort = kind === 'web' ? require('onnxruntime-web') : require('onnxruntime-node');
-  if (kind === 'web') { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
-  return async (w) => {
-    if (w.kind !== 'infer') return { skip: 'inference only' };
-    const d = data[w.id];
-    const session = await ort.InferenceSession.create(d.onnx, kind === 'web'
-      ? { executionProviders: ['wasm'] }
-      : { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'] });
-    const feeds = { x: new ort.Tensor('float32', d.x, [T, w.B, I]) };
-    return { fn: () => session.run(feeds), async: true, out: async () => (await session.run(feeds)).y.data, per: w.B };
-  };
-}
-
-function brain() {
-  const b = require('brain.js');
-  return (w) => {
-    if (w.B !== 1 && w.kind === 'infer') return { skip: 'no batches' };
-    if (w.layers > 1) return { skip: 'no bidirectional layers' };
-    const Net = w.cell === 'LSTM' ? b.recurrent.LSTMTimeStep : b.recurrent.GRUTimeStep;
-    const net = new Net({ inputSize: I, hiddenLayers: [w.H], outputSize: I });
-    const d = data[w.id];
-    const seq = Array.from({ length: T }, (_, t) => Array.from(d.x.subarray(t * w.B * I, t * w.B * I + I)));
-    net.train([seq], { iterations: 1 }); // builds the network
-    if (w.kind === 'infer') return { fn: () => net.run(seq), per: 1, note: w.cell === 'LSTM' ? 'its own math (no cell state in LSTMTimeStep); per sequence' : 'its own math (GRUTimeStep); per sequence' };
-    if (w.kind === 'step') return { fn: () => net.run([seq[0]]), per: 1, note: 'one run of a one-step sequence' };
-    return { fn: () => net.train([seq], { iterations: 1, log: false }), per: 1, note: 'one sequence per step (no batches)' };
-  };
-}
-
 // ------------------------------------------------------------------ run --
-const allPeers = [
-  ['simd-rnn wasm-simd', () => simdRnn('wasm-simd')],
-  ['simd-rnn wasm', () => simdRnn('wasm')],
-  ['simd-rnn js', () => simdRnn('js')],
-  // quantize(): int8 weights, the same layers (its outputs differ from f32 by the int8 rounding, shown).
-  ['simd-rnn int8', () => simdRnn('wasm-simd', 1, true)],
-  ['tfjs wasm', () => tfjs('wasm')],
-  ['tfjs cpu', () => tfjs('cpu')],
-  ['onnxruntime-web wasm', () => onnx('web')],
-  ['onnxruntime-node', () => onnx('node')],
-  ['brain.js', () => brain()],
-  // Two threads each (init({ threads: 2 }); numThreads; intraOpNumThreads; torch.set_num_threads): "ours ×" of these rows is simd-rnn ×2 ÷ the peer ×2.
-  ['simd-rnn wasm-simd ×2', () => simdRnn('wasm-simd', 2)],
-  ['simd-rnn int8 ×2', () => simdRnn('wasm-simd', 2, true)],
-  // The relaxed-SIMD build (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd, which npm run bench:peers passes) and its threaded twin.
-  ['simd-rnn wasm-relaxed', () => simdRnn('wasm-relaxed')],
-  ['simd-rnn wasm-relaxed ×2', () => simdRnn('wasm-relaxed', 2)],
-  ['onnxruntime-web wasm ×2', () => onnx('web', 2)],
-  ['onnxruntime-node ×2', () => onnx('node', 2)],
-];
-const peers = allPeers.filter(([n]) => !onlyPeers || n === 'simd-rnn wasm-simd' || n === 'simd-rnn wasm-simd ×2' || onlyPeers.some((p) => n.startsWith(p)));
-// One web session per thread count: onnxruntime-web reads numThreads once, at its first session.
-let webThreadsUsed = null;
+// Rounds: each workload is measured ROUNDS times by every runner, one after
+// the other in an order that rotates each round, each time for maxTime ÷
+// ROUNDS after a warm-up; a runner's figures are over its samples of every
+// round. Runners measured one after the other for minutes each would
+// compare the machine's moments as much as the code (this VM's speed moves
+// by 30 % for seconds at a time); rounds give every runner the same moments.
+const allPeers = runners({ data, T, I, require });
+let peers = allPeers.filter(([n]) => !onlyPeers || n === 'simd-rnn wasm-simd' || n === 'simd-rnn wasm-simd ×2' || onlyPeers.some((p) => n.startsWith(p)));
 const results = {};
 for (const w of WORKLOADS) results[w.id] = {};
-for (const [name, make] of peers) {
-  let factory;
-  if (name.startsWith('onnxruntime-web')) {
-    const n = name.endsWith('×2') ? 2 : 1;
-    if (webThreadsUsed !== null && webThreadsUsed !== n) {
-      for (const w of WORKLOADS) results[w.id][name] = { skip: `onnxruntime-web fixes its thread count at its first session (${webThreadsUsed}); run with --peers onnxruntime-web-×2 alone` };
-      continue;
-    }
-    webThreadsUsed = n;
+// onnxruntime-web reads numThreads once, at its first session: its ×2 row runs in a child process
+// (this script, --peers "onnxruntime-web wasm ×2") with simd-rnn ×2 in rounds there, its ratio to that.
+const WEB2 = 'onnxruntime-web wasm ×2';
+const webChild = peers.some(([n]) => n === 'onnxruntime-web wasm') && peers.some(([n]) => n === WEB2);
+if (webChild) peers = peers.filter(([n]) => n !== WEB2);
+
+// PyTorch: one process a thread count (bench/peers_torch.py), sent one workload a round.
+const py = '/usr/bin/python3';
+const torchNames = [['PyTorch CPU', 1], ['PyTorch CPU ×2', 2]].filter(([n]) => !onlyPeers || onlyPeers.some((p) => n.toLowerCase().startsWith(p.toLowerCase())));
+let torchVersion = null;
+const torch = new Map();
+if (torchNames.length > 0 && existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
+  for (const [name, n] of torchNames) {
+    const child = spawn(py, [join(here, 'peers_torch.py'), '--threads', String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const ask = async (job) => {
+      if (job) child.stdin.write(`${JSON.stringify(job)}\n`);
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`${name}: peers_torch.py ended`);
+      return JSON.parse(value);
+    };
+    torchVersion = (await ask(null)).torch;
+    torch.set(name, { ask, child });
   }
-  try { factory = await make(); } catch (e) { for (const w of WORKLOADS) results[w.id][name] = { skip: `unavailable: ${e.message.split('\n')[0]}` }; continue; }
-  for (const w of WORKLOADS) {
-    let r;
-    try { r = await factory(w); } catch (e) { r = { skip: `failed: ${e.message.split('\n')[0]}` }; }
-    if (r.skip) { results[w.id][name] = { skip: r.skip }; log(`${w.id} ${name}: skipped (${r.skip})`); continue; }
-    let check = name.startsWith('brain') ? undefined : w.kind === 'infer' ? undefined
-      : w.cell === 'GRU' && name.startsWith('tfjs') ? 'GRU math differs (no reset_after), not compared' : 'same computation, not compared';
-    if (r.out) {
-      const y = await r.out();
-      const diff = maxDiff(y, data[w.id].ref);
-      check = w.cell === 'GRU' && name.startsWith('tfjs') && diff > 1e-4 ? `GRU math differs (max |Δ| ${diff.toExponential(1)})`
-        : name.includes('int8') ? `int8 rounding: max |Δ| ${diff.toExponential(1)} from f32`
-          : diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
-    }
-    const m = await measure(r.fn, Boolean(r.async));
-    if (m.error) { results[w.id][name] = { skip: `error: ${m.error}` }; continue; }
-    const s = m.sample, med = s[s.length >> 1];
-    results[w.id][name] = { median: r.per / med, min: r.per / s[s.length - 1], max: r.per / s[0], medianSec: med, check, note: r.note };
-    log(`${w.id} ${name}: ${(r.per / med).toFixed(1)} ${w.kind === 'step' ? 'steps' : 'seq'}/s (${check ?? ''})`);
-  }
+}
+const allNames = [...peers.map(([n]) => n), ...torch.keys()];
+
+// Calls fn for at least `ms` and twice (JIT, the workers' code tiering up, a new pool's first wake-ups).
+async function warm(r, ms) {
+  const t0 = performance.now();
+  for (let i = 0; i < 2 || performance.now() - t0 < ms; i++) await r.fn();
 }
 
-// PyTorch, through /usr/bin/python3, same threads.
-const py = '/usr/bin/python3';
-let torchVersion = null;
-for (const [tname, tthreads] of [['PyTorch CPU', 1], ['PyTorch CPU ×2', 2]]) {
-if (onlyPeers && !onlyPeers.some((p) => tname.toLowerCase().startsWith(p.toLowerCase()))) {
-  for (const w of WORKLOADS) results[w.id][tname] = { skip: 'not selected (--peers)' };
-} else if (existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
-  const job = { threads: tthreads, minTime: maxTime, workloads: WORKLOADS.map((w) => ({ ...w, I, file: data[w.id].file })) };
-  const r = spawnSync(py, [join(here, 'peers_torch.py')], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status === 0) {
-    const out = JSON.parse(r.stdout);
-    torchVersion = out.torch;
-    for (const w of WORKLOADS) {
-      const s = out.results[w.id], per = w.kind === 'step' ? 1 : w.B, med = s[s.length >> 1];
-      let check = w.kind === 'infer' ? undefined : 'same computation, not compared';
-      if (w.kind === 'infer') {
-        const y = new Float32Array(readFileSync(`${data[w.id].file}.torch.bin`).buffer.slice(0));
-        const diff = maxDiff(y, data[w.id].ref);
-        check = diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
+const samples = {}, info = {};
+for (const w of WORKLOADS) {
+  for (const n of allNames) samples[`${w.id}/${n}`] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = allNames.map((_, i) => allNames[(i + round) % allNames.length]);
+    for (const name of order) {
+      const key = `${w.id}/${name}`;
+      if (results[w.id][name]?.skip) continue;
+      if (torch.has(name)) {
+        const job = { workload: { ...w, I, file: data[w.id].file }, minTime: maxTime / ROUNDS };
+        try { samples[key].push(...(await torch.get(name).ask(job)).samples); } catch (e) { results[w.id][name] = { skip: `failed: ${e.message}` }; }
+        info[key] ??= { per: w.kind === 'step' ? 1 : w.B, check: w.kind === 'infer' ? 'torch' : 'same computation, not compared' };
+        continue;
       }
-      results[w.id][tname] = { median: per / med, min: per / s[s.length - 1], max: per / s[0], medianSec: med, check };
+      let factory, r;
+      try { factory = await peers.find(([n]) => n === name)[1](); } catch (e) {
+        for (const v of WORKLOADS) results[v.id][name] = { skip: `unavailable: ${e.message.split('\n')[0]}` };
+        continue;
+      }
+      try { r = await factory(w); } catch (e) { results[w.id][name] = { skip: `failed: ${e.message.split('\n')[0]}` }; continue; }
+      if (r.skip) { results[w.id][name] = { skip: r.skip }; log(`${w.id} ${name}: skipped (${r.skip})`); continue; }
+      try {
+        if (round === 0) {
+          let check = name.startsWith('brain') ? undefined : w.kind === 'infer' ? undefined
+            : w.cell === 'GRU' && name.startsWith('tfjs') ? 'GRU math differs (no reset_after), not compared' : 'same computation, not compared';
+          if (r.out) {
+            const diff = maxDiff(await r.out(), data[w.id].ref);
+            check = w.cell === 'GRU' && name.startsWith('tfjs') && diff > 1e-4 ? `GRU math differs (max |Δ| ${diff.toExponential(1)})`
+              : name.includes('int8') ? `int8 rounding: max |Δ| ${diff.toExponential(1)} from f32`
+                : diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
+          }
+          info[key] = { per: r.per, check, note: r.note };
+        }
+        await warm(r, QUICK ? 30 : 150);
+        const m = await measure(r.fn, Boolean(r.async), maxTime / ROUNDS);
+        if (m.error) results[w.id][name] = { skip: `error: ${m.error}` };
+        else samples[key].push(...m.sample);
+      } finally {
+        await r.dispose?.();
+      }
     }
-  } else {
-    for (const w of WORKLOADS) results[w.id][tname] = { skip: `failed: ${r.stderr.split('\n').slice(-2).join(' ')}` };
   }
-} else {
-  for (const w of WORKLOADS) results[w.id][tname] = { skip: 'skipped: not installed (apt-get install -y python3-torch)' };
+  for (const name of allNames) {
+    const key = `${w.id}/${name}`, s = samples[key].sort((p, q) => p - q);
+    if (results[w.id][name]?.skip || s.length === 0) continue;
+    const { per, note } = info[key], med = s[s.length >> 1];
+    let { check } = info[key];
+    if (check === 'torch') {
+      const diff = maxDiff(new Float32Array(readFileSync(`${data[w.id].file}.torch.bin`).buffer.slice(0)), data[w.id].ref);
+      check = diff <= 1e-4 ? `max |Δ| ${diff.toExponential(1)}` : `MISMATCH max |Δ| ${diff.toExponential(1)}`;
+    }
+    results[w.id][name] = { median: per / med, min: per / s[s.length - 1], max: per / s[0], medianSec: med, check, note };
+    log(`${w.id} ${name}: ${(per / med).toFixed(1)} ${w.kind === 'step' ? 'steps' : 'seq'}/s (${check ?? ''})`);
+  }
 }
+for (const { child } of torch.values()) child.stdin.end();
+for (const n of ['PyTorch CPU', 'PyTorch CPU ×2'].filter((x) => !torch.has(x))) {
+  const why = torchNames.some(([x]) => x === n) ? 'skipped: not installed (apt-get install -y python3-torch)' : 'not selected (--peers)';
+  for (const w of WORKLOADS) results[w.id][n] = { skip: why };
+}
+if (webChild) {
+  const ids = WORKLOADS.filter((w) => w.kind === 'infer').map((w) => w.id);
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--json', '--peers', WEB2, '--workloads', ids.join(','), `--rounds=${ROUNDS}`, ...(QUICK ? ['--quick'] : [])],
+    { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = r.status === 0 ? JSON.parse(r.stdout).results : null;
+  for (const w of WORKLOADS) {
+    const row = child?.[w.id]?.[WEB2], ours = child?.[w.id]?.['simd-rnn wasm-simd ×2'];
+    results[w.id][WEB2] = !child ? { skip: `failed: its process exited with ${r.status}` }
+      : !row ? { skip: 'inference only' }
+        : row.skip || !ours?.median ? row : { ...row, ours: ours.median, note: `simd-rnn ×2 in its process (onnxruntime-web fixes its thread count at its first session): ${ours.median.toFixed(1)}/s` };
+  }
 }
 
 // --------------------------------------------------------------- report --
+// Rows in the runners' order, PyTorch last.
+const ORDER = [...allPeers.map(([n]) => n), 'PyTorch CPU', 'PyTorch CPU ×2'];
+for (const w of WORKLOADS) results[w.id] = Object.fromEntries(ORDER.filter((n) => results[w.id][n]).map((n) => [n, results[w.id][n]]));
 // A row at two threads is compared with simd-rnn at two threads; the rest with one.
-const baseOf = (w, name) => results[w.id][name.endsWith('×2') ? 'simd-rnn wasm-simd ×2' : 'simd-rnn wasm-simd']?.median;
+const baseOf = (w, name) => results[w.id][name].ours ?? results[w.id][name.endsWith('×2') ? 'simd-rnn wasm-simd ×2' : 'simd-rnn wasm-simd']?.median;
 const pkgVersion = (n) => {
   try { return require(`${n}/package.json`).version; } catch { /* exports may hide package.json */ }
   try {
@@ -305,14 +222,14 @@ const pkgVersion = (n) => {
   } catch { return '—'; }
 };
 const meta = {
-  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: 1, quick: QUICK,
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, rounds: ROUNDS, quick: QUICK,
   versions: { '@tensorflow/tfjs': pkgVersion('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'), 'onnxruntime-web': pkgVersion('onnxruntime-web'), 'onnxruntime-node': pkgVersion('onnxruntime-node'), 'brain.js': pkgVersion('brain.js'), torch: torchVersion ?? 'not installed' },
   shape: { I, H, T },
 };
 const lines = [`# simd-rnn vs peers — ${meta.date.slice(0, 10)}`, '',
   `Node ${meta.node}, ${meta.cpu} (${meta.cores} cores), one thread each, and two threads each in the rows marked ×2 (their "ours ×" is simd-rnn ×2 ÷ the peer ×2); I = ${I}, H = ${H} (256 for the stacked one), T = ${T}. ` +
   `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '',
-  'Sequences (or steps) per second: median, min–max over benchmark.js samples; "ours ×" is simd-rnn wasm SIMD divided by the peer (higher is ours).', ''];
+  `Sequences (or steps) per second: median, min–max over benchmark.js samples of ${ROUNDS} rounds (every runner measured once a round, in an order that rotates); "ours ×" is simd-rnn wasm SIMD divided by the peer (higher is ours).`, ''];
 for (const w of WORKLOADS) {
   lines.push(`## ${w.title}`, '', '| runner | median /s | min–max | ours × | same computation |', '|---|---|---|---|---|');
   for (const [name, r] of Object.entries(results[w.id])) {
@@ -324,14 +241,14 @@ for (const w of WORKLOADS) {
 }
 const md = lines.join('\n');
 if (FILTERED) {
-  console.log(md);
+  console.log(JSON_OUT ? JSON.stringify({ meta, results }, null, 2) : md);
   process.exit(0);
 }
 writeFileSync(join(outDir, 'peers.md'), md);
 writeFileSync(join(outDir, 'peers.json'), JSON.stringify({ meta, results }, null, 2));
 // Bar chart: ours × per peer and workload (log-free, capped for legibility).
 const svgRows = [];
-const names = peers.map(([n]) => n).filter((n) => n !== 'simd-rnn wasm-simd' && n !== 'simd-rnn wasm-simd ×2').concat('PyTorch CPU', 'PyTorch CPU ×2');
+const names = ORDER.filter((n) => n !== 'simd-rnn wasm-simd' && n !== 'simd-rnn wasm-simd ×2');
 const colors = ['#888', '#bbb', '#e08a2a', '#f2c14e', '#2a5bd7', '#6c8fe0', '#c0392b', '#2e8b57', '#6c3483', '#17a589', '#7f8c8d'];
 const BW = 760, BH = 40 + WORKLOADS.length * (names.length * 9 + 18);
 svgRows.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${BW}" height="${BH + 20}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>`);
@@ -355,7 +272,6 @@ svgRows.push('</svg>');
 writeFileSync(join(outDir, 'peers.svg'), svgRows.join('\n'));
 if (JSON_OUT) console.log(JSON.stringify({ meta, results }, null, 2));
 else console.log(md);
-void lossCurveSvg;
 // The sequence-to-sequence workloads (simd-rnn, JS, PyTorch) run in their own script, in this run too.
 if (!FILTERED && !JSON_OUT) spawnSync(process.execPath, [join(here, 'seq2seq.js'), ...(QUICK ? ['--quick'] : [])], { stdio: 'inherit' });
 process.exit(0);

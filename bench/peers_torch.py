@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch side of npm run bench:peers: the same workloads on the CPU at the
 same thread count, from the weights and inputs bench/peers.js writes.
-Reads a JSON job on stdin; prints JSON timings and writes each workload's
-output for the correctness check."""
+bench/peers.js keeps one process a thread count and sends it one workload
+at a time, in rounds with the other runners; each inference workload's
+output is written once, for the correctness check."""
 import json
 import struct
 import sys
@@ -38,45 +39,59 @@ def timeit(fn, min_time):
     return samples
 
 
-def main():
-    job = json.load(sys.stdin)
-    torch.set_num_threads(job["threads"])
-    res = {}
-    for w in job["workloads"]:
-        t = read_safetensors(w["file"])
-        cls = torch.nn.LSTM if w["cell"] == "LSTM" else torch.nn.GRU
-        m = cls(w["I"], w["H"], num_layers=w["layers"], bidirectional=w["bidirectional"])
-        m.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith("param.")})
-        x = t["x"]
-        if w["kind"] == "infer":
+def prepare(w):
+    """The workload's timed function (a model of its weights and input)."""
+    t = read_safetensors(w["file"])
+    cls = torch.nn.LSTM if w["cell"] == "LSTM" else torch.nn.GRU
+    m = cls(w["I"], w["H"], num_layers=w["layers"], bidirectional=w["bidirectional"])
+    m.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith("param.")})
+    x = t["x"]
+    if w["kind"] == "infer":
+        with torch.no_grad():
+            m(x)[0].numpy().astype(np.float32).tofile(w["file"] + ".torch.bin")
+
+        def infer():
             with torch.no_grad():
-                y = m(x)[0]
-                samples = timeit(lambda: m(x), job["minTime"])
-            y.numpy().astype(np.float32).tofile(w["file"] + ".torch.bin")
-        elif w["kind"] == "train":
-            head = torch.nn.Linear(w["H"], 1)
-            opt = torch.optim.Adam(list(m.parameters()) + list(head.parameters()), lr=1e-3)
-            target = torch.zeros(x.shape[1], 1)
+                m(x)
 
-            def step():
-                opt.zero_grad()
-                out, _ = m(x)
-                loss = torch.nn.functional.mse_loss(head(out[-1]), target)
-                loss.backward()
-                opt.step()
+        return infer
+    if w["kind"] == "train":
+        head = torch.nn.Linear(w["H"], 1)
+        opt = torch.optim.Adam(list(m.parameters()) + list(head.parameters()), lr=1e-3)
+        target = torch.zeros(x.shape[1], 1)
 
-            samples = timeit(step, job["minTime"])
-        else:  # streaming step, batch 1
-            state = [None]
-            xt = x[:1]
+        def step():
+            opt.zero_grad()
+            out, _ = m(x)
+            loss = torch.nn.functional.mse_loss(head(out[-1]), target)
+            loss.backward()
+            opt.step()
 
-            def one():
-                with torch.no_grad():
-                    _, state[0] = m(xt, state[0])
+        return step
+    # streaming step, batch 1
+    state = [None]
+    xt = x[:1]
 
-            samples = timeit(one, job["minTime"])
-        res[w["id"]] = samples
-    print(json.dumps({"torch": torch.__version__, "results": res}))
+    def one():
+        with torch.no_grad():
+            _, state[0] = m(xt, state[0])
+
+    return one
+
+
+def main():
+    """Serves rounds: `--threads N` once, then one JSON job a line on stdin
+    ({"workload": {...}, "minTime": s}), one JSON line of sorted samples
+    (seconds) back; the first line out says which torch this is."""
+    torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
+    print(json.dumps({"torch": torch.__version__}), flush=True)
+    ready = {}
+    for line in sys.stdin:
+        job = json.loads(line)
+        w = job["workload"]
+        if w["id"] not in ready:
+            ready[w["id"]] = prepare(w)
+        print(json.dumps({"samples": timeit(ready[w["id"]], job["minTime"])}), flush=True)
 
 
 if __name__ == "__main__":

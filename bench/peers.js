@@ -115,6 +115,7 @@ const torch = new Map();
 if (torchNames.length > 0 && existsSync(py) && spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
   for (const [name, n] of torchNames) {
     const child = spawn(py, [join(here, 'peers_torch.py'), '--threads', String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.on('error', () => { /* it ended: the next ask() says so */ });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const ask = async (job) => {
       if (job) child.stdin.write(`${JSON.stringify(job)}\n`);
@@ -150,7 +151,7 @@ for (const w of WORKLOADS) {
       }
       let factory, r;
       try { factory = await peers.find(([n]) => n === name)[1](); } catch (e) {
-        for (const v of WORKLOADS) results[v.id][name] = { skip: `unavailable: ${e.message.split('\n')[0]}` };
+        for (const v of WORKLOADS) if (!results[v.id][name]) results[v.id][name] = { skip: `unavailable: ${e.message.split('\n')[0]}` };
         continue;
       }
       try { r = await factory(w); } catch (e) { results[w.id][name] = { skip: `failed: ${e.message.split('\n')[0]}` }; continue; }

@@ -159,6 +159,12 @@ export interface Pool {
    * until settle(). Null when not started (the call is yours to make).
    */
   startRows(k: Kernels, a: readonly number[], last: boolean): readonly [number, number] | null;
+  /**
+   * Makes rows [lo, hi) of the product startRows() started done, and
+   * returns the next row bound to ask at (rows past it may not be done), or
+   * −1 once every row is.
+   */
+  need(lo: number, hi: number): number;
   /** Waits for the rows startRows() left to the workers (any split call does this first). */
   settle(): void;
   /**

@@ -10,7 +10,7 @@
 // runs a piece changes no bit.
 import type { Heap } from './heap.js';
 import { KERNEL_NAMES } from './kernel_args.js';
-import { MAX_CLAIMED, CLAIMED_ARGS, runClaimed } from './worker.js';
+import { MAX_CLAIMED, CLAIMED_ARGS, CLAIMED_AT, runClaimed } from './worker.js';
 
 type Fn = (...a: number[]) => unknown;
 
@@ -41,16 +41,26 @@ export function claimedParts(pool: ClaimPool, heap: Heap): (kernel: number, fn: 
     if (count > MAX_CLAIMED || m > CLAIMED_ARGS) throw new RangeError(`threads: ${count} pieces of ${m} arguments, more than the area holds (${MAX_CLAIMED} of ${CLAIMED_ARGS})`);
     const buf = heap.f32.buffer;
     if (f64.buffer !== buf) { f64 = new Float64Array(buf); i32 = new Int32Array(buf); }
-    const c = pool.claims >> 2, t = (pool.claims + 8) >> 3;
-    for (let i = 0; i < count; i++) {
-      const x = pieces[i]!, q = t + i * m;
-      for (let j = 0; j < m; j++) f64[q + j] = j < x.length ? x[j]! : 0;
-    }
-    Atomics.store(i32, c, 0);
+    const c = pool.claims >> 2, t = (pool.claims + CLAIMED_AT) >> 3;
+    writeClaims(f64, i32, c, t, pieces, count, m);
     part[0] = kernel; part[1] = c; part[2] = t; part[3] = count; part[4] = m;
     const n = pool.size;
     if (parts.length !== n) parts = Array.from({ length: n }, () => part);
     fn = f;
     pool.run(CLAIM_PARTS, mine, parts, n, true);
   };
+}
+
+/**
+ * Writes `count` pieces of m arguments into a claimed parts' area (counter
+ * at i32 index c, arguments from f64 index t): the arguments, every done
+ * flag cleared, then the counter at 0 (last: the workers read it first).
+ */
+export function writeClaims(f64: Float64Array, i32: Int32Array, c: number, t: number, pieces: readonly (readonly number[])[], count: number, m: number): void {
+  for (let i = 0; i < count; i++) {
+    const x = pieces[i]!, q = t + i * m;
+    for (let j = 0; j < m; j++) f64[q + j] = j < x.length ? x[j]! : 0;
+  }
+  i32.fill(0, c + 2, c + 2 + count);
+  Atomics.store(i32, c, 0);
 }

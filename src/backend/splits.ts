@@ -131,6 +131,8 @@ const packed = first(packedRows, { count: 2, q: 16, least: 32, steps: [[7, arg(3
 /** Cuts a packed product (f32_gemm_packed_bias's arguments, A not transposed) into row parts; false if it is too small. */
 export const cutPackedRows = (a: readonly number[], parts: number, out: number[][], share = 0, last = false): boolean =>
   !a[0] && LARGE.f32_gemm_packed_bias!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!) && along(packedRows, a, parts, out, share, last);
+/** Cuts a packed product (A not transposed) into `parts` row pieces at 4-row tiles, each at least 8 rows; false if it has too few. */
+export const cutPackedPieces = (a: readonly number[], parts: number, out: number[][]): boolean => !a[0] && along(packedRows, a, parts, out);
 // i8_gemm(M, N, K, Q, ldq, sa, Wp, sw, accumulate, C, ldc, bias): Q rows are ldq bytes; Wp in panels of 16
 // columns, ⌈K/8⌉·8 bytes a column. Each element is one integer sum, whatever tile computes it.
 const i8gemm = first(

@@ -1,7 +1,6 @@
-// A recurrent layer's sequence over the pool's threads. Its input projection
-// starts in the background (backgroundRows: the calling thread computes the
-// rows of its first steps and goes on with them while the workers project
-// the rest). Its steps run as whole sequences on every thread (stepPrograms):
+// A recurrent layer's sequence over the pool's threads (its input projection
+// starts in the background: background.ts). Its steps run as whole
+// sequences on every thread (stepPrograms):
 // cut by rows of the batch into pieces, one program a piece (worker.ts:
 // runSteps), which the threads claim one at a time, so each thread runs its
 // rows of every step with no hand-off a step. Rows of a batch never read
@@ -11,7 +10,7 @@
 import type { Heap } from './heap.js';
 import type { Kernels } from './backend.js';
 import { KERNEL_NAMES } from './kernel_args.js';
-import { cutStepRows, cutPackedRows, stepRowsOf, guided, type Claimed } from './splits.js';
+import { cutStepRows, stepRowsOf, guided, type Claimed } from './splits.js';
 import { PROG, MAX_PROGS, progsOf, runSteps } from './worker.js';
 
 type Fn = (...a: number[]) => unknown;
@@ -26,11 +25,6 @@ export interface StepCall {
 /** What the programs need of the pool. */
 interface StepPool {
   readonly size: number;
-  /** The calling thread's share of a background product's rows. */
-  readonly share: number;
-  /** Products started in the background (a count for tests). */
-  started: number;
-  start(kernel: number, fn: Fn, parts: readonly number[][], count: number): boolean;
   /** One piece a thread instead of pieces4's (benchmarks). */
   readonly evenPieces: boolean;
   /** The programs' area: PROG bytes a program, progsOf(size) of them. */
@@ -89,27 +83,5 @@ export function stepPrograms(pool: StepPool, heap: Heap, exports: Kernels, claim
     }
     claimed(STEPS, here, pieces, C);
     return true;
-  };
-}
-
-/**
- * Makes the function that starts a packed product (f32_gemm_packed_bias's
- * arguments, A not transposed) cut by rows: the calling thread's share, the
- * first rows or the `last` ones, is done when it returns ([r0, r1) of C);
- * the workers' rows are the pool's settle(). Null: not started (too small
- * to cut, or the pool cannot take it: make the call yourself).
- */
-export function backgroundRows(pool: StepPool, exports: Kernels): (a: readonly number[], last: boolean) => readonly [number, number] | null {
-  const raw = exports.f32_gemm_packed_bias as unknown as Fn, index = KERNEL_NAMES.indexOf('f32_gemm_packed_bias');
-  let parts: number[][] = [];
-  return (a, last) => {
-    const n = pool.size;
-    if (parts.length !== n) parts = Array.from({ length: n }, () => new Array<number>(12).fill(0));
-    if (!cutPackedRows(a, n, parts, pool.share, last)) return null;
-    if (last) { const x = parts[0]!; parts[0] = parts[n - 1]!; parts[n - 1] = x; }
-    if (!pool.start(index, raw, parts, n)) return null;
-    pool.started++;
-    const mine = parts[0]!, r0 = (mine[9]! - a[9]!) / (4 * a[10]!);
-    return [r0, r0 + mine[1]!];
   };
 }

@@ -7,7 +7,8 @@ import type { Backend } from './backend.js';
 import { fetchBytes, threadsWasmUrl, toBackend, type WasmExports, type WasmSource } from './wasm.js';
 import { parallelKernels } from './splits.js';
 import { ThreadPool } from './threads.js';
-import { stepPrograms, backgroundRows } from './steps.js';
+import { stepPrograms } from './steps.js';
+import { backgroundRows } from './background.js';
 import { claimedParts } from './claimed.js';
 
 export { autoThreads } from './worker.js';
@@ -38,6 +39,6 @@ export async function createThreadedBackend(n: number, source?: WasmSource, maxB
   const k = parallelKernels(exports, pool, n, claimed);
   pool.kernels = k;
   pool.stepper = stepPrograms(pool, single.heap, exports, claimed);
-  pool.rows = backgroundRows(pool, exports);
+  pool.rows = backgroundRows(pool, single.heap, exports);
   return { name: flavor, heap: single.heap, k, pool };
 }

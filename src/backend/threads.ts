@@ -19,13 +19,12 @@ import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
 import type { Heap, HeapOwner } from './heap.js';
 import type { Kernels, Pool } from './backend.js';
-import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, M_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, SPIN, PROG, progsOf, CLAIMED_BYTES, here, workerFactory, canWait, type AnyWorker } from './worker.js';
+import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, PROG, progsOf, CLAIMED_BYTES, here, join, TIMEOUT_MS, workerFactory, canWait, type AnyWorker } from './worker.js';
 import type { StepCall } from './steps.js';
+import type { Background } from './background.js';
 
 /** The least share of a background product's rows the calling thread computes before it goes on. */
 const MIN_SHARE = 0.1;
-/** A part that takes longer than this is a dead worker. */
-const TIMEOUT_MS = 120_000;
 
 /** What the pool needs of the build's exports. */
 type Exports = { set_scratch(p: number): void; scratch_bytes(): number };
@@ -61,15 +60,16 @@ export class ThreadPool implements Pool {
   private why = '';
   /** @internal The kernels whose calls this pool cuts (set by the backend). */
   kernels: Kernels | null = null;
-  /** @internal The step programs (PROG bytes each, progsOf(n)), the parts threads claim (claimed.ts), and what starts rows and runs programs (steps.ts). */
+  /** @internal The step programs (PROG bytes each, progsOf(n)), the areas parts are claimed from (claimed.ts; background.ts), and what starts rows (background.ts) and runs programs (steps.ts). */
   progs = 0;
   claims = 0;
   /** @internal One piece of a step program a thread, not pieces4's (benchmarks compare the two). */
   evenPieces = false;
+  background = 0;
   rows: ((a: readonly number[], last: boolean) => readonly [number, number] | null) | null = null;
   stepper: ((calls: readonly StepCall[], T: number) => boolean) | null = null;
   /** A call start() left running on the workers (settle() finishes it). */
-  private pending: { kernel: number; fn: (...a: number[]) => unknown; parts: readonly number[][]; count: number; gen: number } | null = null;
+  private pending: { kernel: number; fn: (...a: number[]) => unknown; parts: readonly number[][]; count: number; gen: number; bg?: Background; adapted?: boolean } | null = null;
   /** Which workers were asleep when this call's parts were posted (a flag a thread). */
   private asleep = new Uint8Array(1);
 
@@ -99,6 +99,7 @@ export class ThreadPool implements Pool {
       pool.slots = heap.zeros((n - 1) * SLOT / 4, pool.owner);
       pool.progs = heap.alloc(progsOf(n) * PROG / 4, pool.owner);
       pool.claims = heap.zeros(CLAIMED_BYTES / 4, pool.owner);
+      pool.background = heap.zeros(CLAIMED_BYTES / 4, pool.owner);
       for (let w = 1; w < n; w++) scratch.push(heap.alloc(Math.ceil(exports.scratch_bytes() / 4), pool.owner));
     } catch (e) {
       heap.release(pool.owner);
@@ -244,17 +245,18 @@ export class ThreadPool implements Pool {
    * part 0 here, then returns while they run: the caller goes on with work
    * that does not read their outputs, and `settle()` before it does (any
    * other split call settles it first). False (nothing started) when the
-   * pool cannot take it; the caller then makes the call itself.
+   * pool cannot take it; the caller then makes the call itself. `bg`: a
+   * product in pieces (background.ts): its own() is this thread's part.
    */
-  start(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number): boolean {
+  start(kernel: number, fn: (...a: number[]) => unknown, parts: readonly number[][], count: number, bg?: Background): boolean {
     if (this.pending) this.settle();
     // (Not refused while the pool runs alone: settle() runs a late worker's part without waiting for it.)
     if (!this.active || count < 2) return false;
     const gen = this.gen = this.gen >= MAX_GEN ? 1 : this.gen + 1;
     for (let w = 1; w < count; w++) this.post(w, kernel, parts[w]!, gen);
-    this.pending = { kernel, fn, parts, count, gen };
+    this.pending = { kernel, fn, parts, count, gen, bg };
     try {
-      fn.apply(null, parts[0]!);
+      if (bg) bg.own(); else fn.apply(null, parts[0]!);
     } catch (e) {
       try { this.settle(); } catch { /* the first error is the one to tell */ }
       throw e;
@@ -279,23 +281,41 @@ export class ThreadPool implements Pool {
   }
 
   /**
+   * Makes rows [lo, hi) of the product startRows() started done (its
+   * pieces: a piece nobody has claimed runs here) and returns the next row
+   * bound to ask at (need(lo, hi) again for rows past it), or −1 once every
+   * row is done or nothing is started.
+   */
+  need(lo: number, hi: number): number {
+    const p = this.pending;
+    if (!p?.bg) { this.settle(); return -1; }
+    if (!p.adapted) { p.adapted = true; this.adapt(p.bg.ready(lo, hi)); }
+    return p.bg.need(lo, hi);
+  }
+
+  // This thread's share of the next product: less while the rows are done before they are needed, more
+  // (fast, and past 1 / size: a worker's core may be slower or shared) when this thread waits for them.
+  private adapt(done: boolean): void { this.share = done ? Math.max(MIN_SHARE, this.share - 0.01) : Math.min(0.9, this.share + 0.05); }
+
+  /**
    * Waits for the parts start() handed to the workers; a part not claimed
-   * yet runs here at once (the time it had is the caller's work since).
+   * yet runs here at once (the time it had is the caller's work since), and
+   * a product in pieces has every piece left claimed here too.
    */
   settle(): void {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    // This thread's share of the next product: less while the workers are done before they are needed,
-    // more (fast, and past 1 / size: a worker's core may be slower or shared) when this thread waits for them.
     let done = true;
     for (let w = 1; w < p.count; w++) if (Atomics.load(this.i32, ((this.slots + (w - 1) * SLOT) >> 2) + DONE) !== p.gen) done = false;
-    this.share = done ? Math.max(MIN_SHARE, this.share - 0.01) : Math.min(0.9, this.share + 0.05);
+    if (!p.adapted) this.adapt(done);
     let bad = 0, badWhy = '';
+    try { p.bg?.help(); } catch (e) { badWhy = String((e as Error).message ?? e); }
     for (let w = 1; w < p.count; w++) {
       this.finish(w, p.gen, p.fn, p.parts[w]!);
-      if (this.why && !bad) { bad = w; badWhy = this.why; }
+      if (this.why && !bad) { bad = w; badWhy ||= this.why; }
     }
+    if (p.bg && badWhy) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[p.parts[1]![0]!]} failed (${badWhy}); the pool goes on`);
     if (bad) throw new SimdRnnError('THREAD_FAILED', `threads: ${KERNEL_NAMES[p.kernel]} failed in part ${bad + 1} of ${p.count} (${badWhy}); the pool goes on`);
   }
 
@@ -308,7 +328,7 @@ export class ThreadPool implements Pool {
       this.why = here(fn, part);
       return true;
     }
-    if (!this.join(s, gen)) {
+    if (!join(this.i32, s, gen, this.wait)) {
       this.failed ??= `thread ${w} did not finish a part within ${TIMEOUT_MS / 1000} s`;
       void this.stop();
       throw new SimdRnnError('THREAD_FAILED', `threads: ${this.failed}; the pool is stopped and calls run on one thread from now on (this call's outputs are not valid)`);
@@ -319,25 +339,6 @@ export class ThreadPool implements Pool {
       this.why = String.fromCharCode(...new Uint16Array(this.memory.buffer, at + MSG, len)) || 'failed';
     }
     return false;
-  }
-
-  // Waits until the slot's DONE = gen: spins, then sleeps (where this thread may).
-  private join(s: number, gen: number): boolean {
-    let spins = 0;
-    const t0 = Date.now(), i32 = this.i32;
-    while (Atomics.load(i32, s + DONE) !== gen) {
-      if (++spins > SPIN) {
-        spins = 0;
-        if (this.wait) {
-          Atomics.store(i32, s + M_SLEEPS, 1);
-          const v = Atomics.load(i32, s + DONE);
-          if (v !== gen) Atomics.wait(i32, s + DONE, v, 50);
-          Atomics.store(i32, s + M_SLEEPS, 0);
-        }
-        if (Date.now() - t0 > TIMEOUT_MS) return false;
-      }
-    }
-    return true;
   }
 
   // The pool died between calls: say so once, then run on one thread.

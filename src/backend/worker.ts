@@ -52,22 +52,27 @@ export function runSteps(fns: ((...a: number[]) => unknown)[], f64: Float64Array
 
 /** Parts a call may have when threads claim them one at a time (runClaimed), and f64 arguments a part. */
 export const MAX_CLAIMED = 64, CLAIMED_ARGS = 18;
-/** Bytes of the claimed parts' area: the claim counter (8 bytes), then MAX_CLAIMED parts of CLAIMED_ARGS f64. */
-export const CLAIMED_BYTES = 8 + MAX_CLAIMED * CLAIMED_ARGS * 8;
+/**
+ * Bytes of a claimed parts' area: the claim counter (an i32, then 4 bytes
+ * unused), a done flag a part (i32, at index counter + 2 + i), then
+ * MAX_CLAIMED parts of CLAIMED_ARGS f64 (from CLAIMED_AT bytes).
+ */
+export const CLAIMED_AT = 8 + 4 * MAX_CLAIMED, CLAIMED_BYTES = CLAIMED_AT + MAX_CLAIMED * CLAIMED_ARGS * 8;
 
 /**
  * Runs parts of a kernel call that the threads claim one at a time (the
- * second pseudo-kernel): the i32 at index c counts the claims; part i's m
- * arguments are at f64 index t + i·m. Each thread runs what it claims
- * until nothing is left, so a thread that runs slower (a busy core, an
- * efficiency core) runs fewer parts. Self-contained: the workers get its
- * source.
+ * second pseudo-kernel): the i32 at index c counts the claims, and part
+ * i's flag at c + 2 + i is set once it is done; its m arguments are at f64
+ * index t + i·m. Each thread runs what it claims until nothing is left, so
+ * a thread that runs slower (a busy core, an efficiency core) runs fewer
+ * parts. Self-contained: the workers get its source.
  */
 export function runClaimed(fn: (...a: number[]) => unknown, f64: Float64Array, i32: Int32Array, c: number, t: number, C: number, m: number, a: number[]): void {
   for (let i = Atomics.add(i32, c, 1); i < C; i = Atomics.add(i32, c, 1)) {
     const q = t + i * m;
     for (let j = 0; j < m; j++) a[j] = f64[q + j]!;
     fn.apply(null, a);
+    Atomics.store(i32, c + 2 + i, 1);
   }
 }
 
@@ -144,6 +149,32 @@ on((d) => {
 /** Runs a part on the calling thread; why it failed, or ''. */
 export function here(fn: (...a: number[]) => unknown, part: readonly number[]): string {
   try { fn.apply(null, part as number[]); return ''; } catch (e) { return String((e as Error).message ?? e) || 'failed'; }
+}
+
+/** A part that takes longer than this is a dead worker. */
+export const TIMEOUT_MS = 120_000;
+
+/**
+ * Waits on the calling thread until slot s's DONE is gen: spins, then
+ * sleeps in Atomics.wait where this thread may (`wait`; the worker sees
+ * M_SLEEPS and notifies); false after `timeoutMs` (a dead worker).
+ */
+export function join(i32: Int32Array, s: number, gen: number, wait: boolean, timeoutMs = TIMEOUT_MS): boolean {
+  let spins = 0;
+  const t0 = Date.now();
+  while (Atomics.load(i32, s + DONE) !== gen) {
+    if (++spins > SPIN) {
+      spins = 0;
+      if (wait) {
+        Atomics.store(i32, s + M_SLEEPS, 1);
+        const v = Atomics.load(i32, s + DONE);
+        if (v !== gen) Atomics.wait(i32, s + DONE, v, 50);
+        Atomics.store(i32, s + M_SLEEPS, 0);
+      }
+      if (Date.now() - t0 > timeoutMs) return false;
+    }
+  }
+  return true;
 }
 
 /** A worker of any runtime, as the pool uses it. */

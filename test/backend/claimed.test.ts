@@ -29,7 +29,7 @@ t.test('pieces4: from 0 to ⌊B/4⌋, each piece a thread\'s share of what is le
 });
 
 t.test('runClaimed: every piece runs once, in claim order, however the claims of several threads interleave', async (t) => {
-  const C = 9, m = 3, f64 = new Float64Array(2 + C * m), i32 = new Int32Array(new SharedArrayBuffer(8));
+  const C = 9, m = 3, f64 = new Float64Array(2 + C * m), i32 = new Int32Array(new SharedArrayBuffer(4 * (2 + C)));
   for (let i = 0; i < C; i++) for (let j = 0; j < m; j++) f64[2 + i * m + j] = 10 * i + j;
   const ran: number[] = [], by: string[] = [];
   // "Thread" A runs a piece; while it does, B and then C claim and run theirs (nested: another thread's claims in the middle).
@@ -47,6 +47,7 @@ t.test('runClaimed: every piece runs once, in claim order, however the claims of
   t.same(ran, Array.from({ length: C }, (_, i) => i), 'in the order claimed');
   t.ok(by.includes('A') && by.includes('B') && by.includes('C'), `three claimers ran pieces (${by.join('')})`);
   t.ok(i32[0]! >= C, 'the counter is past the last piece');
+  t.same([...i32.subarray(2)], new Array<number>(C).fill(1), 'and every piece says it is done (its flag at counter + 2 + i)');
   const none: number[] = [];
   runClaimed((x) => { none.push(x); }, f64, i32, 0, 2, C, m, args[0]!);
   t.same(none, [], 'a thread that comes after every piece is claimed runs nothing');

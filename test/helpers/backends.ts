@@ -2,7 +2,8 @@
 // wasm-relaxed where the runtime validates it (tap passes
 // --experimental-wasm-relaxed-simd, so on Node 20 it runs too).
 import type { Test } from 'tap';
-import { createBackend, detectFeatures, type Backend, type BackendName } from '../../src/index.js';
+import { createBackend, detectFeatures, packedSize, type Backend, type BackendName, type Kernels } from '../../src/index.js';
+import { rng } from './rng.js';
 import type { ThreadPool } from '../../src/backend/threads.js';
 
 export function availableBackends(): BackendName[] {
@@ -23,6 +24,20 @@ export async function forEachBackend(t: Test, body: (t: Test, be: Backend) => vo
 
 /** A threaded backend's pool, with the members tests reach (hold, kill, run, taken, …). */
 export const poolOf = (b: Backend): ThreadPool => b.pool as unknown as ThreadPool;
+
+/** f32_gemm_packed_bias's arguments for C [M, N] = A [M, K] · W [K, N] (packed) + bias, seeded on b's heap (C at `C`, or new). */
+export function packedCase(b: Backend, seed: number, M: number, N: number, K: number, C?: number): number[] {
+  const r = rng(seed), h = b.heap, put = (n: number): number => { const p = h.alloc(n); h.write(p, Float32Array.from({ length: n }, () => 2 * r() - 1)); return p; };
+  const A = put(M * K), W = put(K * N), bias = put(N), Bp = h.alloc(packedSize(K, N));
+  b.k.f32_pack_b(0, K, N, W, N, Bp);
+  return [0, M, N, K, 1, A, K, Bp, 0, C ?? h.alloc(M * N), N, bias];
+}
+
+/** Runs a packedCase on x (one call) and reads its C. */
+export function packedOut(x: Backend, a: number[]): Float32Array {
+  x.k.f32_gemm_packed_bias(...(a as Parameters<Kernels['f32_gemm_packed_bias']>));
+  return x.heap.read(a[9]!, a[1]! * a[2]!);
+}
 
 /** Copies an array into the backend's heap; returns its pointer. */
 export function put(be: Backend, a: ArrayLike<number>): number {

@@ -151,7 +151,8 @@ export class SequenceRunner {
         const proj = [0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w)] as const;
         const mine = be.pool?.startRows(k, proj, rev) ?? null;
         if (!mine) k.f32_gemm_packed_bias(...proj);
-        const settleAt = !mine ? -1 : rev ? T - Math.ceil(mine[0] / B) : Math.floor(mine[1] / B);
+        // The first step whose rows this thread did not compute (need() makes them done and says how far).
+        let settleAt = !mine ? -1 : rev ? T - Math.ceil(mine[0] / B) : Math.floor(mine[1] / B);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -181,7 +182,10 @@ export class SequenceRunner {
           const calls = this.wholeSequences(T, B, rdrop) ? this.traceSteps(at, (rk) => cell.forward(rk, step)) : null;
           if (!calls || !be.pool!.steps(k, calls, T)) {
             for (let s = 0; s < T; s++) {
-              if (s === settleAt) be.pool!.settle();
+              if (s === settleAt) {
+                const t = rev ? T - 1 - s : s, r = be.pool!.need(t * B, (t + 1) * B);
+                settleAt = r < 0 ? -1 : rev ? T - Math.ceil(r / B) : Math.floor(r / B);
+              }
               at(s);
               if (rdrop) k.f32_mul(B * H, step.hPrev, rdm, step.hIn);
               cell.forward(k, step);

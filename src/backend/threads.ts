@@ -308,7 +308,7 @@ export class ThreadPool implements Pool {
     this.pending = null;
     let done = true;
     for (let w = 1; w < p.count; w++) if (Atomics.load(this.i32, ((this.slots + (w - 1) * SLOT) >> 2) + DONE) !== p.gen) done = false;
-    if (!p.adapted) this.adapt(done);
+    if (!p.adapted) this.adapt(done || !!p.bg); // (pieces: this thread has just claimed its share of what was left)
     let bad = 0, badWhy = '';
     try { p.bg?.help(); } catch (e) { badWhy = String((e as Error).message ?? e); }
     for (let w = 1; w < p.count; w++) {

@@ -300,7 +300,7 @@ t.test('a split call while a background product runs settles it first; a held wo
   void pool.stop();
 });
 
-t.test('the calling thread\'s share of a background product adapts: less while the workers are done early, more when it waits (past half: a slower worker)', async (t) => {
+t.test('the calling thread\'s share of a background product adapts: less while the workers are done early, more when a step waits for their rows (past half: a slower worker)', async (t) => {
   const one = await createBackend('wasm-simd', { debug: false });
   const be = await createBackend('wasm-simd', { threads: 2, debug: false }), pool = poolOf(be);
   const M = 200, N = 256, K = 64, want = packedOut(one, packedCase(one, 11, M, N, K)), a = packedCase(be, 11, M, N, K);
@@ -318,13 +318,19 @@ t.test('the calling thread\'s share of a background product adapts: less while t
   }
   pool.hold(1, true);
   pool.share = 0.3;
-  pool.startRows(be.k, a, true);
+  let mine = pool.startRows(be.k, a, true)!;
+  t.not(pool.need(mine[0] - 4, mine[0]), 0, 'the first step past this thread\'s rows asks for them (a held worker: this thread runs them)');
   pool.settle();
-  t.equal(pool.share, 0.35, 'this thread ran the held worker\'s part: a larger share next time');
+  t.equal(pool.share, 0.35, 'they were not done when asked for: a larger share next time');
   pool.share = 0.88;
-  pool.startRows(be.k, a, true);
+  mine = pool.startRows(be.k, a, true)!;
+  pool.need(mine[0] - 4, mine[0]);
   pool.settle();
   t.equal(pool.share, 0.9, 'at most 0.9');
+  pool.share = 0.3;
+  pool.startRows(be.k, a, true);
+  pool.settle();
+  t.ok(Math.abs(pool.share - 0.29) < 1e-12, `settled with no step asking first (a split call, or the end of the steps): this thread claimed what was left with the worker, a smaller share (${pool.share})`);
   pool.hold(1, false);
   t.ok(same(be.heap.read(a[9]!, M * N), want), 'the same bits throughout');
   void pool.stop();

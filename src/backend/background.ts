@@ -73,6 +73,8 @@ export function backgroundRows(pool: BackgroundPool, heap: Heap, exports: Kernel
     raw.apply(null, a12);
     Atomics.store(i32, c + 2 + i, 1);
   };
+  // Rows of C from a's start to piece p's (its C pointer, argument 9, moves 4·ldc bytes a row).
+  const rowOf = (p: readonly number[], a: readonly number[]): number => (p[9]! - a[9]!) / (4 * a[10]!);
   // The piece that holds row lo (last) or row hi − 1.
   const pieceOf = (lo: number, hi: number): number => {
     let j = 0;
@@ -104,7 +106,7 @@ export function backgroundRows(pool: BackgroundPool, heap: Heap, exports: Kernel
       }
       return e === C - 1 ? -1 : bound[e]!;
     },
-    help: () => { for (let i = Atomics.add(i32, c, 1); i < C; i = Atomics.add(i32, c, 1)) run(i); },
+    help: () => runClaimed(raw, f64, i32, c, t, C, 12, a12),
   };
   return (a, last) => {
     const n = pool.size;
@@ -113,10 +115,9 @@ export function backgroundRows(pool: BackgroundPool, heap: Heap, exports: Kernel
     const rest = two[last ? 0 : 1]!, rows = rest[1]!;
     C = Math.max(1, Math.min(MAX_PIECES, Math.floor(rows / PIECE_ROWS)));
     if (C === 1 || !cutPackedPieces(rest, C, pieces)) { C = 1; for (let j = 0; j < 12; j++) pieces[0]![j] = rest[j]!; }
-    if (last) pieces.slice(0, C).reverse().forEach((p, i) => { pieces[i] = p; });
-    // Row offsets of C from a's: every piece's C pointer moves 4·N bytes a row (argument 10 is ldc).
-    const rowOf = (p: readonly number[]): number => (p[9]! - a[9]!) / (4 * a[10]!);
-    for (let j = 0; j < C; j++) bound[j] = last ? rowOf(pieces[j]!) : rowOf(pieces[j]!) + pieces[j]![1]!;
+    // In the order of need: the last rows first in the reverse direction (the arrays swapped in place).
+    for (let i = 0, j = C - 1; last && i < j; i++, j--) { const x = pieces[i]!; pieces[i] = pieces[j]!; pieces[j] = x; }
+    for (let j = 0; j < C; j++) bound[j] = rowOf(pieces[j]!, a) + (last ? 0 : pieces[j]![1]!);
     const buf = heap.f32.buffer;
     if (f64.buffer !== buf) { f64 = new Float64Array(buf); i32 = new Int32Array(buf); }
     c = pool.background >> 2; t = (pool.background + CLAIMED_AT) >> 3; next = 0; backward = last;
@@ -125,7 +126,7 @@ export function backgroundRows(pool: BackgroundPool, heap: Heap, exports: Kernel
     for (const w of workers) { w[0] = index; w[1] = c; w[2] = t; w[3] = C; w[4] = 12; }
     if (!pool.start(CLAIM_PARTS, loop, workers, n, bg)) return null;
     pool.started++;
-    const r0 = rowOf(mine);
+    const r0 = rowOf(mine, a);
     return [r0, r0 + mine[1]!];
   };
 }

@@ -146,6 +146,20 @@ export interface Backend {
   readonly pool?: Pool;
 }
 
+/** A layer's sequence in lanes: the projection of every step and a step's calls, in the lanes' layout. */
+export interface LaneRun {
+  /** f32_gemm_packed_bias's arguments for all G columns of every step's projection. */
+  proj: readonly number[];
+  /** A step's calls at step 0 and their increments a step (traced with the lanes' weights: steps.ts's StepCall; lanes.ts). */
+  calls: readonly { name: keyof Kernels; a: readonly number[]; d: readonly number[] }[];
+  /** Steps. */
+  T: number;
+  /** Where the units are cut: 0, …, H (a lane a thread). */
+  cuts: readonly number[];
+  /** Gate blocks a unit (G = gates·H). */
+  gates: number;
+}
+
 /** @internal What a backend's thread pool offers the rest of the library (threads.ts has it). */
 export interface Pool {
   /** Threads in use (the calling one included). */
@@ -173,4 +187,9 @@ export interface Pool {
    * their increments a step. False: not run (the steps are yours to run).
    */
   steps(k: Kernels, calls: readonly { name: keyof Kernels; a: readonly number[]; d: readonly number[] }[], T: number): boolean;
+  /**
+   * Runs a batch-1 sequence on every thread, each its lane of the hidden
+   * units (lanes.ts: the weights in the lanes' layout). False: not run.
+   */
+  lanes(k: Kernels, run: LaneRun): boolean;
 }

@@ -10,6 +10,8 @@ import { ThreadPool } from './threads.js';
 import { stepPrograms } from './steps.js';
 import { backgroundRows } from './background.js';
 import { claimedParts } from './claimed.js';
+import { lanePrograms } from './lanes.js';
+import { PROG, progsOf } from './worker.js';
 
 export { autoThreads } from './worker.js';
 
@@ -40,5 +42,6 @@ export async function createThreadedBackend(n: number, source?: WasmSource, maxB
   pool.kernels = k;
   pool.stepper = stepPrograms(pool, single.heap, exports, claimed);
   pool.rows = backgroundRows(pool, single.heap, exports);
+  pool.laner = lanePrograms(pool, single.heap, exports, progsOf(n) * PROG);
   return { name: flavor, heap: single.heap, k, pool };
 }

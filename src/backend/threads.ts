@@ -18,7 +18,7 @@
 import { SimdRnnError } from '../errors.js';
 import { KERNEL_NAMES } from './kernel_args.js';
 import type { Heap, HeapOwner } from './heap.js';
-import type { Kernels, Pool } from './backend.js';
+import type { Kernels, LaneRun, Pool } from './backend.js';
 import { SLOT, GEN, DONE, KERNEL, NARGS, STATUS, STOP, W_SLEEPS, MSG_LEN, CLAIM, HOLD, MAX_GEN, CLAIMED, ARGS, MSG, PROG, progsOf, CLAIMED_BYTES, here, join, TIMEOUT_MS, workerFactory, canWait, type AnyWorker } from './worker.js';
 import type { StepCall } from './steps.js';
 import type { Background } from './background.js';
@@ -52,22 +52,19 @@ export class ThreadPool implements Pool {
   private readonly wait: boolean;
   private readonly owner: HeapOwner;
   private messages: string[] = [];
-  private stopped = false;
-  private stopping: Promise<void> | null = null;
+  private stopped = false; private stopping: Promise<void> | null = null;
   /** The calling thread's share of the rows startRows() cuts (1 / size at first, in [0.1, 0.9]: settle() adapts it). */
   share = 0.5;
   /** Why the last part finish() saw failed ('' if it did not). */
   private why = '';
   /** @internal The kernels whose calls this pool cuts (set by the backend). */
   kernels: Kernels | null = null;
-  /** @internal The step programs (PROG bytes each, progsOf(n)), the areas parts are claimed from (claimed.ts; background.ts), and what starts rows (background.ts) and runs programs (steps.ts). */
-  progs = 0;
-  claims = 0;
+  /** @internal The step programs (PROG bytes each, progsOf(n)), the areas parts are claimed from (claimed.ts; background.ts), what starts rows (background.ts), runs programs (steps.ts) and lanes (lanes.ts). */
+  progs = 0; claims = 0; background = 0;
   /** @internal One piece of a step program a thread, not pieces4's (benchmarks compare the two). */
   evenPieces = false;
-  background = 0;
   rows: ((a: readonly number[], last: boolean) => readonly [number, number] | null) | null = null;
-  stepper: ((calls: readonly StepCall[], T: number) => boolean) | null = null;
+  stepper: ((calls: readonly StepCall[], T: number) => boolean) | null = null; laner: ((run: LaneRun) => boolean) | null = null;
   /** A call start() left running on the workers (settle() finishes it). */
   private pending: { kernel: number; fn: (...a: number[]) => unknown; parts: readonly number[][]; count: number; gen: number; bg?: Background; adapted?: boolean } | null = null;
   /** Which workers were asleep when this call's parts were posted (a flag a thread). */
@@ -268,6 +265,9 @@ export class ThreadPool implements Pool {
   steps(k: Kernels, calls: readonly StepCall[], T: number): boolean {
     return k === this.kernels && this.active && this.stepper !== null && this.stepper(calls, T);
   }
+
+  /** Runs a batch-1 sequence in lanes, a thread's hidden units each (lanes.ts); false: not run. */
+  lanes(k: Kernels, run: LaneRun): boolean { return k === this.kernels && this.active && this.laner !== null && this.laner(run); }
 
   /**
    * Starts a packed product (f32_gemm_packed_bias's arguments, with the

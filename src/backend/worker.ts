@@ -5,9 +5,11 @@
 // Node runs it with worker_threads' eval, browsers from a Blob URL. The
 // worker spins on its slot's generation, claims the part (compare-and-swap
 // on CLAIM: the main thread may have run it already), runs the kernel and
-// says DONE. Two pseudo-kernels come after the real ones: a program of
+// says DONE. Three pseudo-kernels come after the real ones: a program of
 // recurrent steps (runSteps, steps.ts), a thread's rows of a whole sequence;
-// and parts of a call claimed one at a time (runClaimed, claimed.ts).
+// parts of a call claimed one at a time (runClaimed, claimed.ts); and a
+// batch-1 sequence's lanes (runLanes, lanes.ts), a thread's hidden units.
+import { runLanes } from './lanes.js';
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 export const SLOT = 512;
@@ -99,6 +101,13 @@ on((d) => {
     fns.push((k, c, t, C, m) => {
       if (t + C * m > all.length) { all = new Float64Array(d.memory.buffer); all32 = new Int32Array(d.memory.buffer); }
       runClaimed(fns[k], all, all32, c, t, C, m, pieceArgs);
+    });
+    // The third: a sequence's lanes (runLanes), this worker's lane first.
+    const laneArgs = [];
+    const runLanes = ${runLanes.toString()};
+    fns.push((p, me) => {
+      if (all.buffer !== d.memory.buffer || all32.buffer !== all.buffer) { all = new Float64Array(d.memory.buffer); all32 = new Int32Array(d.memory.buffer); }
+      runLanes(fns, all, all32, p, me, laneArgs);
     });
     i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
     f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});

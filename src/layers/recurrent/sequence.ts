@@ -15,11 +15,15 @@
 // through and emit zeros, which gives PyTorch's packed-sequence results: the
 // reverse direction starts each sequence at its own last valid step.
 import type { Carve } from '../../backend/carve.js';
-import type { StepGrad } from './cell.js';
+import type { StepGrad, StepIO } from './cell.js';
 import type { Kernels } from '../../backend/backend.js';
 import type { StepCall } from '../../backend/steps.js';
 import type { LayerCore } from './core.js';
 import { Workspaces, type Workspace, type BackSpace, type ArenaNeeds } from './workspace.js';
+import { laneable, laneCuts } from '../../backend/lanes.js';
+
+/** Hidden units a lane has at least: at 32 (H = 64 on two threads) the barrier cost what the halves saved (0.86–1.07× one thread). */
+const LANE_LEAST = 48;
 
 export type { ArenaNeeds } from './workspace.js';
 export type { LayerCore } from './core.js';
@@ -33,6 +37,8 @@ interface ForwardRecord {
   /** Where layer 0's input and the mask were read from (the workspace's own slots, or another layer's buffers). */
   x0: number;
   mask: number;
+  /** The layers and directions run in lanes (their gates in the lanes' layout until backward puts them back). */
+  lanes: { l: number; d: number; cuts: readonly number[] }[] | null;
 }
 
 /** Where a forward pass reads from, when not from the workspace's own x0 and mask slots. */
@@ -133,6 +139,7 @@ export class SequenceRunner {
     const rdrop = train && this.c.recurrentDropout > 0;
     const step = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, sv: 0 };
 
+    const lanes: ForwardRecord['lanes'] = [];
     let input = x0;
     for (let l = 0; l < L; l++) {
       const I = this.layerInput(l);
@@ -144,15 +151,6 @@ export class SequenceRunner {
         const sIdx = (l * D + d) * B * H;
         this.loadState(sh + 4 * start * B * H, h0, sIdx, B * H);
         if (cell.hasCell) this.loadState(sc + 4 * start * B * H, c0, sIdx, B * H);
-        // Input projection of every step at once; the GEMM adds the cell's input bias as it stores.
-        // With threads, this thread computes the rows of the first steps it runs (the last ones in
-        // the reverse direction) and starts on them while the workers project the rest: it waits
-        // for those (settle) only at the first step that reads them.
-        const proj = [0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w)] as const;
-        const mine = be.pool?.startRows(k, proj, rev) ?? null;
-        if (!mine) k.f32_gemm_packed_bias(...proj);
-        // The first step whose rows this thread did not compute (need() makes them done and says how far).
-        let settleAt = !mine ? -1 : rev ? T - Math.ceil(mine[0] / B) : Math.floor(mine[1] / B);
         const yBase = ws.y[l]! + 4 * d * H;
         const rdm = ws.rdm[l]![d]!, hm = ws.hm[l]![d]!;
         if (rdrop) {
@@ -176,6 +174,17 @@ export class SequenceRunner {
           // What enters the recurrent product: h_{t−1}, or h_{t−1} ⊙ mask (kept for backward).
           step.hIn = rdrop ? hm + 4 * t * B * H : step.hPrev;
         };
+        // A batch-1 sequence with threads: each thread its lane of the hidden units.
+        if (!train && this.inLanes(l, d, T, B, input, I, g, step, () => this.traceSteps(at, (rk) => cell.forward(rk, step)), lanes)) continue;
+        // Input projection of every step at once; the GEMM adds the cell's input bias as it stores.
+        // With threads, this thread computes the rows of the first steps it runs (the last ones in
+        // the reverse direction) and starts on them while the workers project the rest: it waits
+        // for those (settle) only at the first step that reads them.
+        const proj = [0, T * B, G, I, 1, input, I, w.wih, 0, g, G, cell.inputBias(w)] as const;
+        const mine = be.pool?.startRows(k, proj, rev) ?? null;
+        if (!mine) k.f32_gemm_packed_bias(...proj);
+        // The first step whose rows this thread did not compute (need() makes them done and says how far).
+        let settleAt = !mine ? -1 : rev ? T - Math.ceil(mine[0] / B) : Math.floor(mine[1] / B);
         try {
           // With threads and a batch of 8 rows a thread or more, each thread runs its rows of the
           // whole sequence (no hand-off a step) where the cell's step can be cut so.
@@ -206,7 +215,45 @@ export class SequenceRunner {
         input = ws.dropped[l]!;
       }
     }
-    this.last = { T, B, masked, dropout: useDropout, rdrop, x0, mask };
+    this.last = { T, B, masked, dropout: useDropout, rdrop, x0, mask, lanes: lanes.length ? lanes : null };
+  }
+
+  /**
+   * Runs layer l's direction d of a batch-1 sequence on every thread, each
+   * its lane of the hidden units (backend/lanes.ts), where the pool has
+   * threads and lanes can cut every call of the cell's step (`trace`: the
+   * step's calls with step.w's weights); the gates stay in the lanes'
+   * layout (backward() puts them back). True: run (and listed in `done`).
+   */
+  private inLanes(l: number, d: number, T: number, B: number, input: number, I: number, g: number, step: StepIO, trace: () => StepCall[] | null, done: NonNullable<ForwardRecord['lanes']>): boolean {
+    const { be, cell, weights, H } = this.c, pool = be.pool, w = step.w;
+    const cuts = pool && B === 1 && T >= 3 && cell.callsOnly && !weights.int8 ? laneCuts(H, pool.size, LANE_LEAST) : null;
+    const plain = cuts ? trace() : null;
+    if (!cuts || !plain || !laneable(plain)) return false;
+    const lw = weights.lanes(l, d, cuts), G = cell.gates * H;
+    step.w = lw;
+    const calls = trace();
+    step.w = w;
+    const proj = [0, T, G, I, 1, input, I, lw.wih, 0, g, G, cell.inputBias(lw)];
+    if (!calls || !pool!.lanes(be.k, { proj, calls, T, cuts, gates: cell.gates })) return false;
+    done.push({ l, d, cuts });
+    return true;
+  }
+
+  // The gates of the layers a forward ran in lanes back in the layer's layout (through dg: backward writes it next).
+  private unlane(rec: ForwardRecord, bs: BackSpace): void {
+    const { k } = this.c.be, H = this.c.H, gates = this.c.cell.gates, G = gates * H, n = rec.T * rec.B * G;
+    for (const { l, d, cuts } of rec.lanes ?? []) {
+      for (const buf of [this.ws!.g[l]![d]!, this.ws!.gh[l]![d]!]) {
+        if (!buf) continue;
+        for (let q = 0; q + 1 < cuts.length; q++) {
+          const u0 = cuts[q]!, m = cuts[q + 1]! - u0;
+          for (let j = 0; j < gates; j++) k.f32_copy2d(rec.T * rec.B, m, buf + 4 * (gates * u0 + j * m), G, bs.dg + 4 * (j * H + u0), G);
+        }
+        k.f32_copy(n, bs.dg, buf);
+      }
+    }
+    rec.lanes = null;
   }
 
   /**
@@ -286,6 +333,7 @@ export class SequenceRunner {
     const ws = this.ws!, bs = this.bs!, packs = this.c.weights.get();
     const { T, B } = rec, H = this.c.H, L = this.c.L, D = this.c.D, G = cell.gates * H, DH = D * H, SV = cell.savedPerRow?.(H) ?? 0;
     const mask = rec.masked ? rec.mask : 0, needDx = needs.dx ?? true;
+    if (rec.lanes) this.unlane(rec, bs);
     const step: StepGrad = { B, H, G, w: packs[0]![0]!, g: 0, gh: 0, hIn: 0, hPrev: 0, hNext: 0, cPrev: 0, cNext: 0, mask: 0, y: 0, ldy: DH, sv: 0, dy: 0, dh: bs.dh, dc: bs.dc, dg: 0, dgh: 0 };
 
     for (let l = L - 1; l >= 0; l--) {

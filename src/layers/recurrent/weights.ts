@@ -42,9 +42,15 @@ export class DirPack implements DirWeights {
   }
 }
 
+/** One direction's forward weights with the gate columns laid out lane by lane (lanes.ts), for a batch-1 sequence on every thread. */
+interface LanePack extends DirWeights {
+  version: number;
+}
+
 export class PackedWeights {
   private packs: DirPack[][] = [];
   private version = -1;
+  private lanePacks = new Map<string, LanePack>();
   /** The int8 store of a quantized layer (quantize()): its matrices live there only; null: f32 panels. */
   int8: Int8Products | null = null;
 
@@ -118,6 +124,42 @@ export class PackedWeights {
   }
 
   /**
+   * Layer l's direction d's forward weights in the lanes' layout for units
+   * cut at `cuts` (0 … H): lane q's columns are gate 0 of its units, then
+   * gate 1 …, after lane q − 1's (W_ih's and W_hh's rows and the biases
+   * permuted so). Built on first use, rebuilt when the parameters change.
+   */
+  lanes(l: number, d: number, cuts: readonly number[]): DirWeights {
+    const pk = this.get()[l]![d]!, key = `${l} ${d} ${cuts.join(' ')}`, { k, heap } = this.be, H = this.H, G = this.G, I = this.layerInput(l);
+    let lp = this.lanePacks.get(key);
+    if (lp?.version === this.params.version) return lp;
+    if (!lp) {
+      const alloc = (n: number): number => heap.alloc(n, this.owner);
+      lp = { version: -1, hasBias: pk.hasBias, wih: alloc(packedSize(I, G)), whh: alloc(packedSize(H, G)), bih: pk.bih ? alloc(G) : 0, bhh: pk.bhh ? alloc(G) : 0, bsum: alloc(G),
+        wcat: () => { throw new Error('lanes: no streaming step'); }, ext: 0, gext: 0, gbih: 0, gbhh: 0 };
+      this.lanePacks.set(key, lp);
+    }
+    const gates = G / H, s = this.suffix(l, d), tmp = heap.alloc(G * Math.max(I, H), this.owner);
+    // Row r of W (column r of Wᵀ) of gate γ, unit u goes to lane q's block: gates·u0 + γ·(u1 − u0) + (u − u0).
+    const permute = (K: number, src: number, dst: number): void => {
+      for (let q = 0; q + 1 < cuts.length; q++) {
+        const u0 = cuts[q]!, n = cuts[q + 1]! - u0;
+        for (let g = 0; g < gates; g++) k.f32_copy(n * K, src + 4 * (g * H + u0) * K, dst + 4 * (gates * u0 + g * n) * K);
+      }
+    };
+    permute(I, this.params.p(`weight_ih_${s}`), tmp);
+    k.f32_pack_b(1, I, G, tmp, I, lp.wih);
+    permute(H, this.params.p(`weight_hh_${s}`), tmp);
+    k.f32_pack_b(1, H, G, tmp, H, lp.whh);
+    heap.free(tmp, this.owner);
+    if (lp.bih) permute(1, pk.bih, lp.bih);
+    if (lp.bhh) permute(1, pk.bhh, lp.bhh);
+    permute(1, pk.bsum, lp.bsum);
+    lp.version = this.params.version;
+    return lp;
+  }
+
+  /**
    * Forgets the packs; their blocks go with the layer's owner, or now when
    * the owner lives on (a layer turned int8 after it ran: its f32 packs are
    * of no more use). The int8 store, which holds a quantized layer's
@@ -127,8 +169,10 @@ export class PackedWeights {
     // (An int8 layer's packs hold the store's handles: those stay with the store.)
     if (this.owner.live && !this.int8) {
       for (const row of this.packs) for (const pk of row) for (const p of [pk.wih, pk.whh, pk.wihB, pk.whhB, pk.bsum, pk.cat]) if (p) this.be.heap.free(p, this.owner);
+      for (const lp of this.lanePacks.values()) for (const p of [lp.wih, lp.whh, lp.bih, lp.bhh, lp.bsum]) if (p) this.be.heap.free(p, this.owner);
     }
     this.packs = [];
+    this.lanePacks.clear();
     this.version = -1;
   }
 }

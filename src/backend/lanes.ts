@@ -14,10 +14,14 @@
 //
 // A lane's pieces (its projection, then one a step) are claimed in order
 // (compare-and-swap on the lane's next-piece word), so a thread that finds a
-// lane behind runs its next piece itself: at once when the lane's thread has
-// not come yet (a worker asleep when the call was posted), else after
-// waiting STEAL spins (a descheduled core), and at once from then on until
-// that thread keeps up again. Which thread runs a piece changes no bit: the
+// lane behind runs its next piece itself: at once when the lane's thread (a
+// worker) has not come yet (asleep when the call was posted), else when
+// that thread has not beaten for ~1000 spins (descheduled: a thread beats,
+// a word of its line, while it waits and after each piece of its own), and
+// at once from then on until it beats again. A thread that waits for its
+// turn is never robbed (it beats): an earlier rule (at once after a first
+// steal) let one thread win every race for the other's lane. Which thread
+// runs a piece changes no bit: the
 // products are cut at 16-column blocks and the cells by units at 16, where
 // every output element keeps the arithmetic of one call over the whole
 // layer.
@@ -83,8 +87,9 @@ export function laneCuts(H: number, n: number, least: number): number[] | null {
 /**
  * Runs a sequence's lanes, the pseudo-kernel after the claimed parts: at
  * f64 index p the steps T, the lanes L, the i32 index c of the control
- * lines (lane q's at c + 16q: the next piece to claim, the pieces done,
- * whether its thread has come; c + 3: a thread failed), then each lane's block's f64 index. A
+ * lines (lane q's at c + 32q: the next piece to claim, the pieces done,
+ * whether its thread has come, lane 0's: whether a thread failed; at
+ * c + 32q + 16, a line of its own, its thread's beat), then each lane's block's f64 index. A
  * block: the projection's calls (count, then kernel index, argument count
  * m and m arguments each), then a step's calls (count, then kernel index,
  * m, m arguments at step 0 and m increments a step). Piece 0 of a lane is
@@ -93,7 +98,7 @@ export function laneCuts(H: number, n: number, least: number): number[] | null {
  */
 export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array, i32: Int32Array, p: number, me: number, a: number[][]): void {
   const T = f64[p]!, L = f64[p + 1]!, c = f64[p + 2]!;
-  Atomics.store(i32, c + 16 * me + 2, 1);
+  Atomics.store(i32, c + 32 * me + 2, 1);
   const piece = (q: number, i: number): void => {
     let b = f64[p + 3 + q]!;
     const np = f64[b++]!;
@@ -117,20 +122,28 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
   };
   // (Thrown when another thread failed: this one stops, and the failure told is that thread's.)
   const stop = {};
-  // Lanes whose next piece this thread runs at once (it ran their last one): their thread is behind.
-  const eager = new Uint8Array(L);
-  let t0 = 0;
-  // Until every lane has done i pieces; a lane's piece i − 1 nobody has claimed runs here when its thread
-  // has not come, or is behind (STEAL = 2000 spins, ~40 µs).
+  // A thread beats (its line's fifth word) while it waits and after each piece of its own, so the
+  // others can tell one that waits for its turn from one that is descheduled. Lanes whose next piece
+  // this thread runs at once: it ran their last one, and their thread has not beaten since (`seen`).
+  const eager = new Uint8Array(L), seen = new Int32Array(L), mine = c + 32 * me;
+  let beats = 0, t0 = 0;
+  // Until every lane has done i pieces. A lane's piece i − 1 nobody has claimed runs here when its
+  // thread (a worker) has not come, or has not beaten for 1000 spins (it beats every 256), or this thread is eager.
   const ready = (i: number): void => {
     for (let q = 0; q < L; q++) {
-      const w = c + 16 * q;
-      if (Atomics.load(i32, w + 1) >= i) { eager[q] = 0; continue; }
+      const w = c + 32 * q;
+      if (Atomics.load(i32, w + 1) >= i) continue;
+      let beat = Atomics.load(i32, w + 16), still = 0;
+      if (eager[q] && beat !== seen[q]) eager[q] = 0;
       for (let n = 1; Atomics.load(i32, w + 1) < i; n++) {
-        if ((eager[q] || n > 2000 || !Atomics.load(i32, w + 2)) && Atomics.load(i32, w) === i - 1 && Atomics.compareExchange(i32, w, i - 1, i) === i - 1) {
+        if ((n & 255) === 0) Atomics.store(i32, mine + 16, ++beats);
+        const b = Atomics.load(i32, w + 16);
+        if (b !== beat) { beat = b; still = 0; eager[q] = 0; } else still++;
+        if ((eager[q] || still > 1000 || (q > 0 && !Atomics.load(i32, w + 2))) && Atomics.load(i32, w) === i - 1 && Atomics.compareExchange(i32, w, i - 1, i) === i - 1) {
           piece(q, i - 1);
           Atomics.store(i32, w + 1, i);
           eager[q] = 1;
+          seen[q] = beat;
           break;
         }
         if (Atomics.load(i32, c + 3)) throw stop;
@@ -142,13 +155,13 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
       }
     }
   };
-  const w = c + 16 * me;
   try {
     for (let i = 0; i <= T; i++) {
       if (i > 0) ready(i);
-      if (Atomics.compareExchange(i32, w, i, i + 1) === i) {
+      if (Atomics.compareExchange(i32, mine, i, i + 1) === i) {
         piece(me, i);
-        Atomics.store(i32, w + 1, i + 1);
+        Atomics.store(i32, mine + 1, i + 1);
+        Atomics.store(i32, mine + 16, ++beats);
       }
     }
     ready(T + 1);
@@ -176,11 +189,11 @@ export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes
     if (L !== pool.size || !laneable(calls) || calls.some((c) => c.a.length > x.length)) return false;
     const buf = heap.f32.buffer;
     if (f64.buffer !== buf) { f64 = new Float64Array(buf); i32 = new Int32Array(buf); }
-    // The control lines first (a 64-byte line a lane: the area is 64-byte aligned), then the program.
-    const c = pool.progs >> 2, p = (pool.progs + 64 * L) >> 3;
+    // The control lines first (two 64-byte lines a lane, the beat in the second: the area is 64-byte aligned), then the program.
+    const c = pool.progs >> 2, p = (pool.progs + 128 * L) >> 3;
     let q = p + 3 + L;
     // (Each lane's block: the projection's call and every step call with its increments.)
-    if (64 * L + 8 * (3 + L + L * (4 + proj.length + calls.reduce((s, c) => s + 2 + 2 * c.a.length, 0))) > bytes) return false;
+    if (128 * L + 8 * (3 + L + L * (4 + proj.length + calls.reduce((s, c) => s + 2 + 2 * c.a.length, 0))) > bytes) return false;
     const cut = (name: keyof Kernels, a: readonly number[], l: number): boolean => {
       for (let j = 0; j < a.length; j++) x[j] = a[j]!;
       return CUTS[name]!(a, x, cuts[l]!, cuts[l + 1]!, gates);
@@ -202,7 +215,7 @@ export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes
       }
     }
     f64[p] = T; f64[p + 1] = L; f64[p + 2] = c;
-    for (let l = 0; l < L; l++) i32.fill(0, c + 16 * l, c + 16 * l + 4);
+    for (let l = 0; l < L; l++) { i32.fill(0, c + 32 * l, c + 32 * l + 4); i32[c + 32 * l + 16] = 0; }
     if (parts.length !== L) parts = Array.from({ length: L }, (_, l) => [p, l]);
     else for (let l = 0; l < L; l++) parts[l]![0] = p;
     pool.run(LANES, here, parts, L, true);

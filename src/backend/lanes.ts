@@ -16,15 +16,14 @@
 // (compare-and-swap on the lane's next-piece word), so a thread that finds a
 // lane behind runs its next piece itself: at once when the lane's thread (a
 // worker) has not come yet (asleep when the call was posted), else when
-// that thread has not beaten for ~1000 spins (descheduled: a thread beats,
-// a word of its line, while it waits and after each piece of its own), and
-// at once from then on until it beats again. A thread that waits for its
-// turn is never robbed (it beats): an earlier rule (at once after a first
-// steal) let one thread win every race for the other's lane. Which thread
-// runs a piece changes no bit: the
-// products are cut at 16-column blocks and the cells by units at 16, where
-// every output element keeps the arithmetic of one call over the whole
-// layer.
+// that thread has not beaten for 1000 spins (descheduled: a thread beats, a
+// word on a line of its own, while it waits and after each piece of its
+// own), and at once from then on until it beats again. A thread that waits
+// for its turn is never robbed (it beats): an earlier rule (at once after a
+// first steal) let one thread win every race for the other's lane. Which
+// thread runs a piece changes no bit: the products are cut at 16-column
+// blocks and the cells by units at 16, where every output element keeps the
+// arithmetic of one call over the whole layer.
 import type { Heap } from './heap.js';
 import type { Kernels, LaneRun } from './backend.js';
 import { KERNEL_NAMES } from './kernel_args.js';
@@ -33,6 +32,8 @@ type Fn = (...a: number[]) => unknown;
 
 /** The index of the lanes pseudo-kernel (after the step programs' and the claimed parts'). */
 export const LANES = KERNEL_NAMES.length + 2;
+/** Lanes a sequence may have (a thread each: MAX_THREADS). */
+export const MAX_LANES = 64;
 /** Units a lane's cut falls on (a 16-column block of every gate). */
 export const LANE_UNITS = 16;
 
@@ -47,9 +48,9 @@ interface LanePool {
 // How a call is cut to lane [u0, u1) of a layer with `gates` gate blocks: the arguments that change.
 // f32_gemm_packed_bias(transA, M, N, K, α, A, lda, Bp, β, C, ldc, bias): columns gates·u0 … gates·u1.
 // The cells (B = 1): H → u1 − u0, their gate pointers by gates·u0 floats, states and y by u0.
-const cellCut = (gatePtrs: readonly number[], unitPtrs: readonly number[], hAt = 1) => (a: readonly number[], x: number[], u0: number, u1: number, gates: number): boolean => {
+const cellCut = (gatePtrs: readonly number[], unitPtrs: readonly number[]) => (a: readonly number[], x: number[], u0: number, u1: number, gates: number): boolean => {
   if (a[0] !== 1) return false;
-  x[hAt] = u1 - u0;
+  x[1] = u1 - u0;
   for (const i of gatePtrs) x[i] = a[i]! + 4 * gates * u0;
   for (const i of unitPtrs) if (a[i]) x[i] = a[i]! + 4 * u0;
   return true;
@@ -88,15 +89,18 @@ export function laneCuts(H: number, n: number, least: number): number[] | null {
  * Runs a sequence's lanes, the pseudo-kernel after the claimed parts: at
  * f64 index p the steps T, the lanes L, the i32 index c of the control
  * lines (lane q's at c + 32q: the next piece to claim, the pieces done,
- * whether its thread has come, lane 0's: whether a thread failed; at
+ * whether its thread has come, lane 0's: whether a thread failed, how
+ * long the calling thread worked in its lanes and how long they took
+ * (µs); at
  * c + 32q + 16, a line of its own, its thread's beat), then each lane's block's f64 index. A
  * block: the projection's calls (count, then kernel index, argument count
  * m and m arguments each), then a step's calls (count, then kernel index,
  * m, m arguments at step 0 and m increments a step). Piece 0 of a lane is
- * its projection, piece s + 1 its step s. `me` is this thread's lane.
- * Self-contained: the workers get its source.
+ * its projection, piece s + 1 its step s. `me` is this thread's lane;
+ * `a` holds an argument array for each arity, `eager` and `seen` a flag
+ * and a beat a lane (scratch). Self-contained: the workers get its source.
  */
-export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array, i32: Int32Array, p: number, me: number, a: number[][]): void {
+export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array, i32: Int32Array, p: number, me: number, a: number[][], eager: Uint8Array, seen: Int32Array, wait: boolean): void {
   const T = f64[p]!, L = f64[p + 1]!, c = f64[p + 2]!;
   Atomics.store(i32, c + 32 * me + 2, 1);
   const piece = (q: number, i: number): void => {
@@ -122,26 +126,39 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
   };
   // (Thrown when another thread failed: this one stops, and the failure told is that thread's.)
   const stop = {};
-  // A thread beats (its line's fifth word) while it waits and after each piece of its own, so the
+  // A thread beats (a word on its second line) while it waits and after each piece of its own, so the
   // others can tell one that waits for its turn from one that is descheduled. Lanes whose next piece
-  // this thread runs at once: it ran their last one, and their thread has not beaten since (`seen`).
-  const eager = new Uint8Array(L), seen = new Int32Array(L), mine = c + 32 * me;
-  let beats = 0, t0 = 0;
+  // this thread runs at once (`eager`): it ran their last one, and their thread has not beaten since (`seen`).
+  const mine = c + 32 * me;
+  eager.fill(0, 0, L);
+  // How long this thread's last piece took (ms), and all it ran: the calling thread tells how long it
+  // worked and how long its lanes took (µs, lane 0's fifth and sixth words). A wait for another's piece past twice the last one
+  // (+ 20 µs) is for a descheduled thread (more threads than free cores): it yields this core
+  // (Atomics.wait, where this thread may) to the thread it waits for.
+  let beats = 0, t0 = 0, own = 0, work = 0;
+  const start = performance.now();
   // Until every lane has done i pieces. A lane's piece i − 1 nobody has claimed runs here when its
-  // thread (a worker) has not come, or has not beaten for 1000 spins (it beats every 256), or this thread is eager.
+  // thread (a worker) has not come, or has not beaten for 1000 spins (it beats every 16), or this thread is eager.
   const ready = (i: number): void => {
     for (let q = 0; q < L; q++) {
       const w = c + 32 * q;
       if (Atomics.load(i32, w + 1) >= i) continue;
-      let beat = Atomics.load(i32, w + 16), still = 0;
+      let beat = Atomics.load(i32, w + 16), still = 0, since = 0;
       if (eager[q] && beat !== seen[q]) eager[q] = 0;
       for (let n = 1; Atomics.load(i32, w + 1) < i; n++) {
-        if ((n & 255) === 0) Atomics.store(i32, mine + 16, ++beats);
+        if ((n & 15) === 0) Atomics.store(i32, mine + 16, ++beats);
+        if ((n & 255) === 0) {
+          const now = performance.now();
+          if (!since) since = now;
+          else if (wait && now - since > 2 * own + 0.02 && Atomics.load(i32, w) >= i) Atomics.wait(i32, w + 1, i - 1, 0.05);
+        }
         const b = Atomics.load(i32, w + 16);
         if (b !== beat) { beat = b; still = 0; eager[q] = 0; } else still++;
         if ((eager[q] || still > 1000 || (q > 0 && !Atomics.load(i32, w + 2))) && Atomics.load(i32, w) === i - 1 && Atomics.compareExchange(i32, w, i - 1, i) === i - 1) {
+          const t = performance.now();
           piece(q, i - 1);
           Atomics.store(i32, w + 1, i);
+          work += performance.now() - t;
           eager[q] = 1;
           seen[q] = beat;
           break;
@@ -159,12 +176,16 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
     for (let i = 0; i <= T; i++) {
       if (i > 0) ready(i);
       if (Atomics.compareExchange(i32, mine, i, i + 1) === i) {
+        const t = performance.now();
         piece(me, i);
         Atomics.store(i32, mine + 1, i + 1);
         Atomics.store(i32, mine + 16, ++beats);
+        own = performance.now() - t;
+        work += own;
       }
     }
     ready(T + 1);
+    if (me === 0) { Atomics.store(i32, c + 4, Math.round(1000 * work)); Atomics.store(i32, c + 5, Math.round(1000 * (performance.now() - start))); }
   } catch (e) {
     if (e === stop) return;
     // (The others stop waiting for a piece that will never be done: lane 0's fourth word.)
@@ -181,12 +202,20 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
  */
 export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes: number): (run: LaneRun) => boolean {
   const fns = KERNEL_NAMES.map((n) => (exports as unknown as Record<string, Fn>)[n]!);
-  const args: number[][] = [], x = new Array<number>(32).fill(0);
+  const args: number[][] = [], x = new Array<number>(32).fill(0), eager = new Uint8Array(MAX_LANES), seen = new Int32Array(MAX_LANES);
   let f64: Float64Array = new Float64Array(0), i32: Int32Array = new Int32Array(0), parts: number[][] = [];
-  const here: Fn = (p, me) => runLanes(fns, f64, i32, p!, me!, args);
+  // (A browser's main thread may not block in Atomics.wait: it spins.)
+  let wait = true;
+  try { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); } catch { wait = false; }
+  const here: Fn = (p, me) => runLanes(fns, f64, i32, p!, me!, args, eager, seen, wait);
+  // Calls that waited for a descheduled thread (less one for every 32 that did not, in a row), and
+  // until when (performance.now()) sequences run the other way (the projection in the background, the
+  // steps here: nothing waits a step).
+  let late = 0, clean = 0, until = 0;
   return ({ proj, calls, T, cuts, gates }) => {
     const L = cuts.length - 1;
-    if (L !== pool.size || !laneable(calls) || calls.some((c) => c.a.length > x.length)) return false;
+    if (late && performance.now() < until) return false;
+    if (L !== pool.size || L > MAX_LANES || !laneable(calls) || calls.some((c) => c.a.length > x.length)) return false;
     const buf = heap.f32.buffer;
     if (f64.buffer !== buf) { f64 = new Float64Array(buf); i32 = new Int32Array(buf); }
     // The control lines first (two 64-byte lines a lane, the beat in the second: the area is 64-byte aligned), then the program.
@@ -215,10 +244,15 @@ export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes
       }
     }
     f64[p] = T; f64[p + 1] = L; f64[p + 2] = c;
-    for (let l = 0; l < L; l++) { i32.fill(0, c + 32 * l, c + 32 * l + 4); i32[c + 32 * l + 16] = 0; }
+    for (let l = 0; l < L; l++) { i32.fill(0, c + 32 * l, c + 32 * l + 6); i32[c + 32 * l + 16] = 0; }
     if (parts.length !== L) parts = Array.from({ length: L }, (_, l) => [p, l]);
     else for (let l = 0; l < L; l++) parts[l]![0] = p;
     pool.run(LANES, here, parts, L, true);
+    // The calling thread's lanes took over three times what it worked in them (+ 0.1 ms): more threads
+    // than free cores (a thread descheduled mid-sequence stops every lane; lanes that keep up take
+    // 1.1–1.6 times, alone 1). The next sequences go the other way for 0.5 ms, then 1, 2 … 64 (one call
+    // in several is hit, so one call that is not is no sign it is over).
+    if (Atomics.load(i32, c + 5) > 100 + 3 * Atomics.load(i32, c + 4)) { late = Math.min(late + 1, 8); clean = 0; until = performance.now() + 0.25 * 2 ** late; } else if (++clean >= 32) { late = Math.max(0, late - 1); clean = 0; }
     return true;
   };
 }

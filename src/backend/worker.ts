@@ -9,7 +9,7 @@
 // recurrent steps (runSteps, steps.ts), a thread's rows of a whole sequence;
 // parts of a call claimed one at a time (runClaimed, claimed.ts); and a
 // batch-1 sequence's lanes (runLanes, lanes.ts), a thread's hidden units.
-import { runLanes } from './lanes.js';
+import { runLanes, MAX_LANES } from './lanes.js';
 
 /** Bytes of a worker's slot: 16 i32 of control, up to 24 f64 arguments, then a failure's message (UTF-16). */
 export const SLOT = 512;
@@ -103,11 +103,11 @@ on((d) => {
       runClaimed(fns[k], all, all32, c, t, C, m, pieceArgs);
     });
     // The third: a sequence's lanes (runLanes), this worker's lane first.
-    const laneArgs = [];
+    const laneArgs = [], eager = new Uint8Array(${MAX_LANES}), seen = new Int32Array(${MAX_LANES});
     const runLanes = ${runLanes.toString()};
     fns.push((p, me) => {
       if (all.buffer !== d.memory.buffer || all32.buffer !== all.buffer) { all = new Float64Array(d.memory.buffer); all32 = new Int32Array(d.memory.buffer); }
-      runLanes(fns, all, all32, p, me, laneArgs);
+      runLanes(fns, all, all32, p, me, laneArgs, eager, seen, true);
     });
     i32 = new Int32Array(d.memory.buffer, d.slot, ${SLOT / 4});
     f64 = new Float64Array(d.memory.buffer, d.slot + ${ARGS}, ${(SLOT - ARGS) / 8});

@@ -4,7 +4,7 @@
 // bits; where lanes do not apply (training, batches, small layers, int8)
 // nothing runs in them; a worker held or failing leaves the pool working.
 import t from 'tap';
-import { init, getBackend, tensor, LSTM, GRU, RNN, Sequential, Linear, quantize, optim, type Tensor } from '../../src/index.js';
+import { init, getBackend, tensor, LSTM, GRU, RNN, Sequential, Linear, Seq2Seq, quantize, optim, type Tensor } from '../../src/index.js';
 import type { Recurrent } from '../../src/layers/recurrent/index.js';
 import { poolOf, put } from '../helpers/backends.js';
 import { laneCuts } from '../../src/backend/lanes.js';
@@ -151,4 +151,38 @@ t.test('a lane that traps: THREAD_FAILED naming the fault, and the pool goes on'
   const want = outputs(c, 9);
   t.ok(got.every((a, j) => same(a, want[j]!)), 'the next layer in lanes: one thread\'s bits');
   t.equal(used.n, 2, 'it ran in lanes');
+});
+
+t.test('laneCuts: 16-unit blocks, a thread each, none too small', async (t) => {
+  t.same(laneCuts(128, 2, 48), [0, 64, 128]);
+  t.same(laneCuts(112, 2, 48), [0, 64, 112], '7 blocks: 4 and 3');
+  t.same(laneCuts(160, 3, 48), [0, 48, 112, 160]);
+  t.equal(laneCuts(64, 2, 48), null, '32 units a thread: too few');
+  t.equal(laneCuts(100, 2, 48), null, 'H not a multiple of 16');
+  t.equal(laneCuts(256, 1, 48), null, 'one thread');
+  for (const [H, n] of [[96, 2], [208, 4], [1024, 3], [4096, 64]] as const) {
+    const c = laneCuts(H, n, 48)!, sizes = c.slice(1).map((v, i) => v - c[i]!);
+    t.ok(c[0] === 0 && c[n] === H && sizes.every((s) => s >= 48 && s % 16 === 0), `H = ${H} on ${n}: ${sizes.join(', ')}`);
+  }
+});
+
+t.test('a Seq2Seq translating one source: its encoder in lanes, one thread\'s tokens and scores', async (t) => {
+  const run = async (n: number): Promise<{ out: number[]; lanes: number }> => {
+    await init({ threads: n, debug: false });
+    const used = n > 1 ? countLanes() : { n: 0 };
+    const m = new Seq2Seq({ srcVocab: 21, tgtVocab: 23, embeddingDim: 16, encoder: { cell: 'lstm', hiddenSize: 96, numLayers: 2, bidirectional: true },
+      decoder: { cell: 'gru', hiddenSize: 112 }, attention: 'luong-general', tokens: { pad: 0, bos: 1, eos: 2 }, seed: 8 });
+    const src = { data: Int32Array.from({ length: 13 }, (_, i) => 3 + ((i * 7) % 18)), shape: [1, 13] };
+    const out: number[] = [];
+    for (const beam of [1, 4]) {
+      const r = m.translate(src, { beam, maxLength: 10 });
+      out.push(...r.scores, ...r.tokens.flat());
+    }
+    m.dispose();
+    return { out, lanes: used.n };
+  };
+  const one = await run(1), two = await run(2);
+  t.same(two.out, one.out, 'tokens and scores: one thread\'s');
+  t.equal(two.lanes, 8, 'both translations ran the encoder\'s 2 layers × 2 directions in lanes');
+  await init({ threads: 1, debug: false });
 });

@@ -44,7 +44,9 @@ export class DirPack implements DirWeights {
 
 /** One direction's forward weights with the gate columns laid out lane by lane (lanes.ts), for a batch-1 sequence on every thread. */
 interface LanePack extends DirWeights {
+  /** The parameters' version and the cuts the pack was built for. */
   version: number;
+  cuts: string;
 }
 
 export class PackedWeights {
@@ -127,15 +129,17 @@ export class PackedWeights {
    * Layer l's direction d's forward weights in the lanes' layout for units
    * cut at `cuts` (0 … H): lane q's columns are gate 0 of its units, then
    * gate 1 …, after lane q − 1's (W_ih's and W_hh's rows and the biases
-   * permuted so). Built on first use, rebuilt when the parameters change.
+   * permuted so). Built on first use, rebuilt when the parameters or the
+   * cuts change (in the same blocks).
    */
   lanes(l: number, d: number, cuts: readonly number[]): DirWeights {
-    const pk = this.get()[l]![d]!, key = `${l} ${d} ${cuts.join(' ')}`, { k, heap } = this.be, H = this.H, G = this.G, I = this.layerInput(l);
+    const pk = this.get()[l]![d]!, key = `${l} ${d}`, cut = cuts.join(' '), { k, heap } = this.be, H = this.H, G = this.G, I = this.layerInput(l);
     let lp = this.lanePacks.get(key);
-    if (lp?.version === this.params.version) return lp;
+    if (lp?.version === this.params.version && lp.cuts === cut) return lp;
+    // (Other cuts, another thread count: the same blocks, permuted again.)
     if (!lp) {
       const alloc = (n: number): number => heap.alloc(n, this.owner);
-      lp = { version: -1, hasBias: pk.hasBias, wih: alloc(packedSize(I, G)), whh: alloc(packedSize(H, G)), bih: pk.bih ? alloc(G) : 0, bhh: pk.bhh ? alloc(G) : 0, bsum: alloc(G),
+      lp = { version: -1, cuts: '', hasBias: pk.hasBias, wih: alloc(packedSize(I, G)), whh: alloc(packedSize(H, G)), bih: pk.bih ? alloc(G) : 0, bhh: pk.bhh ? alloc(G) : 0, bsum: alloc(G),
         wcat: () => { throw new Error('lanes: no streaming step'); }, ext: 0, gext: 0, gbih: 0, gbhh: 0 };
       this.lanePacks.set(key, lp);
     }
@@ -156,6 +160,7 @@ export class PackedWeights {
     if (lp.bhh) permute(1, pk.bhh, lp.bhh);
     permute(1, pk.bsum, lp.bsum);
     lp.version = this.params.version;
+    lp.cuts = cut;
     return lp;
   }
 
@@ -169,8 +174,9 @@ export class PackedWeights {
     // (An int8 layer's packs hold the store's handles: those stay with the store.)
     if (this.owner.live && !this.int8) {
       for (const row of this.packs) for (const pk of row) for (const p of [pk.wih, pk.whh, pk.wihB, pk.whhB, pk.bsum, pk.cat]) if (p) this.be.heap.free(p, this.owner);
-      for (const lp of this.lanePacks.values()) for (const p of [lp.wih, lp.whh, lp.bih, lp.bhh, lp.bsum]) if (p) this.be.heap.free(p, this.owner);
     }
+    // (The lanes' packs are f32 blocks of the layer's own, whatever it is now.)
+    if (this.owner.live) for (const lp of this.lanePacks.values()) for (const p of [lp.wih, lp.whh, lp.bih, lp.bhh, lp.bsum]) if (p) this.be.heap.free(p, this.owner);
     this.packs = [];
     this.lanePacks.clear();
     this.version = -1;

@@ -90,8 +90,8 @@ export function laneCuts(H: number, n: number, least: number): number[] | null {
  * f64 index p the steps T, the lanes L, the i32 index c of the control
  * lines (lane q's at c + 32q: the next piece to claim, the pieces done,
  * whether its thread has come, lane 0's: whether a thread failed, how
- * long the calling thread worked in its lanes and how long they took
- * (µs); at
+ * long the calling thread worked in its lanes, how long they took (µs)
+ * and how many pieces it ran; at
  * c + 32q + 16, a line of its own, its thread's beat), then each lane's block's f64 index. A
  * block: the projection's calls (count, then kernel index, argument count
  * m and m arguments each), then a step's calls (count, then kernel index,
@@ -132,10 +132,10 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
   const mine = c + 32 * me;
   eager.fill(0, 0, L);
   // How long this thread's last piece took (ms), and all it ran: the calling thread tells how long it
-  // worked and how long its lanes took (µs, lane 0's fifth and sixth words). A wait for another's piece past twice the last one
+  // worked, how long its lanes took (µs) and how many pieces it ran (lane 0's words 4, 5 and 6). A wait for another's piece past twice the last one
   // (+ 20 µs) is for a descheduled thread (more threads than free cores): it yields this core
   // (Atomics.wait, where this thread may) to the thread it waits for.
-  let beats = 0, t0 = 0, own = 0, work = 0;
+  let beats = 0, t0 = 0, own = 0, work = 0, ran = 0;
   const start = performance.now();
   // Until every lane has done i pieces. A lane's piece i − 1 nobody has claimed runs here when its
   // thread (a worker) has not come, or has not beaten for 1000 spins (it beats every 16), or this thread is eager.
@@ -159,6 +159,7 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
           piece(q, i - 1);
           Atomics.store(i32, w + 1, i);
           work += performance.now() - t;
+          ran++;
           eager[q] = 1;
           seen[q] = beat;
           break;
@@ -182,10 +183,11 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
         Atomics.store(i32, mine + 16, ++beats);
         own = performance.now() - t;
         work += own;
+        ran++;
       }
     }
     ready(T + 1);
-    if (me === 0) { Atomics.store(i32, c + 4, Math.round(1000 * work)); Atomics.store(i32, c + 5, Math.round(1000 * (performance.now() - start))); }
+    if (me === 0) { Atomics.store(i32, c + 4, Math.round(1000 * work)); Atomics.store(i32, c + 5, Math.round(1000 * (performance.now() - start))); Atomics.store(i32, c + 6, ran); }
   } catch (e) {
     if (e === stop) return;
     // (The others stop waiting for a piece that will never be done: lane 0's fourth word.)
@@ -200,7 +202,7 @@ export function runLanes(fns: ((...a: number[]) => unknown)[], f64: Float64Array
  * does not fit in the area's `bytes`; the caller then runs the steps
  * itself).
  */
-export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes: number): (run: LaneRun) => boolean {
+export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes: number): ((run: LaneRun) => boolean) & { gauge: LaneGauge } {
   const fns = KERNEL_NAMES.map((n) => (exports as unknown as Record<string, Fn>)[n]!);
   const args: number[][] = [], x = new Array<number>(32).fill(0), eager = new Uint8Array(MAX_LANES), seen = new Int32Array(MAX_LANES);
   let f64: Float64Array = new Float64Array(0), i32: Int32Array = new Int32Array(0), parts: number[][] = [];
@@ -208,13 +210,10 @@ export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes
   let wait = true;
   try { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); } catch { wait = false; }
   const here: Fn = (p, me) => runLanes(fns, f64, i32, p!, me!, args, eager, seen, wait);
-  // Calls that waited for a descheduled thread (less one for every 32 that did not, in a row), and
-  // until when (performance.now()) sequences run the other way (the projection in the background, the
-  // steps here: nothing waits a step).
-  let late = 0, clean = 0, until = 0;
-  return ({ proj, calls, T, cuts, gates }) => {
+  const gauge = new LaneGauge();
+  return Object.assign(({ proj, calls, T, cuts, gates }: LaneRun): boolean => {
     const L = cuts.length - 1;
-    if (late && performance.now() < until) return false;
+    if (!gauge.allow(performance.now())) return false;
     if (L !== pool.size || L > MAX_LANES || !laneable(calls) || calls.some((c) => c.a.length > x.length)) return false;
     const buf = heap.f32.buffer;
     if (f64.buffer !== buf) { f64 = new Float64Array(buf); i32 = new Int32Array(buf); }
@@ -244,15 +243,49 @@ export function lanePrograms(pool: LanePool, heap: Heap, exports: Kernels, bytes
       }
     }
     f64[p] = T; f64[p + 1] = L; f64[p + 2] = c;
-    for (let l = 0; l < L; l++) { i32.fill(0, c + 32 * l, c + 32 * l + 6); i32[c + 32 * l + 16] = 0; }
+    for (let l = 0; l < L; l++) { i32.fill(0, c + 32 * l, c + 32 * l + 7); i32[c + 32 * l + 16] = 0; }
     if (parts.length !== L) parts = Array.from({ length: L }, (_, l) => [p, l]);
     else for (let l = 0; l < L; l++) parts[l]![0] = p;
     pool.run(LANES, here, parts, L, true);
-    // The calling thread's lanes took over three times what it worked in them (+ 0.1 ms): more threads
-    // than free cores (a thread descheduled mid-sequence stops every lane; lanes that keep up take
-    // 1.1–1.6 times, alone 1). The next sequences go the other way for 0.5 ms, then 1, 2 … 64 (one call
-    // in several is hit, so one call that is not is no sign it is over).
-    if (Atomics.load(i32, c + 5) > 100 + 3 * Atomics.load(i32, c + 4)) { late = Math.min(late + 1, 8); clean = 0; until = performance.now() + 0.25 * 2 ** late; } else if (++clean >= 32) { late = Math.max(0, late - 1); clean = 0; }
+    gauge.record(performance.now(), Atomics.load(i32, c + 4), Atomics.load(i32, c + 5), Atomics.load(i32, c + 6), L * (T + 1));
     return true;
-  };
+  }, { gauge });
+}
+
+/**
+ * Whether sequences run in lanes, from how the last ones went (a barrier a
+ * step is only as fast as the slowest thread). A sequence shared with
+ * another thread is bad when it gained less than a tenth on the calling
+ * thread alone (the pieces it ran, at the time they took it, times all the
+ * pieces): a thread descheduled mid-sequence stops every lane (more threads
+ * than free cores; on this VM one sequence in a hundred is hit, with a busy
+ * process on a core one in two or three). One the calling thread ran alone
+ * (the worker never came) is not: it ran as one thread does. When a
+ * quarter of recent sequences (a moving average) are bad, the next go the
+ * other way (the projection in the background, the steps on the calling
+ * thread: nothing waits a step) for 0.5 ms, then 1, 2 … 64 ms.
+ */
+export class LaneGauge {
+  /** The share of recent sequences that were bad. */
+  rate = 0;
+  /** Bad sequences since the share was last low, and until when (ms) sequences go the other way. */
+  late = 0;
+  until = 0;
+  /** @internal Off: lanes whatever happened (tests that count them). */
+  adaptive = true;
+
+  /** Whether a sequence may run in lanes at `now` (performance.now()). */
+  allow(now: number): boolean {
+    return !this.adaptive || !this.late || now >= this.until;
+  }
+
+  /** How a sequence went: the calling thread worked `work` µs of its `took`, running `ran` of the `all` pieces. */
+  record(now: number, work: number, took: number, ran: number, all: number): void {
+    const bad = ran < all && took > (ran ? (0.9 * work * all) / ran : 0);
+    this.rate += ((bad ? 1 : 0) - this.rate) / 8;
+    if (bad && this.rate > 0.25) {
+      this.late = Math.min(this.late + 1, 8);
+      this.until = now + 0.25 * 2 ** this.late;
+    } else if (this.rate < 0.1) this.late = 0;
+  }
 }

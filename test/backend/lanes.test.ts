@@ -7,7 +7,7 @@ import t from 'tap';
 import { init, getBackend, tensor, LSTM, GRU, RNN, Sequential, Linear, Seq2Seq, quantize, optim, type Tensor } from '../../src/index.js';
 import type { Recurrent } from '../../src/layers/recurrent/index.js';
 import { poolOf, put } from '../helpers/backends.js';
-import { laneCuts } from '../../src/backend/lanes.js';
+import { laneCuts, LaneGauge, type lanePrograms } from '../../src/backend/lanes.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -16,9 +16,14 @@ function lcg(seed: number): () => number {
 const floats = (n: number, seed: number): Float32Array => { const r = lcg(seed); return Float32Array.from({ length: n }, () => 2 * r() - 1); };
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
-/** Counts the sequences the pool ran in lanes from now on. */
+/**
+ * Counts the sequences the pool ran in lanes from now on; its gauge is held
+ * (lanes whatever the timings: short sequences on a shared machine would
+ * send some the other way, and what is counted here is where lanes apply).
+ */
 function countLanes(): { n: number } {
-  const pool = poolOf(getBackend()), c = { n: 0 }, run = pool.laner!;
+  const pool = poolOf(getBackend()), c = { n: 0 }, run = pool.laner! as ReturnType<typeof lanePrograms>;
+  run.gauge.adaptive = false;
   pool.laner = (r) => { const ok = run(r); if (ok) c.n++; return ok; };
   return c;
 }
@@ -185,4 +190,33 @@ t.test('a Seq2Seq translating one source: its encoder in lanes, one thread\'s to
   t.same(two.out, one.out, 'tokens and scores: one thread\'s');
   t.equal(two.lanes, 8, 'both translations ran the encoder\'s 2 layers × 2 directions in lanes');
   await init({ threads: 1, debug: false });
+});
+
+t.test('the gauge: a quarter of recent sequences gaining under a tenth sends the next the other way, longer each time', async (t) => {
+  const g = new LaneGauge(), all = 202;
+  // Shared and paying off: 100 pieces here in 300 µs of 330 (alone: 606).
+  for (let i = 0; i < 50; i++) g.record(i, 300, 330, 100, all);
+  t.ok(g.allow(50) && g.rate < 0.01, 'lanes that gain: allowed');
+  // This thread alone (the worker never came): not bad, whatever the time.
+  for (let i = 0; i < 50; i++) g.record(100 + i, 600, 620, all, all);
+  t.ok(g.allow(150) && g.rate < 0.01, 'a sequence run alone is no sign');
+  // A descheduled worker: 100 pieces in 300 µs of 5000.
+  let now = 200, bad = 0;
+  while (g.allow(now) && bad < 20) { g.record(now, 300, 5000, 100, all); bad++; }
+  t.ok(bad >= 2 && bad <= 4, `the other way after ${bad} bad sequences (rate ${g.rate.toFixed(2)})`);
+  t.notOk(g.allow(now + 0.4), 'not before 0.5 ms');
+  t.ok(g.allow(now + 0.6), 'then lanes again');
+  const first = g.until - now;
+  g.record(now + 0.6, 300, 5000, 100, all);
+  t.ok(g.until - (now + 0.6) > first, `longer the next time (${first} ms, then ${g.until - now - 0.6} ms)`);
+  for (let i = 0; i < 10; i++) { g.record(now + 100, 0, 900, 0, all); }
+  t.ok(g.until - (now + 100) <= 64, 'at most 64 ms');
+  t.notOk(g.allow(now + 100), 'the calling thread robbed of every piece: bad');
+  // Good sequences bring it back.
+  for (let i = 0; i < 30; i++) g.record(now + 200 + i, 300, 330, 100, all);
+  t.ok(g.rate < 0.1 && g.late === 0 && g.allow(now + 230), 'after good sequences: lanes, and the next backoff starts short');
+  const off = new LaneGauge();
+  off.adaptive = false;
+  for (let i = 0; i < 20; i++) off.record(i, 300, 5000, 100, all);
+  t.ok(off.allow(20), 'held (tests): always lanes');
 });

@@ -103,12 +103,13 @@ for (const w of workloads.filter((x) => !ONLY || x.name.includes(ONLY))) {
       await init({ threads: n });
       if (threads() !== n) throw new Error(`bench/threads.js: asked for ${n} threads, got ${threads()}`);
       const job = w.make();
-      // Warm-up: JIT, workspaces, the workers' code tiering up; and at least 100 ms of calls on either
+      // Warm-up: JIT, workspaces, the workers' code tiering up; and at least 250 ms of calls on either
       // thread count: a new pool's wake-ups are slow at first on this VM (waking a sleeping worker cost
-      // the caller 250-380 µs a call for its first ~30 batch-1 forwards, 10-20 µs after), so short
-      // calls are measured once the pool is in its steady state, as in a program that keeps it.
+      // the caller 250-380 µs a call for its first ~30 batch-1 forwards, 10-20 µs after), and the lanes'
+      // gauge may hold batch-1 sequences the other way for up to 64 ms after such calls, so short calls
+      // are measured once the pool is in its steady state, as in a program that keeps it.
       const w0 = performance.now();
-      for (let i = 0; i < (job.warm ?? 6) || performance.now() - w0 < 100; i++) job.run();
+      for (let i = 0; i < (job.warm ?? 6) || performance.now() - w0 < 250; i++) job.run();
       const t0 = performance.now();
       for (let i = 0; i < job.reps; i++) job.run();
       times[n].push((performance.now() - t0) / job.reps);

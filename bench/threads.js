@@ -40,7 +40,7 @@ const workloads = [
       const l = new LSTM({ inputSize: 64, hiddenSize: H, batchFirst: true, seed: 1 });
       const x = tensor(seeded(100 * 64, 6), [1, 100, 64]);
       let y;
-      return { run: () => { y = l.forward(x).output; }, result: () => y.data, reps: 60 };
+      return { run: () => { y = l.forward(x).output; }, result: () => y.data, reps: 60, warmMs: 600 };
     },
   })),
 ];
@@ -104,12 +104,13 @@ for (const w of workloads.filter((x) => !ONLY || x.name.includes(ONLY))) {
       if (threads() !== n) throw new Error(`bench/threads.js: asked for ${n} threads, got ${threads()}`);
       const job = w.make();
       // Warm-up: JIT, workspaces, the workers' code tiering up; and at least 250 ms of calls on either
-      // thread count: a new pool's wake-ups are slow at first on this VM (waking a sleeping worker cost
-      // the caller 250-380 µs a call for its first ~30 batch-1 forwards, 10-20 µs after), and the lanes'
-      // gauge may hold batch-1 sequences the other way for up to 64 ms after such calls, so short calls
-      // are measured once the pool is in its steady state, as in a program that keeps it.
+      // thread count (600 at batch 1): a new pool's wake-ups are slow at first on this VM (waking a
+      // sleeping worker cost the caller 250-380 µs a call for its first ~30 batch-1 forwards, 10-20 µs
+      // after), and the lanes' gauge then holds batch-1 sequences the other way for a while (up to 64 ms
+      // at a time; in a pool that lives on it rarely does after its first ~300 ms), so short calls are
+      // measured once the pool is in its steady state, as in a program that keeps it.
       const w0 = performance.now();
-      for (let i = 0; i < (job.warm ?? 6) || performance.now() - w0 < 250; i++) job.run();
+      for (let i = 0; i < (job.warm ?? 6) || performance.now() - w0 < (job.warmMs ?? 250); i++) job.run();
       const t0 = performance.now();
       for (let i = 0; i < job.reps; i++) job.run();
       times[n].push((performance.now() - t0) / job.reps);

@@ -192,13 +192,13 @@ t.test('a Seq2Seq translating one source: its encoder in lanes, one thread\'s to
   await init({ threads: 1, debug: false });
 });
 
-t.test('the gauge: a quarter of recent sequences gaining under a tenth sends the next the other way, longer each time', async (t) => {
+t.test('the gauge: a quarter of recent sequences slower than one thread sends the next the other way, longer each time', async (t) => {
   const g = new LaneGauge(), all = 202;
   // Shared and paying off: 100 pieces here in 300 µs of 330 (alone: 606).
   for (let i = 0; i < 50; i++) g.record(i, 300, 330, 100, all);
   t.ok(g.allow(50) && g.rate < 0.01, 'lanes that gain: allowed');
   // This thread alone (the worker never came): not bad, whatever the time.
-  for (let i = 0; i < 50; i++) g.record(100 + i, 600, 620, all, all);
+  for (let i = 0; i < 50; i++) g.record(100 + i, 600, 900, all, all);
   t.ok(g.allow(150) && g.rate < 0.01, 'a sequence run alone is no sign');
   // A descheduled worker: 100 pieces in 300 µs of 5000.
   let now = 200, bad = 0;
@@ -210,6 +210,10 @@ t.test('the gauge: a quarter of recent sequences gaining under a tenth sends the
   g.record(now + 0.6, 300, 5000, 100, all);
   t.ok(g.until - (now + 0.6) > first, `longer the next time (${first} ms, then ${g.until - now - 0.6} ms)`);
   for (let i = 0; i < 10; i++) { g.record(now + 100, 0, 900, 0, all); }
+  // (A worker late to come: this thread ran 150 of the pieces, 450 µs of 470: faster than alone, 606.)
+  const late = new LaneGauge();
+  for (let i = 0; i < 20; i++) late.record(i, 450, 470, 150, all);
+  t.ok(late.allow(20) && late.rate === 0, 'a worker that comes late but helps is no sign');
   t.ok(g.until - (now + 100) <= 64, 'at most 64 ms');
   t.notOk(g.allow(now + 100), 'the calling thread robbed of every piece: bad');
   // Good sequences bring it back.

@@ -61,6 +61,7 @@ export class SequenceRunner {
   private last: ForwardRecord | null = null;
   /** Kernels that record their calls (traceSteps), and what they recorded. */
   private recorder: Kernels | null = null;
+  private laneOk: boolean | null = null; // every call of the cell's step can be cut into lanes (traced once)
   private recorded: { name: keyof Kernels; a: number[] }[] = [];
   private readonly space: Workspaces;
 
@@ -228,8 +229,7 @@ export class SequenceRunner {
   private inLanes(l: number, d: number, T: number, B: number, input: number, I: number, g: number, step: StepIO, trace: () => StepCall[] | null, done: NonNullable<ForwardRecord['lanes']>): boolean {
     const { be, cell, weights, H } = this.c, pool = be.pool, w = step.w;
     const cuts = pool && B === 1 && T >= 3 && cell.callsOnly && !weights.int8 ? laneCuts(H, pool.size, LANE_LEAST) : null;
-    const plain = cuts ? trace() : null;
-    if (!cuts || !plain || !laneable(plain)) return false;
+    if (!cuts || !(this.laneOk ??= laneable(trace() ?? []))) return false;
     const lw = weights.lanes(l, d, cuts), G = cell.gates * H;
     step.w = lw;
     const calls = trace();
